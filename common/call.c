@@ -1,0 +1,628 @@
+/*
+ * call.c - one RPC's life on the loop: accept, authenticate, decode, run the
+ * handler, send, finish, log, free.
+ *
+ * A call is reference counted: the handler phase, the RECV_CLOSE_ON_SERVER
+ * batch (posted at accept, it tells when the client is gone), each batch in
+ * flight and each database transaction in flight hold one reference. At zero
+ * the deadline timer is closed and the memory goes with its close callback.
+ */
+#include "rpc_int.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <grpc/byte_buffer.h>
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/support/alloc.h>
+#include <grpc/support/time.h>
+
+#include "log.h"
+#include "pgerr.h"
+
+/* A queued outgoing message of a stream. */
+typedef struct outmsg {
+    struct outmsg *next;
+    grpc_byte_buffer *bb;
+} outmsg;
+
+struct rpc_call {
+    rpc_server *srv;
+    const rpc_reg *reg;
+    char *unknown_path; /* for calls to methods we do not serve */
+    grpc_call *call;
+    grpc_metadata_array md;
+    ProtobufCMessage *req;
+    auth_claims claims;
+    int authed;
+    int refs;
+    uint64_t start_ns;
+    /* deadline */
+    uv_timer_t timer;
+    int deadline_hit;
+    /* close-on-server */
+    rpc_tag close_tag;
+    int client_cancelled;
+    int close_done;
+    /* sending */
+    rpc_tag send_tag;
+    int initial_md_sent;
+    int sending;
+    grpc_byte_buffer *send_bb;
+    outmsg *outq, *outq_tail;
+    int finish_pending;
+    int finished; /* status decided; no more sends */
+    grpc_status_code status;
+    char *status_msg;
+    grpc_slice status_slice;
+    const char *log_sqlstate;
+    char sqlstate[6];
+    /* receiving (bidi) */
+    rpc_tag recv_tag;
+    grpc_byte_buffer *recv_bb;
+    rpc_recv_fn recv_cb;
+    /* database */
+    pgq *q;
+    rpc_db_fn db_ok;
+    /* streaming handler state */
+    void *data;
+    void (*cleanup)(rpc_call *c, void *data);
+    rpc_call *watch_next;
+};
+
+static void call_ref(rpc_call *c);
+static void call_unref(rpc_call *c);
+static void call_end(rpc_call *c, grpc_status_code code, const char *msg);
+static void close_cb(rpc_tag *t, int ok);
+static void send_cb(rpc_tag *t, int ok);
+static void recv_cb(rpc_tag *t, int ok);
+static void deadline_cb(uv_timer_t *t);
+static void timer_closed(uv_handle_t *h);
+static void pump(rpc_call *c);
+static int authenticate(rpc_call *c);
+static int decode(rpc_call *c, grpc_byte_buffer *payload);
+static grpc_byte_buffer *pack(const ProtobufCMessage *m);
+static void enqueue(rpc_call *c, grpc_byte_buffer *bb);
+static void db_done(pgq *q, pgq_result r, void *arg);
+static void log_call(rpc_call *c);
+
+/* ---- accept ---------------------------------------------------------- */
+
+void call_start(rpc_server *s, const rpc_reg *reg, grpc_call *call, gpr_timespec deadline,
+                grpc_metadata_array *md, grpc_byte_buffer *payload, const char *unknown_path)
+{
+    rpc_call *c = calloc(1, sizeof(*c));
+    if (!c) {
+        /* Without memory for the call there is nobody to answer: let core
+         * cancel it, the client sees CANCELLED. */
+        grpc_call_cancel_with_status(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory", NULL);
+        grpc_call_unref(call);
+        grpc_metadata_array_destroy(md);
+        if (payload)
+            grpc_byte_buffer_destroy(payload);
+        return;
+    }
+    c->srv = s;
+    c->reg = reg;
+    c->call = call;
+    c->md = *md;
+    c->start_ns = uv_hrtime();
+    c->refs = 1; /* the handler phase, dropped when the status is out */
+    c->close_tag.fn = close_cb;
+    c->send_tag.fn = send_cb;
+    c->recv_tag.fn = recv_cb;
+    s->calls_live++;
+    uv_timer_init(&s->loop, &c->timer);
+    c->timer.data = c;
+    if (unknown_path)
+        c->unknown_path = strdup(unknown_path);
+
+    grpc_op op = {.op = GRPC_OP_RECV_CLOSE_ON_SERVER};
+    op.data.recv_close_on_server.cancelled = &c->client_cancelled;
+    call_ref(c);
+    if (grpc_call_start_batch(call, &op, 1, &c->close_tag, NULL) != GRPC_CALL_OK) {
+        c->close_done = 1;
+        call_unref(c);
+    }
+
+    gpr_timespec now = gpr_now(GPR_CLOCK_MONOTONIC);
+    gpr_timespec dl = gpr_convert_clock_type(deadline, GPR_CLOCK_MONOTONIC);
+    if (gpr_time_cmp(dl, gpr_inf_future(GPR_CLOCK_MONOTONIC)) != 0) {
+        int64_t ms = gpr_time_to_millis(gpr_time_sub(dl, now));
+        uv_timer_start(&c->timer, deadline_cb, ms > 0 ? (uint64_t)ms : 0, 0);
+        if (ms <= 0) {
+            if (payload)
+                grpc_byte_buffer_destroy(payload);
+            c->deadline_hit = 1;
+            call_end(c, GRPC_STATUS_DEADLINE_EXCEEDED, "deadline exceeded");
+            return;
+        }
+    }
+
+    if (!reg || !reg->handler) {
+        if (payload)
+            grpc_byte_buffer_destroy(payload);
+        call_end(c, GRPC_STATUS_UNIMPLEMENTED,
+                 reg ? "method not implemented yet" : "unknown method");
+        return;
+    }
+    if (s->draining) {
+        if (payload)
+            grpc_byte_buffer_destroy(payload);
+        call_end(c, GRPC_STATUS_UNAVAILABLE, "server is shutting down");
+        return;
+    }
+    if (authenticate(c) != 0) {
+        if (payload)
+            grpc_byte_buffer_destroy(payload);
+        return;
+    }
+    if (reg->kind != RPC_BIDI && decode(c, payload) != 0)
+        return;
+    reg->handler(c, c->req);
+}
+
+/* ---- public call API ------------------------------------------------- */
+
+const auth_claims *rpc_claims(const rpc_call *c)
+{
+    return c->authed ? &c->claims : NULL;
+}
+
+const ProtobufCMessage *rpc_request(const rpc_call *c)
+{
+    return c->req;
+}
+
+void rpc_reply(rpc_call *c, const ProtobufCMessage *resp)
+{
+    if (c->finished)
+        return;
+    rpc_send(c, resp);
+    call_end(c, GRPC_STATUS_OK, NULL);
+}
+
+void rpc_fail(rpc_call *c, grpc_status_code code, const char *msg)
+{
+    if (c->finished)
+        return;
+    /* A failure drops what a stream had queued but not sent. */
+    while (c->outq) {
+        outmsg *m = c->outq;
+        c->outq = m->next;
+        grpc_byte_buffer_destroy(m->bb);
+        free(m);
+    }
+    c->outq_tail = NULL;
+    call_end(c, code, msg);
+}
+
+void rpc_failf(rpc_call *c, grpc_status_code code, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    rpc_fail(c, code, msg);
+}
+
+void rpc_send(rpc_call *c, const ProtobufCMessage *msg)
+{
+    if (c->finished || c->client_cancelled)
+        return;
+    enqueue(c, pack(msg));
+}
+
+void call_send_raw(rpc_call *c, const uint8_t *buf, size_t len)
+{
+    if (c->finished || c->client_cancelled)
+        return;
+    grpc_slice s = grpc_slice_from_copied_buffer((const char *)buf, len);
+    grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&s, 1);
+    grpc_slice_unref(s);
+    enqueue(c, bb);
+}
+
+/* Takes ownership of bb. */
+static void enqueue(rpc_call *c, grpc_byte_buffer *bb)
+{
+    outmsg *m = malloc(sizeof(*m));
+    if (!m || !bb) {
+        if (bb)
+            grpc_byte_buffer_destroy(bb);
+        free(m);
+        call_end(c, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    m->bb = bb;
+    m->next = NULL;
+    if (c->outq_tail)
+        c->outq_tail->next = m;
+    else
+        c->outq = m;
+    c->outq_tail = m;
+    pump(c);
+}
+
+void rpc_finish(rpc_call *c, grpc_status_code code, const char *msg)
+{
+    if (!c->finished)
+        call_end(c, code, msg);
+}
+
+int rpc_is_over(const rpc_call *c)
+{
+    return c->finished || c->client_cancelled || c->close_done;
+}
+
+void rpc_recv(rpc_call *c, rpc_recv_fn cb)
+{
+    assert(!c->recv_cb);
+    if (c->finished)
+        return;
+    c->recv_cb = cb;
+    grpc_op op = {.op = GRPC_OP_RECV_MESSAGE};
+    op.data.recv_message.recv_message = &c->recv_bb;
+    call_ref(c);
+    if (grpc_call_start_batch(c->call, &op, 1, &c->recv_tag, NULL) != GRPC_CALL_OK) {
+        c->recv_cb = NULL;
+        call_unref(c);
+        call_end(c, GRPC_STATUS_INTERNAL, "cannot read the request stream");
+    }
+}
+
+void rpc_set_data(rpc_call *c, void *data, void (*cleanup)(rpc_call *c, void *data))
+{
+    c->data = data;
+    c->cleanup = cleanup;
+}
+
+void *rpc_data(const rpc_call *c)
+{
+    return c->data;
+}
+
+rpc_call **call_watch_next(rpc_call *c)
+{
+    return &c->watch_next;
+}
+
+rpc_server *call_server(const rpc_call *c)
+{
+    return c->srv;
+}
+
+/* ---- database glue --------------------------------------------------- */
+
+pgq *rpc_db(rpc_call *c)
+{
+    if (!c->srv->pool)
+        return NULL;
+    return pgq_new(c->srv->pool, c->authed ? c->claims.json : NULL);
+}
+
+int rpc_db_add(rpc_call *c, pgq *q, int stmt, int nparams, const char *const *values)
+{
+    if (pgq_add(q, stmt, nparams, values) == 0)
+        return 0;
+    log_msg(CONFIG_LOG_ERROR, "%s: statement %d rejected (parameter count or capacity)",
+            c->reg ? c->reg->path : "?", stmt);
+    pgq_free(q);
+    rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
+    return -1;
+}
+
+void rpc_db_run(rpc_call *c, pgq *q, rpc_db_fn ok)
+{
+    assert(!c->q);
+    if (c->finished) {
+        pgq_free(q);
+        return;
+    }
+    c->q = q;
+    c->db_ok = ok;
+    call_ref(c);
+    pgq_submit(q, db_done, c);
+}
+
+static void db_done(pgq *q, pgq_result r, void *arg)
+{
+    rpc_call *c = arg;
+    assert(c->q == q);
+    c->q = NULL;
+    if (c->finished) {
+        pgq_free(q); /* the deadline or the client ended it first */
+        call_unref(c);
+        return;
+    }
+    switch (r) {
+    case PGQ_OK:
+        c->db_ok(c, q);
+        break;
+    case PGQ_UNAVAILABLE:
+        rpc_fail(c, GRPC_STATUS_UNAVAILABLE, "database unavailable, try again later");
+        break;
+    case PGQ_CANCELLED:
+        rpc_fail(c, c->deadline_hit ? GRPC_STATUS_DEADLINE_EXCEEDED : GRPC_STATUS_CANCELLED,
+                 c->deadline_hit ? "deadline exceeded" : "cancelled");
+        break;
+    case PGQ_DB_ERROR: {
+        const char *ss = pgq_sqlstate(q);
+        int reason = c->deadline_hit       ? PGERR_CANCEL_DEADLINE
+                     : c->client_cancelled ? PGERR_CANCEL_CLIENT
+                                           : PGERR_CANCEL_UNKNOWN;
+        pgerr_map m = pgerr_classify(ss, reason);
+        if (ss)
+            snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", ss);
+        c->log_sqlstate = c->sqlstate;
+        const char *msg = m.use_db_message && pgq_message(q) ? pgq_message(q) : m.message;
+        rpc_fail(c, m.code, msg);
+        break;
+    }
+    }
+    pgq_free(q);
+    call_unref(c);
+}
+
+/* ---- internals ------------------------------------------------------- */
+
+static void call_ref(rpc_call *c)
+{
+    c->refs++;
+}
+
+static void call_unref(rpc_call *c)
+{
+    assert(c->refs > 0);
+    if (--c->refs > 0)
+        return;
+    if (c->cleanup)
+        c->cleanup(c, c->data);
+    uv_close((uv_handle_t *)&c->timer, timer_closed);
+}
+
+static void timer_closed(uv_handle_t *h)
+{
+    rpc_call *c = h->data;
+    c->srv->calls_live--;
+    if (c->req)
+        protobuf_c_message_free_unpacked(c->req, NULL);
+    auth_claims_free(&c->claims);
+    grpc_metadata_array_destroy(&c->md);
+    grpc_call_unref(c->call);
+    free(c->status_msg);
+    free(c->unknown_path);
+    free(c);
+}
+
+/* Decides the status; it goes out once queued messages are sent. */
+static void call_end(rpc_call *c, grpc_status_code code, const char *msg)
+{
+    if (c->finished)
+        return;
+    c->finished = 1;
+    c->status = code;
+    c->status_msg = msg ? strdup(msg) : NULL;
+    uv_timer_stop(&c->timer);
+    if (c->q)
+        pgq_cancel(c->q);
+    c->finish_pending = 1;
+    log_call(c);
+    pump(c);
+}
+
+/* Starts the next send batch if none is in flight: the next queued message,
+ * or the final status (with initial metadata if it never went out). */
+static void pump(rpc_call *c)
+{
+    if (c->sending)
+        return;
+    grpc_op ops[3];
+    size_t n = 0;
+    memset(ops, 0, sizeof(ops));
+    if (!c->initial_md_sent) {
+        ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
+        c->initial_md_sent = 1;
+    }
+    if (c->outq) {
+        outmsg *m = c->outq;
+        c->outq = m->next;
+        if (!c->outq)
+            c->outq_tail = NULL;
+        c->send_bb = m->bb;
+        free(m);
+        ops[n].op = GRPC_OP_SEND_MESSAGE;
+        ops[n++].data.send_message.send_message = c->send_bb;
+    }
+    int final = 0;
+    if (!c->outq && c->finish_pending) {
+        final = 1;
+        c->finish_pending = 0;
+        ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
+        ops[n].data.send_status_from_server.status = c->status;
+        if (c->status_msg) {
+            c->status_slice = grpc_slice_from_copied_string(c->status_msg);
+            ops[n].data.send_status_from_server.status_details = &c->status_slice;
+        }
+        n++;
+    }
+    if (n == 0 || (n == 1 && ops[0].op == GRPC_OP_SEND_INITIAL_METADATA && !final && !c->send_bb)) {
+        if (n == 1)
+            c->initial_md_sent = 0; /* nothing to carry it yet */
+        return;
+    }
+    c->sending = final ? 2 : 1;
+    call_ref(c);
+    if (grpc_call_start_batch(c->call, ops, n, &c->send_tag, NULL) != GRPC_CALL_OK) {
+        log_msg(CONFIG_LOG_ERROR, "start_batch failed on a send");
+        send_cb(&c->send_tag, 0);
+    }
+}
+
+static void send_cb(rpc_tag *t, int ok)
+{
+    rpc_call *c = (rpc_call *)((char *)t - offsetof(rpc_call, send_tag));
+    int was_final = c->sending == 2;
+    c->sending = 0;
+    if (c->send_bb) {
+        grpc_byte_buffer_destroy(c->send_bb);
+        c->send_bb = NULL;
+    }
+    if (was_final) {
+        if (c->status_msg)
+            grpc_slice_unref(c->status_slice);
+        call_unref(c); /* this batch */
+        call_unref(c); /* the handler phase */
+        return;
+    }
+    if (!ok && !c->finished) {
+        /* The stream broke (client gone): end it. */
+        call_end(c, GRPC_STATUS_CANCELLED, "client went away");
+    }
+    pump(c);
+    call_unref(c);
+}
+
+static void recv_cb(rpc_tag *t, int ok)
+{
+    rpc_call *c = (rpc_call *)((char *)t - offsetof(rpc_call, recv_tag));
+    rpc_recv_fn cb = c->recv_cb;
+    c->recv_cb = NULL;
+    grpc_byte_buffer *bb = c->recv_bb;
+    c->recv_bb = NULL;
+    if (!c->finished) {
+        if (!ok) {
+            call_end(c, GRPC_STATUS_CANCELLED, "client went away");
+        } else if (!bb) {
+            cb(c, NULL, 0, 1);
+        } else {
+            grpc_byte_buffer_reader r;
+            if (grpc_byte_buffer_reader_init(&r, bb)) {
+                grpc_slice s = grpc_byte_buffer_reader_readall(&r);
+                grpc_byte_buffer_reader_destroy(&r);
+                cb(c, GRPC_SLICE_START_PTR(s), GRPC_SLICE_LENGTH(s), 0);
+                grpc_slice_unref(s);
+            } else {
+                call_end(c, GRPC_STATUS_INTERNAL, "cannot read the request");
+            }
+        }
+    }
+    if (bb)
+        grpc_byte_buffer_destroy(bb);
+    call_unref(c);
+}
+
+static void close_cb(rpc_tag *t, int ok)
+{
+    (void)ok;
+    rpc_call *c = (rpc_call *)((char *)t - offsetof(rpc_call, close_tag));
+    c->close_done = 1;
+    if (c->client_cancelled && !c->finished)
+        call_end(c, GRPC_STATUS_CANCELLED, "client cancelled the call");
+    call_unref(c);
+}
+
+static void deadline_cb(uv_timer_t *t)
+{
+    rpc_call *c = t->data;
+    if (c->finished)
+        return;
+    c->deadline_hit = 1;
+    rpc_fail(c, GRPC_STATUS_DEADLINE_EXCEEDED, "deadline exceeded");
+}
+
+static int authenticate(rpc_call *c)
+{
+    const rpc_reg *reg = c->reg;
+    if (reg->auth == RPC_AUTH_NONE)
+        return 0;
+    const char *hdr = NULL;
+    size_t hlen = 0;
+    for (size_t i = 0; i < c->md.count; i++) {
+        grpc_slice k = c->md.metadata[i].key;
+        if (GRPC_SLICE_LENGTH(k) == 13 &&
+            memcmp(GRPC_SLICE_START_PTR(k), "authorization", 13) == 0) {
+            hdr = (const char *)GRPC_SLICE_START_PTR(c->md.metadata[i].value);
+            hlen = GRPC_SLICE_LENGTH(c->md.metadata[i].value);
+        }
+    }
+    const char *tok, *why = "invalid token";
+    size_t tlen;
+    if (!hdr) {
+        call_end(c, GRPC_STATUS_UNAUTHENTICATED, "missing authorization: Bearer token");
+        return -1;
+    }
+    if (auth_bearer(hdr, hlen, &tok, &tlen) != 0) {
+        call_end(c, GRPC_STATUS_UNAUTHENTICATED, "authorization must be a Bearer token");
+        return -1;
+    }
+    if (auth_verify(&c->srv->keys, tok, tlen, (long long)time(NULL), &c->claims, &why) != 0) {
+        call_end(c, GRPC_STATUS_UNAUTHENTICATED, why);
+        return -1;
+    }
+    c->authed = 1;
+    if (reg->auth == RPC_AUTH_INTERNAL && c->claims.role != AUTH_ROLE_SERVICE) {
+        call_end(c, GRPC_STATUS_PERMISSION_DENIED, "this method is for internal callers only");
+        return -1;
+    }
+    return 0;
+}
+
+/* Takes ownership of payload. */
+static int decode(rpc_call *c, grpc_byte_buffer *payload)
+{
+    if (!payload) {
+        call_end(c, GRPC_STATUS_INVALID_ARGUMENT, "missing request message");
+        return -1;
+    }
+    grpc_byte_buffer_reader r;
+    if (!grpc_byte_buffer_reader_init(&r, payload)) {
+        grpc_byte_buffer_destroy(payload);
+        call_end(c, GRPC_STATUS_INTERNAL, "cannot read the request");
+        return -1;
+    }
+    grpc_slice s = grpc_byte_buffer_reader_readall(&r);
+    grpc_byte_buffer_reader_destroy(&r);
+    grpc_byte_buffer_destroy(payload);
+    c->req = protobuf_c_message_unpack(c->reg->input, NULL, GRPC_SLICE_LENGTH(s),
+                                       GRPC_SLICE_START_PTR(s));
+    grpc_slice_unref(s);
+    if (!c->req) {
+        call_end(c, GRPC_STATUS_INVALID_ARGUMENT, "malformed request message");
+        return -1;
+    }
+    return 0;
+}
+
+static grpc_byte_buffer *pack(const ProtobufCMessage *m)
+{
+    size_t n = protobuf_c_message_get_packed_size(m);
+    grpc_slice s = grpc_slice_malloc(n);
+    protobuf_c_message_pack(m, GRPC_SLICE_START_PTR(s));
+    grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&s, 1);
+    grpc_slice_unref(s);
+    return bb;
+}
+
+static void log_call(rpc_call *c)
+{
+    /* Probes and reflection would drown the log: only failures of those. */
+    if (c->reg && c->reg->auth == RPC_AUTH_NONE && c->status == GRPC_STATUS_OK)
+        return;
+    log_rpc_line l = {
+        .method = c->reg ? c->reg->path : (c->unknown_path ? c->unknown_path : "?"),
+        .code = pgerr_code_name(c->status),
+        .duration_ms = (double)(uv_hrtime() - c->start_ns) / 1e6,
+        .user = c->authed ? c->claims.sub : NULL,
+        .sqlstate = c->log_sqlstate,
+        .message = c->status == GRPC_STATUS_OK ? NULL : c->status_msg,
+    };
+    char *peer = grpc_call_get_peer(c->call);
+    l.peer = peer;
+    log_rpc(&l);
+    gpr_free(peer);
+}

@@ -1,0 +1,286 @@
+/* Environment configuration; see config.h. */
+#include "config.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+typedef struct config_int {
+    const char *name;
+    long def, min, max;
+} config_int;
+
+static const char *config_get(config_getenv_fn get, void *ctx, const char *name);
+static int config_err(char *err, size_t errsz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int config_string(char **dst, const char *val, char *err, size_t errsz);
+static int config_secret(unsigned char **dst, size_t *dst_len, const char *name, const char *val,
+                         char *err, size_t errsz);
+static int config_listen(char **dst, const char *name, const char *val, char *err, size_t errsz);
+static int config_long(config_getenv_fn get, void *ctx, const config_int *spec, long *out,
+                       char *err, size_t errsz);
+static int config_file(char **dst, const char *name, const char *val, char *err, size_t errsz);
+static int config_valid_listen(const char *s);
+static void config_wipe_free(unsigned char *p, size_t n);
+
+int config_load(config *c, const char *service, const char *default_grpc_listen,
+                const char *default_metrics_listen, config_getenv_fn get, void *ctx, char *err,
+                size_t errsz)
+{
+    static const config_int ints[] = {
+        {"DB_POOL_SIZE", 4, 1, 64},
+        {"SHUTDOWN_GRACE_MS", 10000, 0, 600000},
+        {"MAX_CONNECTION_AGE_MS", 300000, 1000, 86400000},
+        {"MAX_CONNECTION_AGE_GRACE_MS", 30000, 0, 3600000},
+        {"KEEPALIVE_TIME_MS", 60000, 1000, 86400000},
+        {"KEEPALIVE_TIMEOUT_MS", 20000, 1000, 600000},
+        {"MAX_RECV_BYTES", 4194304, 1024, INT_MAX},
+    };
+    long iv[sizeof(ints) / sizeof(ints[0])];
+    const char *v;
+
+    if (err != NULL && errsz > 0)
+        err[0] = '\0';
+    if (c == NULL)
+        return config_err(err, errsz, "Internal error: no configuration to fill.");
+    memset(c, 0, sizeof(*c));
+    if (get == NULL)
+        get = config_getenv;
+    if (service == NULL || service[0] == '\0')
+        service = "this";
+
+    v = config_get(get, ctx, "DATABASE_URL");
+    if (v == NULL) {
+        config_err(err, errsz,
+                   "DATABASE_URL is not set; the %s service needs a PostgreSQL connection URL.",
+                   service);
+        goto fail;
+    }
+    if (config_string(&c->database_url, v, err, errsz) != 0)
+        goto fail;
+
+    v = config_get(get, ctx, "JWT_SECRET");
+    if (v == NULL) {
+        config_err(err, errsz,
+                   "JWT_SECRET is not set; the %s service needs it to verify bearer tokens.",
+                   service);
+        goto fail;
+    }
+    if (config_secret(&c->jwt_secret, &c->jwt_secret_len, "JWT_SECRET", v, err, errsz) != 0)
+        goto fail;
+    v = config_get(get, ctx, "JWT_SECRET_PREVIOUS");
+    if (v != NULL && config_secret(&c->jwt_secret_prev, &c->jwt_secret_prev_len,
+                                   "JWT_SECRET_PREVIOUS", v, err, errsz) != 0)
+        goto fail;
+
+    v = config_get(get, ctx, "GRPC_LISTEN");
+    if (config_listen(&c->grpc_listen, "GRPC_LISTEN", v ? v : default_grpc_listen, err, errsz) != 0)
+        goto fail;
+    v = config_get(get, ctx, "METRICS_LISTEN");
+    if (config_listen(&c->metrics_listen, "METRICS_LISTEN", v ? v : default_metrics_listen, err,
+                      errsz) != 0)
+        goto fail;
+
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+        if (config_long(get, ctx, &ints[i], &iv[i], err, errsz) != 0)
+            goto fail;
+    }
+    c->db_pool_size = (int)iv[0];
+    c->shutdown_grace_ms = (int)iv[1];
+    c->max_connection_age_ms = (int)iv[2];
+    c->max_connection_age_grace_ms = (int)iv[3];
+    c->keepalive_time_ms = (int)iv[4];
+    c->keepalive_timeout_ms = (int)iv[5];
+    c->max_recv_bytes = iv[6];
+
+    v = config_get(get, ctx, "LOG_LEVEL");
+    c->log_level = CONFIG_LOG_INFO;
+    if (v != NULL) {
+        static const char *const levels[] = {"debug", "info", "warn", "error"};
+        c->log_level = -1;
+        for (int i = 0; i < 4; i++) {
+            if (strcasecmp(v, levels[i]) == 0)
+                c->log_level = i;
+        }
+        if (c->log_level < 0) {
+            config_err(err, errsz, "LOG_LEVEL must be one of debug, info, warn or error.");
+            goto fail;
+        }
+    }
+
+    const char *cert = config_get(get, ctx, "TLS_CERT"), *key = config_get(get, ctx, "TLS_KEY"),
+               *ca = config_get(get, ctx, "TLS_CLIENT_CA");
+    if ((cert == NULL) != (key == NULL)) {
+        config_err(err, errsz, "TLS_CERT and TLS_KEY must be set together, or neither.");
+        goto fail;
+    }
+    if (ca != NULL && cert == NULL) {
+        config_err(err, errsz,
+                   "TLS_CLIENT_CA requires TLS_CERT and TLS_KEY, since mutual TLS needs a "
+                   "server certificate.");
+        goto fail;
+    }
+    if (config_file(&c->tls_cert, "TLS_CERT", cert, err, errsz) != 0 ||
+        config_file(&c->tls_key, "TLS_KEY", key, err, errsz) != 0 ||
+        config_file(&c->tls_client_ca, "TLS_CLIENT_CA", ca, err, errsz) != 0)
+        goto fail;
+    return 0;
+
+fail:
+    config_free(c);
+    return -1;
+}
+
+void config_free(config *c)
+{
+    if (c == NULL)
+        return;
+    free(c->database_url);
+    free(c->grpc_listen);
+    free(c->metrics_listen);
+    config_wipe_free(c->jwt_secret, c->jwt_secret_len);
+    config_wipe_free(c->jwt_secret_prev, c->jwt_secret_prev_len);
+    free(c->tls_cert);
+    free(c->tls_key);
+    free(c->tls_client_ca);
+    memset(c, 0, sizeof(*c));
+}
+
+const char *config_getenv(const char *name, void *ctx)
+{
+    (void)ctx;
+    return getenv(name);
+}
+
+static const char *config_get(config_getenv_fn get, void *ctx, const char *name)
+{
+    const char *v = get(name, ctx);
+    return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+static int config_err(char *err, size_t errsz, const char *fmt, ...)
+{
+    if (err != NULL && errsz > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errsz, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+static int config_string(char **dst, const char *val, char *err, size_t errsz)
+{
+    *dst = strdup(val);
+    if (*dst == NULL)
+        return config_err(err, errsz, "Out of memory while reading the configuration.");
+    return 0;
+}
+
+static int config_secret(unsigned char **dst, size_t *dst_len, const char *name, const char *val,
+                         char *err, size_t errsz)
+{
+    size_t n = strlen(val);
+    if (n < CONFIG_MIN_SECRET_LEN)
+        return config_err(err, errsz, "%s must be at least %d bytes long.", name,
+                          CONFIG_MIN_SECRET_LEN);
+    *dst = malloc(n);
+    if (*dst == NULL)
+        return config_err(err, errsz, "Out of memory while reading the configuration.");
+    memcpy(*dst, val, n);
+    *dst_len = n;
+    return 0;
+}
+
+static int config_listen(char **dst, const char *name, const char *val, char *err, size_t errsz)
+{
+    if (val == NULL || !config_valid_listen(val))
+        return config_err(
+            err, errsz, "%s must be host:port (or [ipv6]:port) with a port from 1 to 65535.", name);
+    return config_string(dst, val, err, errsz);
+}
+
+static int config_long(config_getenv_fn get, void *ctx, const config_int *spec, long *out,
+                       char *err, size_t errsz)
+{
+    const char *v = config_get(get, ctx, spec->name);
+    if (v == NULL) {
+        *out = spec->def;
+        return 0;
+    }
+    /* Digits only: strtol would also take spaces, signs, "0x" and trailing
+     * junk, and a typo should stop the service rather than change a limit. */
+    long n = 0;
+    size_t i = 0;
+    for (; v[i] != '\0'; i++) {
+        if (v[i] < '0' || v[i] > '9' || n > (LONG_MAX - 9) / 10) {
+            n = -1;
+            break;
+        }
+        n = n * 10 + (v[i] - '0');
+    }
+    if (n < spec->min || n > spec->max)
+        return config_err(err, errsz, "%s must be a whole number from %ld to %ld.", spec->name,
+                          spec->min, spec->max);
+    *out = n;
+    return 0;
+}
+
+static int config_file(char **dst, const char *name, const char *val, char *err, size_t errsz)
+{
+    if (val == NULL)
+        return 0;
+    if (access(val, R_OK) != 0)
+        return config_err(err, errsz, "%s names a file that cannot be read: %s.", name, val);
+    return config_string(dst, val, err, errsz);
+}
+
+/* host:port, host being a name or IPv4 address without ':' or a bracketed
+ * IPv6 address; gRPC and the metrics listener both take this form. */
+static int config_valid_listen(const char *s)
+{
+    const char *colon;
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (close == NULL || close == s + 1 || close[1] != ':')
+            return 0;
+        for (const char *p = s + 1; p < close; p++) {
+            if (!(strchr("0123456789abcdefABCDEF:.", *p) != NULL))
+                return 0;
+        }
+        colon = close + 1;
+    } else {
+        colon = strchr(s, ':');
+        if (colon == NULL || colon == s || strchr(colon + 1, ':') != NULL)
+            return 0;
+        for (const char *p = s; p < colon; p++) {
+            unsigned char ch = (unsigned char)*p;
+            if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '_'))
+                return 0;
+        }
+    }
+    const char *port = colon + 1;
+    size_t n = strlen(port);
+    if (n == 0 || n > 5)
+        return 0;
+    long v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (port[i] < '0' || port[i] > '9')
+            return 0;
+        v = v * 10 + (port[i] - '0');
+    }
+    return v >= 1 && v <= 65535;
+}
+
+static void config_wipe_free(unsigned char *p, size_t n)
+{
+    if (p == NULL)
+        return;
+    explicit_bzero(p, n);
+    free(p);
+}

@@ -1,0 +1,75 @@
+/*
+ * config - the service's environment configuration (API.md §7), read through
+ * an injected getter and validated once at start.
+ *
+ * config_load fills a config whose strings and secrets it allocates;
+ * config_free releases them (wiping the secrets). Unset and empty variables
+ * are treated alike. On error nothing stays allocated and err holds one
+ * English sentence naming the variable; values are never echoed, since
+ * DATABASE_URL and the secrets are sensitive.
+ *
+ * Variables, defaults and accepted ranges:
+ *   DATABASE_URL                 required
+ *   JWT_SECRET                   required, >= 32 bytes (used as raw bytes)
+ *   JWT_SECRET_PREVIOUS          optional, >= 32 bytes (key rotation)
+ *   GRPC_LISTEN, METRICS_LISTEN  host:port or [ipv6]:port, port 1-65535;
+ *                                defaults given by the caller
+ *   DB_POOL_SIZE                 4, 1-64
+ *   LOG_LEVEL                    info; debug|info|warn|error (any case) -> 0..3
+ *   TLS_CERT, TLS_KEY            both or neither; readable files
+ *   TLS_CLIENT_CA                needs TLS_CERT and TLS_KEY; readable file
+ *   SHUTDOWN_GRACE_MS            10000, 0-600000
+ *   MAX_CONNECTION_AGE_MS        300000, 1000-86400000
+ *   MAX_CONNECTION_AGE_GRACE_MS  30000, 0-3600000
+ *   KEEPALIVE_TIME_MS            60000, 1000-86400000
+ *   KEEPALIVE_TIMEOUT_MS         20000, 1000-600000
+ *   MAX_RECV_BYTES               4194304, 1024-2147483647
+ */
+#ifndef CAMEOS_CONFIG_H
+#define CAMEOS_CONFIG_H
+
+#include <stddef.h>
+
+enum { CONFIG_LOG_DEBUG = 0, CONFIG_LOG_INFO = 1, CONFIG_LOG_WARN = 2, CONFIG_LOG_ERROR = 3 };
+
+/* The shortest JWT secret accepted, in bytes. */
+#define CONFIG_MIN_SECRET_LEN 32
+
+typedef struct config {
+    char *database_url;
+    char *grpc_listen;
+    char *metrics_listen;
+    unsigned char *jwt_secret;
+    size_t jwt_secret_len;
+    unsigned char *jwt_secret_prev; /* NULL when JWT_SECRET_PREVIOUS is unset */
+    size_t jwt_secret_prev_len;
+    int db_pool_size;
+    char *tls_cert; /* paths, NULL when unset */
+    char *tls_key;
+    char *tls_client_ca;
+    int log_level; /* CONFIG_LOG_* */
+    int shutdown_grace_ms;
+    int max_connection_age_ms;
+    int max_connection_age_grace_ms;
+    int keepalive_time_ms;
+    int keepalive_timeout_ms;
+    long max_recv_bytes;
+} config;
+
+/* Returns the value of name or NULL; the string must stay valid until
+ * config_load returns (config_load copies what it keeps). */
+typedef const char *(*config_getenv_fn)(const char *name, void *ctx);
+
+/* Fills *c from get. service names the service in messages ("credits").
+ * 0, or -1 with *c zeroed and the reason in err (errsz bytes). */
+int config_load(config *c, const char *service, const char *default_grpc_listen,
+                const char *default_metrics_listen, config_getenv_fn get, void *ctx, char *err,
+                size_t errsz) __attribute__((warn_unused_result));
+
+/* Frees everything config_load allocated and zeroes *c; safe to repeat. */
+void config_free(config *c);
+
+/* The getter for the real environment (getenv; ctx unused). */
+const char *config_getenv(const char *name, void *ctx);
+
+#endif

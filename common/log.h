@@ -1,0 +1,30 @@
+/*
+ * log.h - structured logs: one JSON object per line on stderr.
+ *
+ * log_rpc writes the line every finished RPC gets; log_msg is for process
+ * events (start, drain, database up/down). Lines are built in a stack
+ * buffer and written with one write(2), so lines from the gRPC threads and
+ * the loop never interleave. No allocation; nothing to free.
+ */
+#ifndef CAMEOS_LOG_H
+#define CAMEOS_LOG_H
+
+#include "config.h"
+
+/* Set once at start; service names every line. */
+void log_init(const char *service, int level);
+int log_enabled(int level);
+void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+typedef struct log_rpc_line {
+    const char *method; /* full path "/pkg.Service/Method" */
+    const char *code;   /* "OK", "NOT_FOUND", ... */
+    double duration_ms;
+    const char *user;     /* sub of the caller, or NULL */
+    const char *peer;     /* or NULL */
+    const char *sqlstate; /* set when a database error decided the code */
+    const char *message;  /* status message when not OK */
+} log_rpc_line;
+void log_rpc(const log_rpc_line *l);
+
+#endif

@@ -1,0 +1,814 @@
+/*
+ * pgpool.c - pipelined libpq connections on a libuv loop.
+ *
+ * Each connection walks CONNECTING -> PREPARING -> READY and back to DOWN on
+ * any failure, from where a timer reconnects it with exponential back-off.
+ * A READY connection carries up to PGPOOL_MAX_DEPTH pipelines; their pgqs sit
+ * in its FIFO in the order their results come back. Pending pgqs wait in the
+ * pool's FIFO; while no connection is usable they fail fast instead, so the
+ * RPC layer can answer UNAVAILABLE at once.
+ */
+#include "pgpool.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PGPOOL_MAX_DEPTH          64
+#define PGPOOL_MAX_RETRIES        3
+#define PGPOOL_CONNECT_TIMEOUT_MS 5000
+#define PGPOOL_BACKOFF_MIN_MS     100
+#define PGPOOL_BACKOFF_MAX_MS     5000
+#define CLAIMS_STMT               "__claims"
+
+typedef enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_PREPARING, CONN_READY } conn_state;
+
+typedef struct pgconn {
+    pgpool *pool;
+    PGconn *pg;
+    conn_state state;
+    uv_poll_t *poll; /* heap: a closing handle must outlive its replacement */
+    int poll_fd;     /* -1 when the poll handle is not initialised */
+    int poll_events;
+    uv_timer_t timer; /* connect timeout and reconnect back-off */
+    int attempts;
+    int prepare_left; /* results still expected while PREPARING */
+    pgq *head, *tail; /* pipelines in flight, oldest first */
+    int depth;
+    int last_was_null;
+    int closing;
+} pgconn;
+
+struct pgq {
+    pgpool *pool;
+    pgconn *conn; /* set while in flight */
+    pgq *next;
+    char *claims;
+    int nstmts;
+    int stmt[PGQ_MAX_STMTS];
+    int nparams[PGQ_MAX_STMTS];
+    char *params[PGQ_MAX_STMTS][PGQ_MAX_PARAMS];
+    PGresult *res[PGQ_MAX_STMTS];
+    int cursor; /* which query's results arrive next: -1 = claims */
+    int retries;
+    int cancel_requested;
+    int cancel_sent;
+    int server_cancelled;
+    int failed_retryable;
+    char sqlstate[6];
+    char *message;
+    pgq_done_fn done;
+    void *arg;
+    pgq_result result;
+};
+
+struct pgpool {
+    uv_loop_t *loop;
+    char *conninfo;
+    char *app_name;
+    const pgpool_stmt *stmts;
+    size_t nstmts;
+    pgconn *conns;
+    int size;
+    int up;
+    int tried_all; /* every connection has tried at least once */
+    pgq *pending_head, *pending_tail;
+    pgq *finished_head, *finished_tail; /* done callbacks to run from kick */
+    int npending;
+    uv_timer_t kick;
+    long reconnects;
+    pgpool_state_fn state_cb;
+    void *state_arg;
+    int closing;
+    int open_handles;
+    void (*closed_cb)(void *);
+    void *closed_arg;
+};
+
+static void conn_start(pgconn *c);
+static void conn_fail(pgconn *c);
+static void conn_poll_cb(uv_poll_t *h, int status, int events);
+static void conn_timer_cb(uv_timer_t *t);
+static void conn_want(pgconn *c, int events);
+static void conn_read(pgconn *c);
+static void conn_flush(pgconn *c);
+static void pool_dispatch(pgpool *p);
+static void pool_update_state(pgpool *p);
+static void q_finish(pgq *q, pgq_result r);
+static void q_reset_results(pgq *q);
+static int q_send(pgconn *c, pgq *q);
+static void q_request_cancel(pgq *q);
+static void kick_cb(uv_timer_t *t);
+static void kick(pgpool *p);
+static void notice_ignore(void *arg, const char *msg);
+static void conn_handle_closed(uv_handle_t *h);
+static void poll_closed(uv_handle_t *h);
+static void kick_closed(uv_handle_t *h);
+static void pool_handle_gone(pgpool *p);
+static void conn_close_poll(pgconn *c);
+
+/* ---- public ---------------------------------------------------------- */
+
+pgpool *pgpool_new(uv_loop_t *loop, const char *conninfo, const char *app_name, int size,
+                   const pgpool_stmt *stmts, size_t nstmts, pgpool_state_fn state_cb,
+                   void *state_arg)
+{
+    pgpool *p = calloc(1, sizeof(*p));
+    if (!p)
+        return NULL;
+    p->loop = loop;
+    p->conninfo = strdup(conninfo);
+    p->app_name = strdup(app_name);
+    p->conns = calloc((size_t)size, sizeof(pgconn));
+    if (!p->conninfo || !p->app_name || !p->conns) {
+        free(p->conninfo);
+        free(p->app_name);
+        free(p->conns);
+        free(p);
+        return NULL;
+    }
+    p->size = size;
+    p->stmts = stmts;
+    p->nstmts = nstmts;
+    p->state_cb = state_cb;
+    p->state_arg = state_arg;
+    uv_timer_init(loop, &p->kick);
+    p->kick.data = p;
+    p->open_handles = 1;
+    for (int i = 0; i < size; i++) {
+        pgconn *c = &p->conns[i];
+        c->pool = p;
+        c->poll_fd = -1;
+        uv_timer_init(loop, &c->timer);
+        c->timer.data = c;
+        p->open_handles++;
+        conn_start(c);
+    }
+    return p;
+}
+
+void pgpool_close(pgpool *p, void (*closed)(void *arg), void *arg)
+{
+    assert(!p->closing);
+    p->closing = 1;
+    p->closed_cb = closed;
+    p->closed_arg = arg;
+    for (int i = 0; i < p->size; i++) {
+        pgconn *c = &p->conns[i];
+        c->closing = 1;
+        conn_fail(c); /* fails its pipelines, closes its poll handle */
+        uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
+    }
+    while (p->pending_head) {
+        pgq *q = p->pending_head;
+        p->pending_head = q->next;
+        p->npending--;
+        q_finish(q, PGQ_UNAVAILABLE);
+    }
+    p->pending_tail = NULL;
+    /* Run the done callbacks now: the loop may not turn again for them. */
+    kick_cb(&p->kick);
+    uv_close((uv_handle_t *)&p->kick, kick_closed);
+}
+
+int pgpool_is_up(const pgpool *p)
+{
+    return p->up;
+}
+
+void pgpool_get_stats(const pgpool *p, pgpool_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->size = p->size;
+    out->pending = p->npending;
+    out->reconnects = p->reconnects;
+    for (int i = 0; i < p->size; i++) {
+        if (p->conns[i].state == CONN_READY)
+            out->ready++;
+        out->in_flight += p->conns[i].depth;
+    }
+}
+
+pgq *pgq_new(pgpool *p, const char *claims_json)
+{
+    pgq *q = calloc(1, sizeof(*q));
+    if (!q)
+        return NULL;
+    q->pool = p;
+    if (claims_json && !(q->claims = strdup(claims_json))) {
+        free(q);
+        return NULL;
+    }
+    return q;
+}
+
+int pgq_add(pgq *q, int stmt, int nparams, const char *const *values)
+{
+    if (q->nstmts >= PGQ_MAX_STMTS || stmt < 0 || (size_t)stmt >= q->pool->nstmts ||
+        nparams != q->pool->stmts[stmt].nparams || nparams > PGQ_MAX_PARAMS)
+        return -1;
+    int i = q->nstmts;
+    for (int k = 0; k < nparams; k++) {
+        if (!values[k]) {
+            q->params[i][k] = NULL;
+            continue;
+        }
+        q->params[i][k] = strdup(values[k]);
+        if (!q->params[i][k]) {
+            while (k-- > 0)
+                free(q->params[i][k]);
+            return -1;
+        }
+    }
+    q->stmt[i] = stmt;
+    q->nparams[i] = nparams;
+    q->nstmts++;
+    return 0;
+}
+
+void pgq_submit(pgq *q, pgq_done_fn done, void *arg)
+{
+    pgpool *p = q->pool;
+    q->done = done;
+    q->arg = arg;
+    q->next = NULL;
+    if (p->closing || (!p->up && p->tried_all)) {
+        q_finish(q, PGQ_UNAVAILABLE);
+        return;
+    }
+    if (p->pending_tail)
+        p->pending_tail->next = q;
+    else
+        p->pending_head = q;
+    p->pending_tail = q;
+    p->npending++;
+    pool_dispatch(p);
+}
+
+void pgq_cancel(pgq *q)
+{
+    pgpool *p = q->pool;
+    if (q->cancel_requested || !q->done)
+        return;
+    q->cancel_requested = 1;
+    if (!q->conn) {
+        /* Still waiting for a connection: unlink it and report at once. */
+        pgq **pp = &p->pending_head;
+        pgq *prev = NULL;
+        while (*pp && *pp != q) {
+            prev = *pp;
+            pp = &(*pp)->next;
+        }
+        if (*pp) {
+            *pp = q->next;
+            if (p->pending_tail == q)
+                p->pending_tail = prev;
+            p->npending--;
+            q_finish(q, PGQ_CANCELLED);
+        }
+        return;
+    }
+    if (q->conn->head == q)
+        q_request_cancel(q);
+    /* Otherwise it is cancelled when it reaches the head (see conn_read). */
+}
+
+void pgq_free(pgq *q)
+{
+    if (!q)
+        return;
+    q_reset_results(q);
+    for (int i = 0; i < q->nstmts; i++)
+        for (int k = 0; k < q->nparams[i]; k++)
+            free(q->params[i][k]);
+    free(q->claims);
+    free(q);
+}
+
+PGresult *pgq_res(const pgq *q, int i)
+{
+    return (i >= 0 && i < q->nstmts) ? q->res[i] : NULL;
+}
+
+const char *pgq_sqlstate(const pgq *q)
+{
+    return q->sqlstate[0] ? q->sqlstate : NULL;
+}
+
+const char *pgq_message(const pgq *q)
+{
+    return q->message;
+}
+
+int pgq_was_cancelled(const pgq *q)
+{
+    return q->server_cancelled;
+}
+
+/* ---- connections ----------------------------------------------------- */
+
+static void conn_start(pgconn *c)
+{
+    pgpool *p = c->pool;
+    assert(c->state == CONN_DOWN && !c->pg);
+    const char *keys[] = {"dbname",          "application_name", "keepalives",
+                          "keepalives_idle", "options",          NULL};
+    const char *vals[] = {p->conninfo, p->app_name, "1", "30", "-c TimeZone=UTC", NULL};
+    c->pg = PQconnectStartParams(keys, vals, 1);
+    c->attempts++;
+    if (!c->pg || PQstatus(c->pg) == CONNECTION_BAD) {
+        conn_fail(c);
+        return;
+    }
+    PQsetnonblocking(c->pg, 1);
+    c->state = CONN_CONNECTING;
+    uv_timer_start(&c->timer, conn_timer_cb, PGPOOL_CONNECT_TIMEOUT_MS, 0);
+    conn_want(c, UV_WRITABLE); /* PQconnectPoll starts in the writing state */
+}
+
+/* Step the asynchronous connect; called when the socket is ready. */
+static void conn_connect_step(pgconn *c)
+{
+    switch (PQconnectPoll(c->pg)) {
+    case PGRES_POLLING_READING:
+        conn_want(c, UV_READABLE);
+        return;
+    case PGRES_POLLING_WRITING:
+        conn_want(c, UV_WRITABLE);
+        return;
+    case PGRES_POLLING_OK:
+        break;
+    default:
+        conn_fail(c);
+        return;
+    }
+    /* Connected: prepare every statement in one pipeline. */
+    PQsetNoticeProcessor(c->pg, notice_ignore, NULL);
+    if (PQenterPipelineMode(c->pg) != 1 ||
+        PQsendPrepare(c->pg, CLAIMS_STMT, "select set_config('request.jwt.claims', $1, true)", 1,
+                      NULL) != 1) {
+        conn_fail(c);
+        return;
+    }
+    for (size_t i = 0; i < c->pool->nstmts; i++) {
+        const pgpool_stmt *s = &c->pool->stmts[i];
+        if (PQsendPrepare(c->pg, s->name, s->sql, s->nparams, NULL) != 1) {
+            conn_fail(c);
+            return;
+        }
+    }
+    if (PQpipelineSync(c->pg) != 1) {
+        conn_fail(c);
+        return;
+    }
+    c->state = CONN_PREPARING;
+    c->prepare_left = (int)c->pool->nstmts + 1;
+    conn_flush(c);
+}
+
+static void conn_ready(pgconn *c)
+{
+    pgpool *p = c->pool;
+    uv_timer_stop(&c->timer);
+    c->state = CONN_READY;
+    c->attempts = 0;
+    p->reconnects++;
+    pool_update_state(p);
+    pool_dispatch(p);
+}
+
+/* The connection is unusable: fail what it carried, close it, schedule a retry. */
+static void conn_fail(pgconn *c)
+{
+    pgpool *p = c->pool;
+    conn_close_poll(c);
+    if (c->pg) {
+        PQfinish(c->pg);
+        c->pg = NULL;
+    }
+    int was_ready = c->state == CONN_READY;
+    c->state = CONN_DOWN;
+    while (c->head) {
+        pgq *q = c->head;
+        c->head = q->next;
+        q->conn = NULL;
+        q_finish(q, q->cancel_requested ? PGQ_CANCELLED : PGQ_UNAVAILABLE);
+    }
+    c->tail = NULL;
+    c->depth = 0;
+    uv_timer_stop(&c->timer);
+    if (c->attempts >= 1)
+        p->tried_all = 1;
+    for (int i = 0; i < p->size; i++)
+        if (p->conns[i].attempts == 0 && p->conns[i].state != CONN_READY)
+            p->tried_all = 0;
+    if (was_ready || !p->closing)
+        pool_update_state(p);
+    if (c->closing || p->closing)
+        return;
+    int shift = c->attempts < 6 ? c->attempts : 6;
+    uint64_t delay = (uint64_t)PGPOOL_BACKOFF_MIN_MS << shift;
+    if (delay > PGPOOL_BACKOFF_MAX_MS)
+        delay = PGPOOL_BACKOFF_MAX_MS;
+    delay += (uint64_t)(rand() % 50); /* spread reconnect storms of many pods */
+    uv_timer_start(&c->timer, conn_timer_cb, delay, 0);
+}
+
+static void conn_timer_cb(uv_timer_t *t)
+{
+    pgconn *c = t->data;
+    if (c->state == CONN_DOWN)
+        conn_start(c);
+    else if (c->state == CONN_CONNECTING || c->state == CONN_PREPARING)
+        conn_fail(c); /* connect timeout */
+}
+
+static void conn_want(pgconn *c, int events)
+{
+    int fd = PQsocket(c->pg);
+    if (fd < 0) {
+        conn_fail(c);
+        return;
+    }
+    if (c->poll_fd != fd) {
+        /* libpq may open a new socket per host it tries. */
+        conn_close_poll(c);
+        c->poll = malloc(sizeof(*c->poll));
+        if (!c->poll || uv_poll_init_socket(c->pool->loop, c->poll, fd) != 0) {
+            free(c->poll);
+            c->poll = NULL;
+            PQfinish(c->pg);
+            c->pg = NULL;
+            conn_fail(c);
+            return;
+        }
+        c->pool->open_handles++;
+        c->poll->data = c;
+        c->poll_fd = fd;
+        c->poll_events = 0;
+    }
+    if (events != c->poll_events) {
+        uv_poll_start(c->poll, events, conn_poll_cb);
+        c->poll_events = events;
+    }
+}
+
+static void conn_poll_cb(uv_poll_t *h, int status, int events)
+{
+    pgconn *c = h->data;
+    assert(c->pg);
+    if (status < 0) {
+        conn_fail(c);
+        return;
+    }
+    if (c->state == CONN_CONNECTING) {
+        conn_connect_step(c);
+        return;
+    }
+    if (events & UV_WRITABLE)
+        conn_flush(c);
+    if (c->pg && (events & UV_READABLE))
+        conn_read(c);
+}
+
+/* Push buffered output; keep watching for writability until it is all out. */
+static void conn_flush(pgconn *c)
+{
+    int r = PQflush(c->pg);
+    if (r < 0) {
+        conn_fail(c);
+        return;
+    }
+    conn_want(c, r == 1 ? (UV_READABLE | UV_WRITABLE) : UV_READABLE);
+}
+
+static void prepare_result(pgconn *c, PGresult *res)
+{
+    ExecStatusType st = PQresultStatus(res);
+    PQclear(res);
+    if (st == PGRES_PIPELINE_SYNC) {
+        if (c->prepare_left == 0)
+            conn_ready(c);
+        else
+            conn_fail(c);
+        return;
+    }
+    if (st != PGRES_COMMAND_OK) {
+        c->prepare_left = -1; /* a statement failed to prepare: never ready */
+        return;
+    }
+    if (c->prepare_left > 0)
+        c->prepare_left--;
+}
+
+static int is_retryable(const char *sqlstate)
+{
+    return strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0;
+}
+
+/* One result of the head pipeline. */
+static void pipeline_result(pgconn *c, PGresult *res)
+{
+    pgq *q = c->head;
+    ExecStatusType st = PQresultStatus(res);
+    assert(q);
+    if (st == PGRES_PIPELINE_SYNC) {
+        PQclear(res);
+        c->head = q->next;
+        if (!c->head)
+            c->tail = NULL;
+        c->depth--;
+        q->conn = NULL;
+        if (c->head && c->head->cancel_requested)
+            q_request_cancel(c->head);
+        if (q->failed_retryable && !q->cancel_requested && q->retries < PGPOOL_MAX_RETRIES) {
+            q->retries++;
+            q_reset_results(q);
+            q->next = c->pool->pending_head; /* retry before newer work */
+            c->pool->pending_head = q;
+            if (!c->pool->pending_tail)
+                c->pool->pending_tail = q;
+            c->pool->npending++;
+            return;
+        }
+        if (q->cancel_requested && (q->sqlstate[0] || q->server_cancelled))
+            q_finish(q, PGQ_CANCELLED);
+        else
+            q_finish(q, q->sqlstate[0] ? PGQ_DB_ERROR : PGQ_OK);
+        return;
+    }
+    if (st == PGRES_FATAL_ERROR && !q->sqlstate[0]) {
+        const char *ss = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+        snprintf(q->sqlstate, sizeof(q->sqlstate), "%s", ss ? ss : "XX000");
+        free(q->message);
+        q->message = msg ? strdup(msg) : NULL;
+        if (strcmp(q->sqlstate, "57014") == 0) {
+            if (q->cancel_sent)
+                q->server_cancelled = 1;
+            else
+                q->failed_retryable = 1; /* another pgq's late cancel hit us */
+        } else if (is_retryable(q->sqlstate)) {
+            q->failed_retryable = 1;
+        }
+    }
+    if (q->cursor >= 0 && q->cursor < q->nstmts && !q->res[q->cursor])
+        q->res[q->cursor] = res;
+    else
+        PQclear(res);
+}
+
+static void conn_read(pgconn *c)
+{
+    if (PQconsumeInput(c->pg) != 1) {
+        conn_fail(c);
+        return;
+    }
+    while (c->pg && !PQisBusy(c->pg)) {
+        if (c->state == CONN_READY && !c->head)
+            break;
+        PGresult *res = PQgetResult(c->pg);
+        if (!res) {
+            /* End of one query's results; a second NULL means nothing more. */
+            if (c->last_was_null)
+                break;
+            c->last_was_null = 1;
+            if (c->state == CONN_READY && c->head)
+                c->head->cursor++;
+            continue;
+        }
+        c->last_was_null = 0;
+        if (c->state == CONN_PREPARING)
+            prepare_result(c, res);
+        else if (c->state == CONN_READY)
+            pipeline_result(c, res);
+        else
+            PQclear(res);
+    }
+    if (c->pg && PQstatus(c->pg) == CONNECTION_BAD) {
+        conn_fail(c);
+        return;
+    }
+    pool_dispatch(c->pool);
+}
+
+/* ---- pipelines ------------------------------------------------------- */
+
+static int q_send(pgconn *c, pgq *q)
+{
+    pgpool *p = c->pool;
+    q->cursor = q->claims ? -1 : 0;
+    if (q->claims) {
+        const char *v[1] = {q->claims};
+        if (PQsendQueryPrepared(c->pg, CLAIMS_STMT, 1, v, NULL, NULL, 0) != 1)
+            return -1;
+    }
+    for (int i = 0; i < q->nstmts; i++) {
+        const pgpool_stmt *s = &p->stmts[q->stmt[i]];
+        if (PQsendQueryPrepared(c->pg, s->name, q->nparams[i], (const char *const *)q->params[i],
+                                NULL, NULL, 0) != 1)
+            return -1;
+    }
+    return PQpipelineSync(c->pg) == 1 ? 0 : -1;
+}
+
+static void pool_dispatch(pgpool *p)
+{
+    if (p->closing)
+        return;
+    while (p->pending_head) {
+        pgconn *best = NULL;
+        for (int i = 0; i < p->size; i++) {
+            pgconn *c = &p->conns[i];
+            if (c->state == CONN_READY && c->depth < PGPOOL_MAX_DEPTH &&
+                (!best || c->depth < best->depth))
+                best = c;
+        }
+        if (!best)
+            break;
+        pgq *q = p->pending_head;
+        p->pending_head = q->next;
+        if (!p->pending_head)
+            p->pending_tail = NULL;
+        p->npending--;
+        q->next = NULL;
+        q->conn = best;
+        if (best->tail)
+            best->tail->next = q;
+        else
+            best->head = q;
+        best->tail = q;
+        best->depth++;
+        if (q_send(best, q) != 0) {
+            conn_fail(best); /* fails q too */
+            continue;
+        }
+        if (best->head == q && q->cancel_requested)
+            q_request_cancel(q);
+        conn_flush(best);
+    }
+    if (!p->up && p->tried_all) {
+        /* Nothing can serve the queue: fail fast rather than hang. */
+        while (p->pending_head) {
+            pgq *q = p->pending_head;
+            p->pending_head = q->next;
+            p->npending--;
+            q_finish(q, PGQ_UNAVAILABLE);
+        }
+        p->pending_tail = NULL;
+    }
+}
+
+static void pool_update_state(pgpool *p)
+{
+    int ready = 0;
+    for (int i = 0; i < p->size; i++)
+        ready += p->conns[i].state == CONN_READY;
+    int up = ready > 0;
+    if (up != p->up) {
+        p->up = up;
+        if (p->state_cb && !p->closing)
+            p->state_cb(up, p->state_arg);
+    }
+    if (!up)
+        pool_dispatch(p);
+}
+
+static void q_reset_results(pgq *q)
+{
+    for (int i = 0; i < PGQ_MAX_STMTS; i++) {
+        PQclear(q->res[i]);
+        q->res[i] = NULL;
+    }
+    q->sqlstate[0] = 0;
+    free(q->message);
+    q->message = NULL;
+    q->failed_retryable = 0;
+    q->server_cancelled = 0;
+    q->cancel_sent = 0;
+}
+
+/* Deferred completion: done callbacks never run inside the pool's own frames. */
+static void q_finish(pgq *q, pgq_result r)
+{
+    pgpool *p = q->pool;
+    q->result = r;
+    q->next = NULL;
+    if (p->finished_tail)
+        p->finished_tail->next = q;
+    else
+        p->finished_head = q;
+    p->finished_tail = q;
+    kick(p);
+}
+
+static void kick(pgpool *p)
+{
+    if (!p->closing && !uv_is_active((uv_handle_t *)&p->kick))
+        uv_timer_start(&p->kick, kick_cb, 0, 0);
+}
+
+static void kick_cb(uv_timer_t *t)
+{
+    pgpool *p = t->data;
+    while (p->finished_head) {
+        pgq *q = p->finished_head;
+        p->finished_head = q->next;
+        if (!p->finished_head)
+            p->finished_tail = NULL;
+        pgq_done_fn done = q->done;
+        q->done = NULL;
+        done(q, q->result, q->arg);
+    }
+}
+
+typedef struct cancel_work {
+    uv_work_t req;
+    PGcancel *cancel;
+} cancel_work;
+
+static void cancel_run(uv_work_t *w)
+{
+    cancel_work *cw = w->data;
+    char err[256];
+    /* PQcancel opens its own short connection: keep it off the loop thread. */
+    (void)PQcancel(cw->cancel, err, sizeof(err));
+}
+
+static void cancel_after(uv_work_t *w, int status)
+{
+    (void)status;
+    cancel_work *cw = w->data;
+    PQfreeCancel(cw->cancel);
+    free(cw);
+}
+
+static void q_request_cancel(pgq *q)
+{
+    pgconn *c = q->conn;
+    if (!c || !c->pg || q->cancel_sent)
+        return;
+    cancel_work *cw = calloc(1, sizeof(*cw));
+    if (!cw)
+        return;
+    cw->cancel = PQgetCancel(c->pg);
+    cw->req.data = cw;
+    if (!cw->cancel || uv_queue_work(c->pool->loop, &cw->req, cancel_run, cancel_after) != 0) {
+        if (cw->cancel)
+            PQfreeCancel(cw->cancel);
+        free(cw);
+        return;
+    }
+    q->cancel_sent = 1;
+}
+
+static void conn_close_poll(pgconn *c)
+{
+    if (!c->poll)
+        return;
+    uv_poll_stop(c->poll);
+    uv_close((uv_handle_t *)c->poll, poll_closed);
+    c->poll = NULL;
+    c->poll_fd = -1;
+    c->poll_events = 0;
+}
+
+static void poll_closed(uv_handle_t *h)
+{
+    pgconn *c = h->data;
+    free(h);
+    pool_handle_gone(c->pool);
+}
+
+static void conn_handle_closed(uv_handle_t *h)
+{
+    pgconn *c = h->data;
+    pool_handle_gone(c->pool);
+}
+
+static void kick_closed(uv_handle_t *h)
+{
+    pool_handle_gone(h->data);
+}
+
+/* The pool memory goes with its last handle. */
+static void pool_handle_gone(pgpool *p)
+{
+    if (--p->open_handles > 0)
+        return;
+    void (*cb)(void *) = p->closed_cb;
+    void *arg = p->closed_arg;
+    free(p->conns);
+    free(p->conninfo);
+    free(p->app_name);
+    free(p);
+    if (cb)
+        cb(arg);
+}
+
+/* NOTICEs (e.g. "policy ... does not exist, skipping") are not for our logs. */
+static void notice_ignore(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+}

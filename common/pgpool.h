@@ -1,0 +1,94 @@
+/*
+ * pgpool.h - a few non-blocking libpq connections in pipeline mode, driven by
+ * one libuv loop.
+ *
+ * A transaction is a pgq: an ordered list of named prepared statements with
+ * text parameters. The pool sends each pgq as one pipeline (claims first, then
+ * the statements, then a Sync), so one RPC costs one round trip and its
+ * statements form one implicit transaction: an error anywhere rolls all of it
+ * back and later pipelines on the connection are not affected. Many pgqs share
+ * a connection back to back.
+ *
+ * Ownership: the pool owns its connections. A pgq is created by the caller,
+ * owned by the pool from pgq_submit until its done callback has been called,
+ * and freed by the caller with pgq_free (inside or after the callback). The
+ * PGresults a pgq holds belong to it and die with it. Everything here runs on
+ * the loop thread only.
+ */
+#ifndef CAMEOS_PGPOOL_H
+#define CAMEOS_PGPOOL_H
+
+#include <stddef.h>
+#include <libpq-fe.h>
+#include <uv.h>
+
+#define PGQ_MAX_STMTS  8
+#define PGQ_MAX_PARAMS 16
+
+typedef struct pgpool pgpool;
+typedef struct pgq pgq;
+
+/* A statement every connection prepares once, right after it connects. */
+typedef struct pgpool_stmt {
+    const char *name; /* unique, e.g. "get_profile" */
+    const char *sql;
+    int nparams;
+} pgpool_stmt;
+
+typedef enum pgq_result {
+    PGQ_OK = 0,
+    PGQ_DB_ERROR,    /* the server raised an error: see pgq_sqlstate/pgq_message */
+    PGQ_UNAVAILABLE, /* no connection, or it broke before the outcome was known */
+    PGQ_CANCELLED,   /* pgq_cancel was called before the pipeline finished */
+} pgq_result;
+
+typedef void (*pgq_done_fn)(pgq *q, pgq_result r, void *arg);
+/* Called with up = 1 when the first connection becomes usable, 0 when none is. */
+typedef void (*pgpool_state_fn)(int up, void *arg);
+
+typedef struct pgpool_stats {
+    int size;        /* configured connections */
+    int ready;       /* connections usable now */
+    int in_flight;   /* pipelines sent and not finished */
+    int pending;     /* pgqs waiting for a connection */
+    long reconnects; /* connections (re)established since start */
+} pgpool_stats;
+
+/* Starts connecting at once; never blocks. stmts must outlive the pool.
+ * Returns NULL only on allocation failure. */
+pgpool *pgpool_new(uv_loop_t *loop, const char *conninfo, const char *app_name, int size,
+                   const pgpool_stmt *stmts, size_t nstmts, pgpool_state_fn state_cb,
+                   void *state_arg) __attribute__((warn_unused_result));
+/* Fails every pending and in-flight pgq with PGQ_UNAVAILABLE, closes the
+ * connections and handles; `closed` runs once every handle is closed, after
+ * which the pool memory is gone. */
+void pgpool_close(pgpool *p, void (*closed)(void *arg), void *arg);
+int pgpool_is_up(const pgpool *p);
+void pgpool_get_stats(const pgpool *p, pgpool_stats *out);
+
+/* claims_json may be NULL (no claims set). The text is copied. */
+pgq *pgq_new(pgpool *p, const char *claims_json) __attribute__((warn_unused_result));
+/* Appends statement `stmt` (index into the pool's table). values are copied;
+ * a NULL value is SQL NULL. Returns -1 when the pgq is full or nparams is
+ * wrong (a programming error, logged by the caller). */
+int pgq_add(pgq *q, int stmt, int nparams, const char *const *values)
+    __attribute__((warn_unused_result));
+/* Queues the pgq. done runs exactly once, always later from the loop (never
+ * from inside pgq_submit). Serialization failures and deadlocks are retried
+ * a few times before they are reported. */
+void pgq_submit(pgq *q, pgq_done_fn done, void *arg);
+/* Best effort: a pgq not sent yet is dropped; a running one gets a server-side
+ * cancel request. done still runs, with PGQ_CANCELLED unless it had already
+ * finished. */
+void pgq_cancel(pgq *q);
+void pgq_free(pgq *q);
+
+/* Results of statement i (0-based, in pgq_add order), valid until pgq_free. */
+PGresult *pgq_res(const pgq *q, int i);
+/* After PGQ_DB_ERROR: the SQLSTATE (5 chars) and primary message, else NULL. */
+const char *pgq_sqlstate(const pgq *q);
+const char *pgq_message(const pgq *q);
+/* Set when the server cancelled a statement of this pgq because it asked. */
+int pgq_was_cancelled(const pgq *q);
+
+#endif

@@ -1,0 +1,112 @@
+/*
+ * rpc.h - what a service sees of the runtime: its method table, the call
+ * object handed to each handler, and the database glue.
+ *
+ * A service is a table of handlers plus its prepared statements; rpc_main
+ * does the rest (configuration, gRPC server, libuv loop, PostgreSQL pool,
+ * health, reflection, logging, drain on SIGTERM, `migrate` subcommand).
+ *
+ * Threading: every function here runs on the loop thread, and every handler
+ * and callback is called there.
+ *
+ * Ownership: the runtime owns the rpc_call and the decoded request; both live
+ * until the call has finished and its last gRPC batch completed. A handler
+ * must end each call exactly once (rpc_reply, rpc_fail or rpc_finish) and must
+ * not touch the call after that. Messages passed to rpc_reply/rpc_send are
+ * serialised at once and stay the caller's.
+ */
+#ifndef CAMEOS_RPC_H
+#define CAMEOS_RPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <grpc/status.h>
+#include <protobuf-c/protobuf-c.h>
+
+#include "jwt.h"
+#include "pgpool.h"
+
+typedef struct rpc_call rpc_call;
+typedef void (*rpc_handler_fn)(rpc_call *c, const ProtobufCMessage *req);
+
+typedef enum rpc_auth {
+    RPC_AUTH_NONE = 0,     /* health, reflection */
+    RPC_AUTH_USER = 1,     /* any valid token; acts as its sub */
+    RPC_AUTH_INTERNAL = 2, /* role service_role only, else PERMISSION_DENIED */
+} rpc_auth;
+
+typedef enum rpc_kind {
+    RPC_UNARY = 0,
+    RPC_SERVER_STREAM = 1, /* one request, a stream of responses */
+    RPC_BIDI = 2,          /* requests read with rpc_recv */
+} rpc_kind;
+
+/* One row of a service's method table. Methods of the service descriptor
+ * that have no row (or a NULL handler) answer UNIMPLEMENTED. */
+typedef struct rpc_method {
+    const char *name; /* as in the proto, e.g. "GetProfile" */
+    rpc_handler_fn handler;
+    rpc_auth auth;
+    rpc_kind kind;
+} rpc_method;
+
+typedef struct rpc_service {
+    const char *binary; /* "cameos-credits": logs, application_name */
+    const ProtobufCServiceDescriptor *desc;
+    const rpc_method *methods;
+    size_t nmethods;
+    const pgpool_stmt *stmts;
+    size_t nstmts;
+    const unsigned char *fds; /* embedded FileDescriptorSet for reflection */
+    size_t fds_len;
+    const char *default_grpc_listen;
+    const char *default_metrics_listen;
+} rpc_service;
+
+/* The whole process: `<binary>` serves, `<binary> migrate` applies pending
+ * migrations and exits. Returns the exit status. */
+int rpc_main(const rpc_service *svc, int argc, char **argv);
+
+/* The verified token of the caller; NULL on RPC_AUTH_NONE methods. */
+const auth_claims *rpc_claims(const rpc_call *c);
+/* The decoded request (also passed to the handler). */
+const ProtobufCMessage *rpc_request(const rpc_call *c);
+
+/* Unary success: sends resp and status OK. */
+void rpc_reply(rpc_call *c, const ProtobufCMessage *resp);
+/* Any failure: status code with a short English message for a person. */
+void rpc_fail(rpc_call *c, grpc_status_code code, const char *msg);
+/* printf-style rpc_fail. */
+void rpc_failf(rpc_call *c, grpc_status_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Streams: queue one message; messages go out in order. */
+void rpc_send(rpc_call *c, const ProtobufCMessage *msg);
+/* Streams: end the call once every queued message is out. */
+void rpc_finish(rpc_call *c, grpc_status_code code, const char *msg);
+/* True once the call has ended or the client has gone. */
+int rpc_is_over(const rpc_call *c);
+
+/* Bidi: ask for the next request message; cb gets NULL/0/eof=1 when the client
+ * half-closes. The bytes are valid during the callback only. */
+typedef void (*rpc_recv_fn)(rpc_call *c, const uint8_t *buf, size_t len, int eof);
+void rpc_recv(rpc_call *c, rpc_recv_fn cb);
+
+/* Per-call state of a streaming handler; cleanup runs when the call is freed. */
+void rpc_set_data(rpc_call *c, void *data, void (*cleanup)(rpc_call *c, void *data));
+void *rpc_data(const rpc_call *c);
+
+/* Database: a transaction that runs with the caller's claims. NULL when out
+ * of memory (the handler answers RESOURCE_EXHAUSTED or INTERNAL). */
+pgq *rpc_db(rpc_call *c) __attribute__((warn_unused_result));
+/* Appends a statement; a wrong count is a bug: the call fails INTERNAL and
+ * -1 is returned so the handler stops. */
+int rpc_db_add(rpc_call *c, pgq *q, int stmt, int nparams, const char *const *values)
+    __attribute__((warn_unused_result));
+/* Runs q. ok runs only on success, and q is freed after it returns; every
+ * failure is answered here with the status API.md §3 gives its SQLSTATE
+ * (serialization failures are retried first). */
+typedef void (*rpc_db_fn)(rpc_call *c, pgq *q);
+void rpc_db_run(rpc_call *c, pgq *q, rpc_db_fn ok);
+
+#endif

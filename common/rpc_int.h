@@ -1,0 +1,92 @@
+/*
+ * rpc_int.h - the runtime's internal shapes, shared by server.c (process,
+ * gRPC server, bridge thread), call.c (one call's life), health.c and
+ * reflection.c. Services never include this.
+ */
+#ifndef CAMEOS_RPC_INT_H
+#define CAMEOS_RPC_INT_H
+
+#include <pthread.h>
+#include <grpc/grpc.h>
+#include <uv.h>
+
+#include "config.h"
+#include "refl.h"
+#include "rpc.h"
+
+/* Every completion-queue tag is one of these; the loop calls fn(tag, ok). */
+typedef struct rpc_tag rpc_tag;
+struct rpc_tag {
+    void (*fn)(rpc_tag *t, int ok);
+};
+
+/* A method as registered with gRPC core. */
+typedef struct rpc_reg {
+    char *path; /* "/pkg.Service/Method" */
+    const ProtobufCMessageDescriptor *input;
+    rpc_handler_fn handler; /* NULL: UNIMPLEMENTED */
+    rpc_auth auth;
+    rpc_kind kind;
+    void *handle; /* from grpc_server_register_method */
+} rpc_reg;
+
+typedef struct rpc_server rpc_server;
+
+/* Health status per name: "", the service's name, and "liveness". */
+enum { HEALTH_UNKNOWN = 0, HEALTH_SERVING = 1, HEALTH_NOT_SERVING = 2 };
+
+struct rpc_server {
+    const rpc_service *svc;
+    config cfg;
+    auth_keys keys;
+    uv_loop_t loop;
+    grpc_server *server;
+    grpc_completion_queue *cq;
+    pthread_t bridge;
+    int bridge_started;
+    /* events from the bridge thread, handed over under the lock */
+    pthread_mutex_t lock;
+    struct rpc_event {
+        rpc_tag *tag;
+        int ok;
+    } * events;
+    size_t nevents, capevents;
+    uv_async_t wake;
+    uv_signal_t sigterm, sigint;
+    uv_timer_t grace;
+    rpc_tag shutdown_tag;
+    rpc_reg *regs;
+    size_t nregs;
+    pgpool *pool;
+    refl_index *refl;
+    int draining;
+    int db_up;
+    long calls_live;
+    /* health watchers: a list of rpc_call (see health.c) */
+    rpc_call *watchers;
+};
+
+/* call.c: a call accepted by a registered-method slot or the generic slot. */
+void call_start(rpc_server *s, const rpc_reg *reg, grpc_call *call, gpr_timespec deadline,
+                grpc_metadata_array *md, grpc_byte_buffer *payload, const char *unknown_path);
+/* The call of a streaming handler, for lists kept by health.c. */
+rpc_call **call_watch_next(rpc_call *c);
+rpc_server *call_server(const rpc_call *c);
+/* Queues an already serialized message on a stream; the bytes are copied. */
+void call_send_raw(rpc_call *c, const uint8_t *buf, size_t len);
+
+/* health.c */
+void health_check(rpc_call *c, const ProtobufCMessage *req);
+void health_watch(rpc_call *c, const ProtobufCMessage *req);
+/* Recomputes the status from the pool and the drain flag; notifies watchers. */
+void health_update(rpc_server *s);
+/* Ends every Watch stream (drain). */
+void health_end_watches(rpc_server *s);
+
+/* reflection.c */
+void reflection_info(rpc_call *c, const ProtobufCMessage *req);
+
+/* migrate.c: applies pending embedded migrations; 0 on success. */
+int migrate_run(const char *conninfo) __attribute__((warn_unused_result));
+
+#endif

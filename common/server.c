@@ -1,0 +1,453 @@
+/*
+ * server.c - the process: configuration, the gRPC server and its bridge
+ * thread, the libuv loop, registered methods and their request slots, and the
+ * drain on SIGTERM.
+ *
+ * gRPC core delivers completions on one completion queue. The bridge thread
+ * blocks on it and hands each (tag, ok) to the loop through a locked array
+ * and a uv_async (sends coalesce: the loop drains the whole array at once).
+ * From there on everything, including every grpc_call_start_batch, happens
+ * on the loop thread, which owns all call state.
+ */
+#include "rpc_int.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <grpc/grpc_security.h>
+#include <grpc/support/alloc.h>
+#include <grpc/support/time.h>
+
+#include "grpc/health/v1/health.pb-c.h"
+#include "grpc/reflection/v1/reflection.pb-c.h"
+#include "log.h"
+
+/* Requests kept posted per method: enough that bursts rarely wait for a re-arm. */
+#define SLOTS_PER_METHOD 16
+#define GENERIC_SLOTS    4
+
+/* A posted request for one registered method (or, with reg NULL, for any
+ * unregistered one); re-armed each time it yields a call. */
+typedef struct rpc_slot {
+    rpc_tag tag;
+    rpc_server *srv;
+    const rpc_reg *reg;
+    grpc_call *call;
+    gpr_timespec deadline;
+    grpc_metadata_array md;
+    grpc_byte_buffer *payload;
+    grpc_call_details details; /* generic slots only */
+} rpc_slot;
+
+static int serve(rpc_server *s);
+static int register_methods(rpc_server *s);
+static void free_regs(rpc_server *s);
+static int slot_post(rpc_server *s, const rpc_reg *reg);
+static void slot_cb(rpc_tag *t, int ok);
+static void *bridge_main(void *arg);
+static void wake_cb(uv_async_t *h);
+static void signal_cb(uv_signal_t *h, int signum);
+static void grace_cb(uv_timer_t *t);
+static void shutdown_done(rpc_tag *t, int ok);
+static void pool_state(int up, void *arg);
+static void pool_closed(void *arg);
+static void close_walk(uv_handle_t *h, void *arg);
+
+int rpc_main(const rpc_service *svc, int argc, char **argv)
+{
+    rpc_server *s = calloc(1, sizeof(*s));
+    char err[256];
+    if (!s)
+        return 1;
+    s->svc = svc;
+    log_init(svc->binary, CONFIG_LOG_INFO);
+    if (config_load(&s->cfg, svc->binary, svc->default_grpc_listen, svc->default_metrics_listen,
+                    config_getenv, NULL, err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s: configuration error: %s\n", svc->binary, err);
+        free(s);
+        return 2;
+    }
+    log_init(svc->binary, s->cfg.log_level);
+    int rc;
+    if (argc > 1 && strcmp(argv[1], "migrate") == 0) {
+        rc = migrate_run(s->cfg.database_url) == 0 ? 0 : 1;
+    } else if (argc > 1) {
+        fprintf(stderr, "usage: %s [migrate]\n", svc->binary);
+        rc = 2;
+    } else {
+        rc = serve(s);
+    }
+    config_free(&s->cfg);
+    free(s);
+    return rc;
+}
+
+/* ---- serving --------------------------------------------------------- */
+
+static int serve(rpc_server *s)
+{
+    const rpc_service *svc = s->svc;
+    s->keys.key = s->cfg.jwt_secret;
+    s->keys.key_len = s->cfg.jwt_secret_len;
+    s->keys.prev = s->cfg.jwt_secret_prev;
+    s->keys.prev_len = s->cfg.jwt_secret_prev_len;
+    srand((unsigned)time(NULL) ^ (unsigned)getpid());
+
+    const char *names[] = {svc->desc->name, "grpc.health.v1.Health",
+                           "grpc.reflection.v1.ServerReflection",
+                           "grpc.reflection.v1alpha.ServerReflection", NULL};
+    if (refl_index_build(svc->fds, svc->fds_len, names, &s->refl) != 0) {
+        log_msg(CONFIG_LOG_ERROR, "embedded descriptor set is unusable");
+        return 1;
+    }
+    if (uv_loop_init(&s->loop) != 0) {
+        refl_index_free(s->refl);
+        return 1;
+    }
+    pthread_mutex_init(&s->lock, NULL);
+    grpc_init();
+
+    grpc_arg args[] = {
+        {GRPC_ARG_INTEGER,
+         GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
+         {.integer = (int)s->cfg.max_recv_bytes}},
+        {GRPC_ARG_INTEGER,
+         GRPC_ARG_MAX_CONNECTION_AGE_MS,
+         {.integer = s->cfg.max_connection_age_ms}},
+        {GRPC_ARG_INTEGER,
+         GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+         {.integer = s->cfg.max_connection_age_grace_ms}},
+        {GRPC_ARG_INTEGER, GRPC_ARG_KEEPALIVE_TIME_MS, {.integer = s->cfg.keepalive_time_ms}},
+        {GRPC_ARG_INTEGER, GRPC_ARG_KEEPALIVE_TIMEOUT_MS, {.integer = s->cfg.keepalive_timeout_ms}},
+    };
+    grpc_channel_args chargs = {sizeof(args) / sizeof(args[0]), args};
+    s->server = grpc_server_create(&chargs, NULL);
+    s->cq = grpc_completion_queue_create_for_next(NULL);
+    grpc_server_register_completion_queue(s->server, s->cq, NULL);
+    int ok = register_methods(s) == 0;
+
+    grpc_server_credentials *creds = grpc_insecure_server_credentials_create();
+    int port = ok ? grpc_server_add_http2_port(s->server, s->cfg.grpc_listen, creds) : 0;
+    grpc_server_credentials_release(creds);
+    if (!port) {
+        log_msg(CONFIG_LOG_ERROR, "cannot listen on %s", s->cfg.grpc_listen);
+        ok = 0;
+    }
+    uv_async_init(&s->loop, &s->wake, wake_cb);
+    s->wake.data = s;
+    if (ok) {
+        grpc_server_start(s->server);
+        for (size_t i = 0; i < s->nregs && ok; i++) {
+            int n = s->regs[i].kind == RPC_BIDI ? 4 : SLOTS_PER_METHOD;
+            for (int k = 0; k < n && ok; k++)
+                ok = slot_post(s, &s->regs[i]) == 0;
+        }
+        for (int k = 0; k < GENERIC_SLOTS && ok; k++)
+            ok = slot_post(s, NULL) == 0;
+        ok = ok && pthread_create(&s->bridge, NULL, bridge_main, s) == 0;
+        s->bridge_started = ok;
+    }
+    s->pool = pgpool_new(&s->loop, s->cfg.database_url, svc->binary, s->cfg.db_pool_size,
+                         svc->stmts, svc->nstmts, pool_state, s);
+    uv_signal_init(&s->loop, &s->sigterm);
+    uv_signal_init(&s->loop, &s->sigint);
+    s->sigterm.data = s->sigint.data = s;
+    uv_signal_start(&s->sigterm, signal_cb, SIGTERM);
+    uv_signal_start(&s->sigint, signal_cb, SIGINT);
+    uv_timer_init(&s->loop, &s->grace);
+    s->grace.data = s;
+    s->shutdown_tag.fn = shutdown_done;
+    if (!ok || !s->pool) {
+        log_msg(CONFIG_LOG_ERROR, "start-up failed");
+        signal_cb(&s->sigterm, SIGTERM);
+    } else {
+        log_msg(CONFIG_LOG_INFO, "listening on %s (port %d), %zu methods", s->cfg.grpc_listen, port,
+                s->nregs);
+        health_update(s);
+    }
+
+    uv_run(&s->loop, UV_RUN_DEFAULT);
+
+    /* The loop ran dry: every call, handle and the bridge are gone. */
+    grpc_server_destroy(s->server);
+    grpc_completion_queue_destroy(s->cq);
+    grpc_shutdown();
+    int close_rc = uv_loop_close(&s->loop);
+    if (close_rc != 0)
+        log_msg(CONFIG_LOG_WARN, "event loop closed with handles open");
+    pthread_mutex_destroy(&s->lock);
+    free(s->events);
+    free_regs(s);
+    refl_index_free(s->refl);
+    log_msg(CONFIG_LOG_INFO, "stopped");
+    return ok ? 0 : 1;
+}
+
+static int register_methods(rpc_server *s)
+{
+    const rpc_service *svc = s->svc;
+    const ProtobufCServiceDescriptor *d = svc->desc;
+    size_t n = d->n_methods + 4;
+    s->regs = calloc(n, sizeof(rpc_reg));
+    if (!s->regs)
+        return -1;
+    /* Every table row must name a real method: a typo would silently serve
+     * UNIMPLEMENTED forever. */
+    for (size_t k = 0; k < svc->nmethods; k++) {
+        if (!protobuf_c_service_descriptor_get_method_by_name(d, svc->methods[k].name)) {
+            log_msg(CONFIG_LOG_ERROR, "method table names unknown method %s", svc->methods[k].name);
+            return -1;
+        }
+    }
+    for (unsigned i = 0; i < d->n_methods; i++) {
+        rpc_reg *r = &s->regs[s->nregs++];
+        const ProtobufCMethodDescriptor *m = &d->methods[i];
+        if (asprintf(&r->path, "/%s/%s", d->name, m->name) < 0) {
+            r->path = NULL;
+            return -1;
+        }
+        r->input = m->input;
+        r->auth = RPC_AUTH_USER;
+        for (size_t k = 0; k < svc->nmethods; k++) {
+            if (strcmp(svc->methods[k].name, m->name) == 0) {
+                r->handler = svc->methods[k].handler;
+                r->auth = svc->methods[k].auth;
+                r->kind = svc->methods[k].kind;
+            }
+        }
+    }
+    const struct {
+        const char *path;
+        const ProtobufCMessageDescriptor *input;
+        rpc_handler_fn fn;
+        rpc_kind kind;
+    } builtin[] = {
+        {"/grpc.health.v1.Health/Check", &grpc__health__v1__health_check_request__descriptor,
+         health_check, RPC_UNARY},
+        {"/grpc.health.v1.Health/Watch", &grpc__health__v1__health_check_request__descriptor,
+         health_watch, RPC_SERVER_STREAM},
+        {"/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+         &grpc__reflection__v1__server_reflection_request__descriptor, reflection_info, RPC_BIDI},
+        {"/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+         &grpc__reflection__v1__server_reflection_request__descriptor, reflection_info, RPC_BIDI},
+    };
+    for (size_t i = 0; i < 4; i++) {
+        rpc_reg *r = &s->regs[s->nregs++];
+        r->path = strdup(builtin[i].path);
+        if (!r->path)
+            return -1;
+        r->input = builtin[i].input;
+        r->handler = builtin[i].fn;
+        r->auth = RPC_AUTH_NONE;
+        r->kind = builtin[i].kind;
+    }
+    for (size_t i = 0; i < s->nregs; i++) {
+        rpc_reg *r = &s->regs[i];
+        r->handle = grpc_server_register_method(
+            s->server, r->path, NULL,
+            r->kind == RPC_BIDI ? GRPC_SRM_PAYLOAD_NONE : GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER,
+            0);
+        if (!r->handle)
+            return -1;
+    }
+    return 0;
+}
+
+static void free_regs(rpc_server *s)
+{
+    for (size_t i = 0; i < s->nregs; i++)
+        free(s->regs[i].path);
+    free(s->regs);
+}
+
+/* ---- request slots --------------------------------------------------- */
+
+static int slot_post(rpc_server *s, const rpc_reg *reg)
+{
+    rpc_slot *sl = calloc(1, sizeof(*sl));
+    if (!sl)
+        return -1;
+    sl->tag.fn = slot_cb;
+    sl->srv = s;
+    sl->reg = reg;
+    grpc_metadata_array_init(&sl->md);
+    grpc_call_error e;
+    if (reg) {
+        e = grpc_server_request_registered_call(
+            s->server, reg->handle, &sl->call, &sl->deadline, &sl->md,
+            reg->kind == RPC_BIDI ? NULL : &sl->payload, s->cq, s->cq, &sl->tag);
+    } else {
+        grpc_call_details_init(&sl->details);
+        e = grpc_server_request_call(s->server, &sl->call, &sl->details, &sl->md, s->cq, s->cq,
+                                     &sl->tag);
+    }
+    if (e != GRPC_CALL_OK) {
+        if (!reg)
+            grpc_call_details_destroy(&sl->details);
+        grpc_metadata_array_destroy(&sl->md);
+        free(sl);
+        return -1;
+    }
+    return 0;
+}
+
+static void slot_cb(rpc_tag *t, int ok)
+{
+    rpc_slot *sl = (rpc_slot *)t;
+    rpc_server *s = sl->srv;
+    if (!ok) {
+        /* Shutdown: the request was never matched with a call. */
+        if (!sl->reg)
+            grpc_call_details_destroy(&sl->details);
+        grpc_metadata_array_destroy(&sl->md);
+        free(sl);
+        return;
+    }
+    if (!s->draining && slot_post(s, sl->reg) != 0)
+        log_msg(CONFIG_LOG_ERROR, "cannot re-arm a request slot");
+    if (sl->reg) {
+        call_start(s, sl->reg, sl->call, sl->deadline, &sl->md, sl->payload, NULL);
+    } else {
+        char path[256];
+        size_t n = GRPC_SLICE_LENGTH(sl->details.method);
+        if (n >= sizeof(path))
+            n = sizeof(path) - 1;
+        memcpy(path, GRPC_SLICE_START_PTR(sl->details.method), n);
+        path[n] = 0;
+        call_start(s, NULL, sl->call, sl->details.deadline, &sl->md, NULL, path);
+        grpc_call_details_destroy(&sl->details);
+    }
+    free(sl); /* call_start took the call, the metadata and the payload */
+}
+
+/* ---- bridge ---------------------------------------------------------- */
+
+static void *bridge_main(void *arg)
+{
+    rpc_server *s = arg;
+    for (;;) {
+        grpc_event ev = grpc_completion_queue_next(s->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+        rpc_tag *tag = NULL;
+        if (ev.type == GRPC_OP_COMPLETE)
+            tag = ev.tag;
+        else if (ev.type != GRPC_QUEUE_SHUTDOWN)
+            continue;
+        pthread_mutex_lock(&s->lock);
+        if (s->nevents == s->capevents) {
+            size_t cap = s->capevents ? s->capevents * 2 : 256;
+            void *grown = realloc(s->events, cap * sizeof(*s->events));
+            if (!grown)
+                abort(); /* losing a completion would leak a call forever */
+            s->events = grown;
+            s->capevents = cap;
+        }
+        s->events[s->nevents].tag = tag; /* NULL: the queue is shut down */
+        s->events[s->nevents].ok = ev.success;
+        s->nevents++;
+        pthread_mutex_unlock(&s->lock);
+        uv_async_send(&s->wake);
+        if (ev.type == GRPC_QUEUE_SHUTDOWN)
+            return NULL;
+    }
+}
+
+static void wake_cb(uv_async_t *h)
+{
+    rpc_server *s = h->data;
+    struct rpc_event batch[256];
+    for (;;) {
+        pthread_mutex_lock(&s->lock);
+        size_t n = s->nevents < 256 ? s->nevents : 256;
+        memcpy(batch, s->events, n * sizeof(batch[0]));
+        memmove(s->events, s->events + n, (s->nevents - n) * sizeof(batch[0]));
+        s->nevents -= n;
+        pthread_mutex_unlock(&s->lock);
+        if (n == 0)
+            return;
+        for (size_t i = 0; i < n; i++) {
+            if (batch[i].tag) {
+                batch[i].tag->fn(batch[i].tag, batch[i].ok);
+                continue;
+            }
+            /* The queue is drained: close every handle so that uv_run returns. */
+            pthread_join(s->bridge, NULL);
+            s->bridge_started = 0;
+            if (s->pool) {
+                pgpool *p = s->pool;
+                s->pool = NULL;
+                pgpool_close(p, pool_closed, s);
+            }
+            uv_walk(&s->loop, close_walk, s);
+            return;
+        }
+    }
+}
+
+/* ---- drain ----------------------------------------------------------- */
+
+static void signal_cb(uv_signal_t *h, int signum)
+{
+    rpc_server *s = h->data;
+    if (s->draining)
+        return;
+    s->draining = 1;
+    log_msg(CONFIG_LOG_INFO, "signal %d: draining (grace %d ms)", signum, s->cfg.shutdown_grace_ms);
+    health_update(s);
+    health_end_watches(s);
+    grpc_server_shutdown_and_notify(s->server, s->cq, &s->shutdown_tag);
+    uv_timer_start(&s->grace, grace_cb, (uint64_t)s->cfg.shutdown_grace_ms, 0);
+    if (!s->bridge_started) {
+        /* Never started serving: nothing will deliver the notify tag. */
+        grpc_server_cancel_all_calls(s->server);
+        grpc_completion_queue_shutdown(s->cq);
+        grpc_event ev;
+        do
+            ev = grpc_completion_queue_next(s->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+        while (ev.type != GRPC_QUEUE_SHUTDOWN);
+        if (s->pool) {
+            pgpool *p = s->pool;
+            s->pool = NULL;
+            pgpool_close(p, pool_closed, s);
+        }
+        uv_walk(&s->loop, close_walk, s);
+    }
+}
+
+static void grace_cb(uv_timer_t *t)
+{
+    rpc_server *s = t->data;
+    log_msg(CONFIG_LOG_WARN, "grace period over: cancelling %ld calls", s->calls_live);
+    grpc_server_cancel_all_calls(s->server);
+}
+
+static void shutdown_done(rpc_tag *t, int ok)
+{
+    (void)ok;
+    rpc_server *s = (rpc_server *)((char *)t - offsetof(rpc_server, shutdown_tag));
+    uv_timer_stop(&s->grace);
+    grpc_completion_queue_shutdown(s->cq);
+}
+
+static void pool_state(int up, void *arg)
+{
+    rpc_server *s = arg;
+    s->db_up = up;
+    log_msg(up ? CONFIG_LOG_INFO : CONFIG_LOG_WARN, "database %s",
+            up ? "reachable" : "unreachable");
+    health_update(s);
+}
+
+static void pool_closed(void *arg)
+{
+    (void)arg;
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}

@@ -1,0 +1,177 @@
+/* Unit tests for pagetoken: authenticated keyset page tokens. */
+#include "pagetoken.h"
+
+#include "b64.h"
+
+#include <criterion/criterion.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <string.h>
+
+static const unsigned char key[] = "page-token-key-0123456789abcdef!";
+static const unsigned char other_key[] = "page-token-key-0123456789abcdef?";
+#define KEYLEN (sizeof(key) - 1)
+#define SCOPE  "ListGenerations|status=1|model=0|user=3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b"
+#define ID     "0a1b2c3d-4e5f-4a6b-9c8d-7e6f5a4b3c2d"
+
+static void make(char tok[PAGETOKEN_SIZE])
+{
+    cr_assert_eq(pagetoken_encode(key, KEYLEN, SCOPE, 1700000000123456LL, ID, tok, PAGETOKEN_SIZE),
+                 0);
+    cr_assert_eq(strlen(tok), PAGETOKEN_LEN);
+}
+
+Test(pagetoken, round_trip)
+{
+    static const long long times[] = {0, 1, -1, 1700000000123456LL, LLONG_MAX, LLONG_MIN};
+    char tok[PAGETOKEN_SIZE], uuid[37];
+    long long t;
+    for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+        cr_assert_eq(pagetoken_encode(key, KEYLEN, SCOPE, times[i], ID, tok, sizeof(tok)), 0);
+        cr_assert_eq(pagetoken_decode(key, KEYLEN, SCOPE, tok, strlen(tok), &t, uuid), 0);
+        cr_assert_eq(t, times[i]);
+        cr_assert_str_eq(uuid, ID);
+    }
+    /* upper-case input comes back canonical lowercase */
+    cr_assert_eq(pagetoken_encode(key, KEYLEN, SCOPE, 5, "0A1B2C3D-4E5F-4A6B-9C8D-7E6F5A4B3C2D",
+                                  tok, sizeof(tok)),
+                 0);
+    cr_assert_eq(pagetoken_decode(key, KEYLEN, SCOPE, tok, strlen(tok), &t, uuid), 0);
+    cr_assert_str_eq(uuid, ID);
+    /* url-safe: nothing to escape in a query string or JSON */
+    for (size_t i = 0; tok[i]; i++)
+        cr_assert(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+                         tok[i]) != NULL);
+}
+
+Test(pagetoken, tamper_every_character)
+{
+    char tok[PAGETOKEN_SIZE], uuid[37] = "untouched";
+    long long t = 42;
+    make(tok);
+    for (size_t i = 0; i < PAGETOKEN_LEN; i++) {
+        const char saved = tok[i];
+        static const char repl[] = "AB-_09";
+        for (size_t r = 0; r < sizeof(repl) - 1; r++) {
+            if (repl[r] == saved)
+                continue;
+            tok[i] = repl[r];
+            cr_assert_eq(pagetoken_decode(key, KEYLEN, SCOPE, tok, PAGETOKEN_LEN, &t, uuid), -1,
+                         "char %zu -> %c accepted", i, repl[r]);
+        }
+        tok[i] = saved;
+    }
+    cr_assert_eq(t, 42);
+    cr_assert_str_eq(uuid, "untouched");
+    cr_assert_eq(pagetoken_decode(key, KEYLEN, SCOPE, tok, PAGETOKEN_LEN, &t, uuid), 0);
+}
+
+Test(pagetoken, truncated_and_extended)
+{
+    char tok[PAGETOKEN_SIZE + 4], uuid[37];
+    long long t;
+    make(tok);
+    for (size_t n = 0; n < PAGETOKEN_LEN; n++)
+        cr_assert_eq(pagetoken_decode(key, KEYLEN, SCOPE, tok, n, &t, uuid), -1, "len %zu", n);
+    strcat(tok, "AAAA");
+    cr_assert_eq(pagetoken_decode(key, KEYLEN, SCOPE, tok, strlen(tok), &t, uuid), -1);
+}
+
+Test(pagetoken, wrong_scope_and_key)
+{
+    char tok[PAGETOKEN_SIZE], uuid[37];
+    long long t;
+    make(tok);
+    static const char *scopes[] = {
+        "ListGenerations|status=2|model=0|user=3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b",
+        "ListGenerations|status=1|model=0|user=3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5c",
+        "ListStylePresets|status=1|model=0|user=3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b",
+        "",
+        SCOPE "|",
+    };
+    for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++)
+        cr_assert_eq(pagetoken_decode(key, KEYLEN, scopes[i], tok, PAGETOKEN_LEN, &t, uuid), -1);
+    cr_assert_eq(pagetoken_decode(other_key, KEYLEN, SCOPE, tok, PAGETOKEN_LEN, &t, uuid), -1);
+    cr_assert_eq(pagetoken_decode(key, KEYLEN - 1, SCOPE, tok, PAGETOKEN_LEN, &t, uuid), -1);
+    cr_assert_eq(pagetoken_decode(key, 0, SCOPE, tok, PAGETOKEN_LEN, &t, uuid), -1);
+    cr_assert_eq(pagetoken_decode(NULL, KEYLEN, SCOPE, tok, PAGETOKEN_LEN, &t, uuid), -1);
+    cr_assert_eq(pagetoken_decode(key, KEYLEN, NULL, tok, PAGETOKEN_LEN, &t, uuid), -1);
+}
+
+Test(pagetoken, garbage_and_empty)
+{
+    char uuid[37];
+    long long t;
+    static const char *bad[] = {
+        "",
+        "abc",
+        "not a token at all, not a token at all, not a token at",
+        "=======================================================",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        cr_assert_eq(pagetoken_decode(key, KEYLEN, SCOPE, bad[i], strlen(bad[i]), &t, uuid), -1,
+                     "'%s' accepted", bad[i]);
+    cr_assert_eq(pagetoken_decode(key, KEYLEN, SCOPE, NULL, 0, &t, uuid), -1);
+}
+
+/* Re-signs raw with the documented layout: HMAC over version|scope|payload. */
+static void resign(unsigned char raw[41], char tok[PAGETOKEN_SIZE])
+{
+    unsigned char msg[512], md[32];
+    unsigned int mdlen = 0;
+    size_t sl = strlen(SCOPE);
+    msg[0] = raw[0];
+    memcpy(msg + 1, SCOPE, sl);
+    memcpy(msg + 1 + sl, raw + 1, 24);
+    cr_assert_not_null(HMAC(EVP_sha256(), key, (int)KEYLEN, msg, 1 + sl + 24, md, &mdlen));
+    memcpy(raw + 25, md, 16);
+    cr_assert_eq(b64url_encode(raw, 41, tok, PAGETOKEN_SIZE), PAGETOKEN_LEN);
+}
+
+Test(pagetoken, documented_layout_and_version)
+{
+    char tok[PAGETOKEN_SIZE], uuid[37];
+    unsigned char raw[41];
+    long long t;
+    make(tok);
+    cr_assert_eq(b64url_decode(tok, PAGETOKEN_LEN, raw, sizeof(raw)), 41);
+    cr_assert_eq(raw[0], 1);
+    cr_assert_eq(raw[9], 0x0a);
+    cr_assert_eq(raw[24], 0x2d);
+
+    /* the layout is what the header says: a token built by hand decodes */
+    raw[8] ^= 1;
+    resign(raw, tok);
+    cr_assert_eq(pagetoken_decode(key, KEYLEN, SCOPE, tok, PAGETOKEN_LEN, &t, uuid), 0);
+    cr_assert_eq(t, 1700000000123456LL ^ 1);
+
+    /* another version is refused even with a valid MAC */
+    raw[0] = 2;
+    resign(raw, tok);
+    cr_assert_eq(pagetoken_decode(key, KEYLEN, SCOPE, tok, PAGETOKEN_LEN, &t, uuid), -1);
+}
+
+Test(pagetoken, encode_rejects)
+{
+    char tok[PAGETOKEN_SIZE];
+    cr_assert_eq(pagetoken_encode(key, KEYLEN, SCOPE, 1, "not-a-uuid", tok, sizeof(tok)), -1);
+    cr_assert_eq(pagetoken_encode(key, KEYLEN, SCOPE, 1, NULL, tok, sizeof(tok)), -1);
+    cr_assert_eq(pagetoken_encode(key, KEYLEN, SCOPE, 1, ID, tok, PAGETOKEN_SIZE - 1), -1);
+    cr_assert_eq(pagetoken_encode(key, 0, SCOPE, 1, ID, tok, sizeof(tok)), -1);
+    cr_assert_eq(pagetoken_encode(key, KEYLEN, NULL, 1, ID, tok, sizeof(tok)), -1);
+    cr_assert_eq(pagetoken_encode(key, KEYLEN, SCOPE, 1, ID, NULL, sizeof(tok)), -1);
+}
+
+Test(pagetoken, distinct_inputs_distinct_tokens)
+{
+    char a[PAGETOKEN_SIZE], b[PAGETOKEN_SIZE];
+    cr_assert_eq(pagetoken_encode(key, KEYLEN, SCOPE, 1, ID, a, sizeof(a)), 0);
+    cr_assert_eq(pagetoken_encode(key, KEYLEN, SCOPE, 2, ID, b, sizeof(b)), 0);
+    cr_assert_str_neq(a, b);
+    cr_assert_eq(pagetoken_encode(key, KEYLEN, SCOPE, 1, ID, b, sizeof(b)), 0);
+    cr_assert_str_eq(a, b); /* deterministic */
+}
