@@ -10,6 +10,7 @@
 #include "rpc_int.h"
 
 #include <assert.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,12 @@
 
 #include "log.h"
 #include "pgerr.h"
+
+/* A block of rpc_alloc memory. */
+typedef struct callmem {
+    struct callmem *next;
+    max_align_t data[];
+} callmem;
 
 /* A queued outgoing message of a stream. */
 typedef struct outmsg {
@@ -71,6 +78,7 @@ struct rpc_call {
     void *data;
     void (*cleanup)(rpc_call *c, void *data);
     rpc_call *watch_next;
+    callmem *mem;
 };
 
 static void call_ref(rpc_call *c);
@@ -88,6 +96,7 @@ static grpc_byte_buffer *pack(const ProtobufCMessage *m);
 static void enqueue(rpc_call *c, grpc_byte_buffer *bb);
 static void db_done(pgq *q, pgq_result r, void *arg);
 static void log_call(rpc_call *c);
+static const rpc_constraint *find_constraint(const rpc_service *svc, const char *name);
 
 /* ---- accept ---------------------------------------------------------- */
 
@@ -149,7 +158,7 @@ void call_start(rpc_server *s, const rpc_reg *reg, grpc_call *call, gpr_timespec
                  reg ? "method not implemented yet" : "unknown method");
         return;
     }
-    if (s->draining) {
+    if (s->draining && reg->auth != RPC_AUTH_NONE) {
         if (payload)
             grpc_byte_buffer_destroy(payload);
         call_end(c, GRPC_STATUS_UNAVAILABLE, "server is shutting down");
@@ -275,6 +284,16 @@ void rpc_recv(rpc_call *c, rpc_recv_fn cb)
     }
 }
 
+void *rpc_alloc(rpc_call *c, size_t n)
+{
+    callmem *m = calloc(1, sizeof(*m) + n);
+    if (!m)
+        return NULL;
+    m->next = c->mem;
+    c->mem = m;
+    return m->data;
+}
+
 void rpc_set_data(rpc_call *c, void *data, void (*cleanup)(rpc_call *c, void *data))
 {
     c->data = data;
@@ -292,6 +311,11 @@ rpc_call **call_watch_next(rpc_call *c)
 }
 
 rpc_server *call_server(const rpc_call *c)
+{
+    return c->srv;
+}
+
+const rpc_server *call_server_const(const rpc_call *c)
 {
     return c->srv;
 }
@@ -360,7 +384,11 @@ static void db_done(pgq *q, pgq_result r, void *arg)
             snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", ss);
         c->log_sqlstate = c->sqlstate;
         const char *msg = m.use_db_message && pgq_message(q) ? pgq_message(q) : m.message;
-        rpc_fail(c, m.code, msg);
+        const rpc_constraint *k = find_constraint(c->srv->svc, pgq_constraint(q));
+        if (k)
+            rpc_fail(c, k->code, k->message);
+        else
+            rpc_fail(c, m.code, msg);
         break;
     }
     }
@@ -396,6 +424,11 @@ static void timer_closed(uv_handle_t *h)
     grpc_call_unref(c->call);
     free(c->status_msg);
     free(c->unknown_path);
+    while (c->mem) {
+        callmem *m = c->mem;
+        c->mem = m->next;
+        free(m);
+    }
     free(c);
 }
 
@@ -625,4 +658,14 @@ static void log_call(rpc_call *c)
     l.peer = peer;
     log_rpc(&l);
     gpr_free(peer);
+}
+
+static const rpc_constraint *find_constraint(const rpc_service *svc, const char *name)
+{
+    if (!name)
+        return NULL;
+    for (size_t i = 0; i < svc->nconstraints; i++)
+        if (strcmp(svc->constraints[i].name, name) == 0)
+            return &svc->constraints[i];
+    return NULL;
 }

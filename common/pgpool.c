@@ -57,6 +57,7 @@ struct pgq {
     int failed_retryable;
     char sqlstate[6];
     char *message;
+    char *constraint; /* name of the violated constraint, if any */
     pgq_done_fn done;
     void *arg;
     pgq_result result;
@@ -71,7 +72,7 @@ struct pgpool {
     pgconn *conns;
     int size;
     int up;
-    int tried_all; /* every connection has tried at least once */
+    int failed_once; /* a connection has failed: while none is up, fail fast */
     pgq *pending_head, *pending_tail;
     pgq *finished_head, *finished_tail; /* done callbacks to run from kick */
     int npending;
@@ -232,7 +233,7 @@ void pgq_submit(pgq *q, pgq_done_fn done, void *arg)
     q->done = done;
     q->arg = arg;
     q->next = NULL;
-    if (p->closing || (!p->up && p->tried_all)) {
+    if (p->closing || (!p->up && p->failed_once)) {
         q_finish(q, PGQ_UNAVAILABLE);
         return;
     }
@@ -298,6 +299,11 @@ const char *pgq_sqlstate(const pgq *q)
 const char *pgq_message(const pgq *q)
 {
     return q->message;
+}
+
+const char *pgq_constraint(const pgq *q)
+{
+    return q->constraint;
 }
 
 int pgq_was_cancelled(const pgq *q)
@@ -397,11 +403,10 @@ static void conn_fail(pgconn *c)
     c->tail = NULL;
     c->depth = 0;
     uv_timer_stop(&c->timer);
-    if (c->attempts >= 1)
-        p->tried_all = 1;
-    for (int i = 0; i < p->size; i++)
-        if (p->conns[i].attempts == 0 && p->conns[i].state != CONN_READY)
-            p->tried_all = 0;
+    /* A failure (of a first attempt or of a live connection) means the
+     * database cannot be counted on: from now on, while no connection is
+     * ready, requests fail fast instead of waiting for a reconnect. */
+    p->failed_once = 1;
     if (was_ready || !p->closing)
         pool_update_state(p);
     if (c->closing || p->closing)
@@ -540,9 +545,13 @@ static void pipeline_result(pgconn *c, PGresult *res)
     if (st == PGRES_FATAL_ERROR && !q->sqlstate[0]) {
         const char *ss = PQresultErrorField(res, PG_DIAG_SQLSTATE);
         const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-        snprintf(q->sqlstate, sizeof(q->sqlstate), "%s", ss ? ss : "XX000");
+        /* No SQLSTATE: libpq's own error, i.e. the connection broke. */
+        snprintf(q->sqlstate, sizeof(q->sqlstate), "%s", ss ? ss : "08006");
+        const char *cons = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
         free(q->message);
+        free(q->constraint);
         q->message = msg ? strdup(msg) : NULL;
+        q->constraint = cons ? strdup(cons) : NULL;
         if (strcmp(q->sqlstate, "57014") == 0) {
             if (q->cancel_sent)
                 q->server_cancelled = 1;
@@ -647,7 +656,7 @@ static void pool_dispatch(pgpool *p)
             q_request_cancel(q);
         conn_flush(best);
     }
-    if (!p->up && p->tried_all) {
+    if (!p->up && p->failed_once) {
         /* Nothing can serve the queue: fail fast rather than hang. */
         while (p->pending_head) {
             pgq *q = p->pending_head;
@@ -683,6 +692,8 @@ static void q_reset_results(pgq *q)
     q->sqlstate[0] = 0;
     free(q->message);
     q->message = NULL;
+    free(q->constraint);
+    q->constraint = NULL;
     q->failed_retryable = 0;
     q->server_cancelled = 0;
     q->cancel_sent = 0;

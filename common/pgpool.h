@@ -88,6 +88,8 @@ PGresult *pgq_res(const pgq *q, int i);
 /* After PGQ_DB_ERROR: the SQLSTATE (5 chars) and primary message, else NULL. */
 const char *pgq_sqlstate(const pgq *q);
 const char *pgq_message(const pgq *q);
+/* After PGQ_DB_ERROR on a constraint: the constraint's name, else NULL. */
+const char *pgq_constraint(const pgq *q);
 /* Set when the server cancelled a statement of this pgq because it asked. */
 int pgq_was_cancelled(const pgq *q);
 

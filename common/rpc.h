@@ -50,6 +50,14 @@ typedef struct rpc_method {
     rpc_kind kind;
 } rpc_method;
 
+/* How a violated constraint reads to the client, e.g. a taken username:
+ * {"user_profiles_username_key", GRPC_STATUS_ALREADY_EXISTS, "username is taken"}. */
+typedef struct rpc_constraint {
+    const char *name;
+    grpc_status_code code;
+    const char *message;
+} rpc_constraint;
+
 typedef struct rpc_service {
     const char *binary; /* "cameos-credits": logs, application_name */
     const ProtobufCServiceDescriptor *desc;
@@ -57,6 +65,8 @@ typedef struct rpc_service {
     size_t nmethods;
     const pgpool_stmt *stmts;
     size_t nstmts;
+    const rpc_constraint *constraints; /* may be NULL */
+    size_t nconstraints;
     const unsigned char *fds; /* embedded FileDescriptorSet for reflection */
     size_t fds_len;
     const char *default_grpc_listen;
@@ -92,7 +102,11 @@ int rpc_is_over(const rpc_call *c);
 typedef void (*rpc_recv_fn)(rpc_call *c, const uint8_t *buf, size_t len, int eof);
 void rpc_recv(rpc_call *c, rpc_recv_fn cb);
 
-/* Per-call state of a streaming handler; cleanup runs when the call is freed. */
+/* Zeroed memory that lives as long as the call (state a handler needs when
+ * its database results come back). NULL when out of memory. */
+void *rpc_alloc(rpc_call *c, size_t n) __attribute__((warn_unused_result));
+
+/* Per-call state of a handler; cleanup (may be NULL) runs when the call is freed. */
 void rpc_set_data(rpc_call *c, void *data, void (*cleanup)(rpc_call *c, void *data));
 void *rpc_data(const rpc_call *c);
 

@@ -39,6 +39,7 @@ struct rpc_server {
     const rpc_service *svc;
     config cfg;
     auth_keys keys;
+    unsigned char page_key[32]; /* HMAC key of page tokens, derived from JWT_SECRET */
     uv_loop_t loop;
     grpc_server *server;
     grpc_completion_queue *cq;
@@ -72,6 +73,7 @@ void call_start(rpc_server *s, const rpc_reg *reg, grpc_call *call, gpr_timespec
 /* The call of a streaming handler, for lists kept by health.c. */
 rpc_call **call_watch_next(rpc_call *c);
 rpc_server *call_server(const rpc_call *c);
+const rpc_server *call_server_const(const rpc_call *c);
 /* Queues an already serialized message on a stream; the bytes are copied. */
 void call_send_raw(rpc_call *c, const uint8_t *buf, size_t len);
 

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <grpc/grpc_security.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
 
@@ -94,6 +96,13 @@ static int serve(rpc_server *s)
     s->keys.key_len = s->cfg.jwt_secret_len;
     s->keys.prev = s->cfg.jwt_secret_prev;
     s->keys.prev_len = s->cfg.jwt_secret_prev_len;
+    /* A key of its own for page tokens: a token never doubles as a signature. */
+    unsigned int klen = sizeof(s->page_key);
+    if (!HMAC(EVP_sha256(), s->cfg.jwt_secret, (int)s->cfg.jwt_secret_len,
+              (const unsigned char *)"cameos page tokens v1", 21, s->page_key, &klen)) {
+        log_msg(CONFIG_LOG_ERROR, "cannot derive the page token key");
+        return 1;
+    }
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
 
     const char *names[] = {svc->desc->name, "grpc.health.v1.Health",

@@ -1,5 +1,6 @@
 /*
- * credits.h - the credits service's handlers and its prepared statements.
+ * credits.h - the credits service: its prepared statements (sql.c), its
+ * handlers (profile.c, ledger.c, tiers.c) and the row decoders they share.
  */
 #ifndef CAMEOS_CREDITS_H
 #define CAMEOS_CREDITS_H
@@ -7,10 +8,48 @@
 #include "cameos/credits/v1/credits.pb-c.h"
 #include "rpc.h"
 
-/* Statement indexes into credits_stmts. */
-enum { ST_GET_PROFILE, CREDITS_NSTMTS };
+/* Statement indexes into credits_stmts (sql.c). */
+enum {
+    ST_GET_PROFILE,
+    ST_UPDATE_PROFILE,
+    ST_CREATE_USER,
+    ST_PROFILE_BY_EMAIL,
+    ST_GET_BALANCE,
+    ST_LIST_TX,
+    ST_LIST_TX_TYPE,
+    ST_LIST_TIERS,
+    ST_SPEND,
+    ST_REFUND,
+    ST_GRANT,
+    ST_PURCHASE,
+    CREDITS_NSTMTS
+};
 extern const pgpool_stmt credits_stmts[CREDITS_NSTMTS];
 
+/* Column counts of the row shapes the statements return. */
+#define PROFILE_NCOLS 7
+#define TX_NCOLS      8
+
 void credits_get_profile(rpc_call *c, const ProtobufCMessage *req);
+void credits_update_profile(rpc_call *c, const ProtobufCMessage *req);
+void credits_create_user(rpc_call *c, const ProtobufCMessage *req);
+void credits_get_balance(rpc_call *c, const ProtobufCMessage *req);
+void credits_list_transactions(rpc_call *c, const ProtobufCMessage *req);
+void credits_list_pricing_tiers(rpc_call *c, const ProtobufCMessage *req);
+void credits_purchase(rpc_call *c, const ProtobufCMessage *req);
+void credits_spend(rpc_call *c, const ProtobufCMessage *req);
+void credits_refund(rpc_call *c, const ProtobufCMessage *req);
+void credits_grant(rpc_call *c, const ProtobufCMessage *req);
+
+/* A transaction row (TX_NCOLS columns from col) into *t. Strings point into
+ * r; *meta_out receives the decoded metadata Struct, which the caller frees
+ * with protobuf_c_message_free_unpacked after replying. -1 on bad metadata. */
+int credits_tx_from_row(const PGresult *r, int row, int col,
+                        Cameos__Credits__V1__CreditTransaction *t, Google__Protobuf__Timestamp *ts,
+                        Google__Protobuf__Struct **meta_out) __attribute__((warn_unused_result));
+
+/* Starts a transaction of one statement. On failure the call is already
+ * answered; there is nothing left for the handler to do either way. */
+void credits_run1(rpc_call *c, int stmt, int nparams, const char *const *params, rpc_db_fn ok);
 
 #endif

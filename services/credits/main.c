@@ -11,6 +11,22 @@ extern const size_t credits_fds_len;
 
 static const rpc_method methods[] = {
     {"GetProfile", credits_get_profile, RPC_AUTH_USER, RPC_UNARY},
+    {"UpdateProfile", credits_update_profile, RPC_AUTH_USER, RPC_UNARY},
+    {"ListCreditTransactions", credits_list_transactions, RPC_AUTH_USER, RPC_UNARY},
+    {"ListPricingTiers", credits_list_pricing_tiers, RPC_AUTH_USER, RPC_UNARY},
+    {"CreateUser", credits_create_user, RPC_AUTH_INTERNAL, RPC_UNARY},
+    {"PurchaseCredits", credits_purchase, RPC_AUTH_INTERNAL, RPC_UNARY},
+    {"SpendCredits", credits_spend, RPC_AUTH_INTERNAL, RPC_UNARY},
+    {"RefundCredits", credits_refund, RPC_AUTH_INTERNAL, RPC_UNARY},
+    {"GrantCredits", credits_grant, RPC_AUTH_INTERNAL, RPC_UNARY},
+    {"GetBalance", credits_get_balance, RPC_AUTH_INTERNAL, RPC_UNARY},
+};
+
+static const rpc_constraint constraints[] = {
+    {"user_profiles_username_key", GRPC_STATUS_ALREADY_EXISTS, "username is already taken"},
+    {"users_email_key", GRPC_STATUS_ALREADY_EXISTS, "a user with this email already exists"},
+    {"users_pkey", GRPC_STATUS_ALREADY_EXISTS, "a user with this id already exists"},
+    {"user_profiles_pkey", GRPC_STATUS_ALREADY_EXISTS, "a user with this id already exists"},
 };
 
 int main(int argc, char **argv)
@@ -22,6 +38,8 @@ int main(int argc, char **argv)
         .nmethods = sizeof(methods) / sizeof(methods[0]),
         .stmts = credits_stmts,
         .nstmts = CREDITS_NSTMTS,
+        .constraints = constraints,
+        .nconstraints = sizeof(constraints) / sizeof(constraints[0]),
         .fds = credits_fds,
         .fds_len = credits_fds_len,
         .default_grpc_listen = "0.0.0.0:50051",

@@ -1,0 +1,597 @@
+/* google.protobuf.Struct / Value / ListValue <-> JSON text; see pbjson.h. */
+#include "pbjson.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef Google__Protobuf__Struct pb_struct;
+typedef Google__Protobuf__Value pb_value;
+typedef Google__Protobuf__ListValue pb_list;
+typedef Google__Protobuf__Struct__FieldsEntry pb_entry;
+
+/* Any top-level value is parsed so that each caller can say which it wanted;
+ * every number is read as a double, the only number Struct holds, so that an
+ * integer beyond 2^63 rounds like any other instead of failing. "\u0000" stays
+ * rejected (no JSON_ALLOW_NUL): C strings cannot carry it and jsonb refuses it. */
+#define PBJSON_LOAD_FLAGS (JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL)
+
+/* Integers up to this magnitude are exact in a double and written as such. */
+#define PBJSON_EXACT_INT 9007199254740992.0
+
+typedef struct {
+    char *p;
+    size_t len, cap;
+} pbjson_buf;
+
+typedef struct {
+    const char *key;
+    size_t idx;
+} pbjson_keyref;
+
+static int buf_put(pbjson_buf *b, const char *s, size_t n);
+static int buf_putc(pbjson_buf *b, char c);
+static int buf_finish(pbjson_buf *b, int rc, char **out);
+static int emit_value(pbjson_buf *b, const pb_value *v, int depth);
+static int emit_struct(pbjson_buf *b, const pb_struct *s, int depth);
+static int emit_list(pbjson_buf *b, const pb_list *l, int depth);
+static int emit_number(pbjson_buf *b, double d);
+static int emit_string(pbjson_buf *b, const char *s);
+static size_t utf8_seq_len(const unsigned char *p);
+static int superseded_entries(const pb_struct *s, unsigned char **skip);
+static int keyref_cmp(const void *a, const void *b);
+static json_t *load(const char *json, size_t len);
+static int build_value(json_t *j, int depth, pb_value **out);
+static int build_struct(json_t *obj, int depth, pb_struct **out);
+static int build_list(json_t *arr, int depth, pb_list **out);
+static char *dup_text(const char *s, size_t n);
+
+int pbjson_from_struct(const pb_struct *s, char **out)
+{
+    pbjson_buf b = {0};
+
+    return buf_finish(&b, emit_struct(&b, s, 1), out);
+}
+
+int pbjson_from_value(const pb_value *v, char **out)
+{
+    pbjson_buf b = {0};
+
+    return buf_finish(&b, emit_value(&b, v, 0), out);
+}
+
+int pbjson_from_list(const pb_list *l, char **out)
+{
+    pbjson_buf b = {0};
+
+    return buf_finish(&b, emit_list(&b, l, 1), out);
+}
+
+int pbjson_from_struct_list(pb_struct *const *items, size_t n, char **out)
+{
+    pbjson_buf b = {0};
+    int rc = (n > 0 && items == NULL) ? -1 : buf_putc(&b, '[');
+
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (i > 0)
+            rc = buf_putc(&b, ',');
+        if (rc == 0)
+            rc = emit_struct(&b, items[i], 2);
+    }
+    if (rc == 0)
+        rc = buf_putc(&b, ']');
+    return buf_finish(&b, rc, out);
+}
+
+int pbjson_to_struct(const char *json, size_t len, pb_struct **out)
+{
+    json_t *root = load(json, len);
+    int rc = -1;
+
+    *out = NULL;
+    if (root != NULL && json_is_object(root))
+        rc = build_struct(root, 1, out);
+    json_decref(root);
+    return rc;
+}
+
+int pbjson_to_value(const char *json, size_t len, pb_value **out)
+{
+    json_t *root = load(json, len);
+    int rc = -1;
+
+    *out = NULL;
+    if (root != NULL)
+        rc = build_value(root, 0, out);
+    json_decref(root);
+    return rc;
+}
+
+int pbjson_to_list(const char *json, size_t len, pb_list **out)
+{
+    json_t *root = load(json, len);
+    int rc = -1;
+
+    *out = NULL;
+    if (root != NULL && json_is_array(root))
+        rc = build_list(root, 1, out);
+    json_decref(root);
+    return rc;
+}
+
+int pbjson_to_struct_list(const char *json, size_t len, pb_struct ***items, size_t *n)
+{
+    json_t *root = load(json, len);
+    pb_struct **arr = NULL;
+    size_t count = 0, i;
+    int rc = -1;
+
+    *items = NULL;
+    *n = 0;
+    if (root == NULL || !json_is_array(root))
+        goto done;
+    count = json_array_size(root);
+    if (count > 0 && (arr = calloc(count, sizeof *arr)) == NULL)
+        goto done;
+    for (i = 0; i < count; i++) {
+        json_t *item = json_array_get(root, i);
+
+        if (!json_is_object(item) || build_struct(item, 2, &arr[i]) != 0) {
+            pbjson_struct_list_free(arr, i);
+            goto done;
+        }
+    }
+    *items = arr;
+    *n = count;
+    rc = 0;
+done:
+    json_decref(root);
+    return rc;
+}
+
+void pbjson_struct_list_free(pb_struct **items, size_t n)
+{
+    if (items == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (items[i] != NULL)
+            protobuf_c_message_free_unpacked(&items[i]->base, NULL);
+    free(items);
+}
+
+/* ---- output */
+
+static int buf_put(pbjson_buf *b, const char *s, size_t n)
+{
+    if (n > b->cap - b->len) {
+        size_t cap = b->cap ? b->cap : 64;
+        char *p;
+
+        while (cap - b->len < n) {
+            if (cap > SIZE_MAX / 2)
+                return -1;
+            cap *= 2;
+        }
+        if ((p = realloc(b->p, cap)) == NULL)
+            return -1;
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    return 0;
+}
+
+static int buf_putc(pbjson_buf *b, char c)
+{
+    return buf_put(b, &c, 1);
+}
+
+/* Hands the text over on success, frees it on failure: callers pass the rc
+ * of their whole emission and need no cleanup path of their own. */
+static int buf_finish(pbjson_buf *b, int rc, char **out)
+{
+    if (rc == 0)
+        rc = buf_putc(b, '\0');
+    if (rc != 0) {
+        free(b->p);
+        *out = NULL;
+        return -1;
+    }
+    *out = b->p;
+    return 0;
+}
+
+/* depth is that of the container holding v: a struct or list value is one
+ * level deeper. */
+static int emit_value(pbjson_buf *b, const pb_value *v, int depth)
+{
+    if (v == NULL)
+        return -1;
+    switch (v->kind_case) {
+    case GOOGLE__PROTOBUF__VALUE__KIND_NULL_VALUE:
+        return buf_put(b, "null", 4);
+    case GOOGLE__PROTOBUF__VALUE__KIND_NUMBER_VALUE:
+        return emit_number(b, v->number_value);
+    case GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE:
+        return emit_string(b, v->string_value);
+    case GOOGLE__PROTOBUF__VALUE__KIND_BOOL_VALUE:
+        return v->bool_value ? buf_put(b, "true", 4) : buf_put(b, "false", 5);
+    case GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE:
+        return emit_struct(b, v->struct_value, depth + 1);
+    case GOOGLE__PROTOBUF__VALUE__KIND_LIST_VALUE:
+        return emit_list(b, v->list_value, depth + 1);
+    default:
+        /* Not set, or a number this version of struct.proto does not know:
+         * protobuf's JSON mapping has no text for either. */
+        return -1;
+    }
+}
+
+static int emit_struct(pbjson_buf *b, const pb_struct *s, int depth)
+{
+    unsigned char *skip = NULL;
+    int rc, first = 1;
+
+    if (depth > PBJSON_MAX_DEPTH)
+        return -1;
+    if (s != NULL && s->n_fields > 0 && s->fields == NULL)
+        return -1;
+    if (s != NULL && s->n_fields > 1 && superseded_entries(s, &skip) != 0)
+        return -1;
+    rc = buf_putc(b, '{');
+    for (size_t i = 0; rc == 0 && s != NULL && i < s->n_fields; i++) {
+        const pb_entry *e = s->fields[i];
+
+        if (e == NULL) {
+            rc = -1;
+            break;
+        }
+        if (skip != NULL && skip[i])
+            continue;
+        if (!first)
+            rc = buf_putc(b, ',');
+        first = 0;
+        if (rc == 0)
+            rc = emit_string(b, e->key);
+        if (rc == 0)
+            rc = buf_putc(b, ':');
+        if (rc == 0)
+            rc = emit_value(b, e->value, depth);
+    }
+    free(skip);
+    return rc == 0 ? buf_putc(b, '}') : -1;
+}
+
+static int emit_list(pbjson_buf *b, const pb_list *l, int depth)
+{
+    int rc;
+
+    if (depth > PBJSON_MAX_DEPTH)
+        return -1;
+    if (l != NULL && l->n_values > 0 && l->values == NULL)
+        return -1;
+    rc = buf_putc(b, '[');
+    for (size_t i = 0; rc == 0 && l != NULL && i < l->n_values; i++) {
+        if (i > 0)
+            rc = buf_putc(b, ',');
+        if (rc == 0)
+            rc = emit_value(b, l->values[i], depth);
+    }
+    return rc == 0 ? buf_putc(b, ']') : -1;
+}
+
+/* Shortest text that strtod turns back into exactly d. */
+static int emit_number(pbjson_buf *b, double d)
+{
+    char tmp[40];
+    int n = 0;
+
+    if (!isfinite(d))
+        return -1;
+    if (d >= -PBJSON_EXACT_INT && d <= PBJSON_EXACT_INT && (double)(long long)d == d) {
+        /* The cast loses the sign of -0, which is a distinct double. */
+        if (d == 0 && signbit(d))
+            return buf_put(b, "-0", 2);
+        n = snprintf(tmp, sizeof tmp, "%lld", (long long)d);
+        return n > 0 ? buf_put(b, tmp, (size_t)n) : -1;
+    }
+    /* 17 significant digits always round-trip, so the loop ends by then. */
+    for (int prec = 1; prec <= 17; prec++) {
+        n = snprintf(tmp, sizeof tmp, "%.*g", prec, d);
+        if (n <= 0 || (size_t)n >= sizeof tmp)
+            return -1;
+        if (strtod(tmp, NULL) == d)
+            break;
+    }
+    /* printf pads exponents to two digits ("1e-07"); JSON needs none. */
+    char *e = strchr(tmp, 'e');
+    if (e != NULL) {
+        char *digits = e + 2, *z = digits;
+
+        while (z[0] == '0' && z[1] != '\0')
+            z++;
+        memmove(digits, z, strlen(z) + 1);
+        n = (int)strlen(tmp);
+    }
+    return buf_put(b, tmp, (size_t)n);
+}
+
+/* Writes s as a JSON string, checking that it is well-formed UTF-8: protobuf-c
+ * does not check what clients send, and jsonb would refuse it later with a
+ * less useful error. */
+static int emit_string(pbjson_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+    size_t i = 0, run = 0;
+
+    if (buf_putc(b, '"') != 0)
+        return -1;
+    while (p[i] != '\0') {
+        unsigned char c = p[i];
+        char esc[6] = {'\\', 0, 0, 0, 0, 0};
+        size_t esc_len = 2, n;
+
+        if (c >= 0x80) {
+            if ((n = utf8_seq_len(p + i)) == 0)
+                return -1;
+            i += n;
+            continue;
+        }
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            i++;
+            continue;
+        }
+        switch (c) {
+        case '"':
+        case '\\':
+            esc[1] = (char)c;
+            break;
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        default:
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            esc_len = 6;
+            break;
+        }
+        if (buf_put(b, (const char *)p + run, i - run) != 0 || buf_put(b, esc, esc_len) != 0)
+            return -1;
+        run = ++i;
+    }
+    if (buf_put(b, (const char *)p + run, i - run) != 0)
+        return -1;
+    return buf_putc(b, '"');
+}
+
+/* Length of the UTF-8 sequence at p, or 0 when it is not one (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF). Stops at the first
+ * bad byte, so it never reads past a terminating NUL. */
+static size_t utf8_seq_len(const unsigned char *p)
+{
+    unsigned char c = p[0], lo = 0x80, hi = 0xBF;
+    size_t n;
+
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    return n;
+}
+
+/* Marks the entries whose key appears again later: a protobuf map keeps the
+ * last, and writing both would leave the choice to whoever reads the JSON.
+ * Sorting keeps this O(n log n) for the large maps a client may send. */
+static int superseded_entries(const pb_struct *s, unsigned char **skip)
+{
+    size_t n = s->n_fields, i;
+    pbjson_keyref *refs;
+
+    *skip = NULL;
+    if (n > SIZE_MAX / sizeof *refs)
+        return -1;
+    for (i = 0; i < n; i++)
+        if (s->fields[i] == NULL)
+            return -1;
+    if ((refs = malloc(n * sizeof *refs)) == NULL)
+        return -1;
+    if ((*skip = calloc(n, 1)) == NULL) {
+        free(refs);
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        refs[i].key = s->fields[i]->key != NULL ? s->fields[i]->key : "";
+        refs[i].idx = i;
+    }
+    qsort(refs, n, sizeof *refs, keyref_cmp);
+    for (i = 0; i + 1 < n; i++)
+        if (strcmp(refs[i].key, refs[i + 1].key) == 0)
+            (*skip)[refs[i].idx] = 1;
+    free(refs);
+    return 0;
+}
+
+static int keyref_cmp(const void *a, const void *b)
+{
+    const pbjson_keyref *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+
+    if (c != 0)
+        return c;
+    return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* ---- input */
+
+static json_t *load(const char *json, size_t len)
+{
+    json_error_t err;
+
+    if (json == NULL)
+        return NULL;
+    return json_loadb(json, len, PBJSON_LOAD_FLAGS, &err);
+}
+
+/* Every partial tree below stays freeable by protobuf_c_message_free_unpacked:
+ * counts grow only once their slot is filled, unset pointers stay NULL. */
+static int build_value(json_t *j, int depth, pb_value **out)
+{
+    pb_value *v = malloc(sizeof *v);
+    int rc = 0;
+
+    *out = NULL;
+    if (v == NULL)
+        return -1;
+    google__protobuf__value__init(v);
+    switch (json_typeof(j)) {
+    case JSON_NULL:
+        v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_NULL_VALUE;
+        v->null_value = GOOGLE__PROTOBUF__NULL_VALUE__NULL_VALUE;
+        break;
+    case JSON_TRUE:
+    case JSON_FALSE:
+        v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_BOOL_VALUE;
+        v->bool_value = json_is_true(j);
+        break;
+    case JSON_REAL:
+    case JSON_INTEGER:
+        v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_NUMBER_VALUE;
+        v->number_value = json_number_value(j);
+        break;
+    case JSON_STRING: {
+        const char *str = json_string_value(j);
+        size_t n = json_string_length(j);
+
+        v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE;
+        v->string_value = NULL;
+        if (memchr(str, '\0', n) != NULL || (v->string_value = dup_text(str, n)) == NULL)
+            rc = -1;
+        break;
+    }
+    case JSON_OBJECT:
+        v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE;
+        v->struct_value = NULL;
+        rc = build_struct(j, depth + 1, &v->struct_value);
+        break;
+    case JSON_ARRAY:
+        v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_LIST_VALUE;
+        v->list_value = NULL;
+        rc = build_list(j, depth + 1, &v->list_value);
+        break;
+    default:
+        rc = -1;
+        break;
+    }
+    if (rc != 0) {
+        protobuf_c_message_free_unpacked(&v->base, NULL);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int build_struct(json_t *obj, int depth, pb_struct **out)
+{
+    size_t n = json_object_size(obj);
+    pb_struct *s;
+
+    *out = NULL;
+    if (depth > PBJSON_MAX_DEPTH || (s = malloc(sizeof *s)) == NULL)
+        return -1;
+    google__protobuf__struct__init(s);
+    if (n > 0 && (s->fields = calloc(n, sizeof *s->fields)) == NULL)
+        goto fail;
+    for (void *it = json_object_iter(obj); it != NULL; it = json_object_iter_next(obj, it)) {
+        const char *key = json_object_iter_key(it);
+        size_t klen = json_object_iter_key_len(it);
+        pb_entry *e;
+
+        if (s->n_fields == n || (e = malloc(sizeof *e)) == NULL)
+            goto fail;
+        google__protobuf__struct__fields_entry__init(e);
+        s->fields[s->n_fields++] = e;
+        /* Always a copy: the init default (protobuf_c_empty_string) is
+         * static, and an unpacked message never holds it either. */
+        if (memchr(key, '\0', klen) != NULL || (e->key = dup_text(key, klen)) == NULL)
+            goto fail;
+        if (build_value(json_object_iter_value(it), depth, &e->value) != 0)
+            goto fail;
+    }
+    *out = s;
+    return 0;
+fail:
+    protobuf_c_message_free_unpacked(&s->base, NULL);
+    return -1;
+}
+
+static int build_list(json_t *arr, int depth, pb_list **out)
+{
+    size_t n = json_array_size(arr);
+    pb_list *l;
+
+    *out = NULL;
+    if (depth > PBJSON_MAX_DEPTH || (l = malloc(sizeof *l)) == NULL)
+        return -1;
+    google__protobuf__list_value__init(l);
+    if (n > 0 && (l->values = calloc(n, sizeof *l->values)) == NULL)
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        if (build_value(json_array_get(arr, i), depth, &l->values[i]) != 0)
+            goto fail;
+        l->n_values++;
+    }
+    *out = l;
+    return 0;
+fail:
+    protobuf_c_message_free_unpacked(&l->base, NULL);
+    return -1;
+}
+
+static char *dup_text(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+
+    if (p != NULL) {
+        memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}

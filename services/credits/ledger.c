@@ -1,0 +1,243 @@
+/*
+ * ledger.c - the ledger: Purchase/Spend/Refund/GrantCredits for internal
+ * callers (each one call of a ledger function, which does the idempotency
+ * and the invariants of API.md §4 in the database), and the user's own
+ * ListCreditTransactions.
+ */
+#include "credits.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "listing.h"
+#include "pbjson.h"
+#include "pgrow.h"
+#include "validate.h"
+
+#define AMOUNT_MAX      1000000
+#define DESCRIPTION_MAX 1000
+#define PAYMENT_REF_MAX 256
+
+static const valid_enum tx_types[] = {
+    {CAMEOS__CREDITS__V1__TRANSACTION_TYPE__TRANSACTION_TYPE_PURCHASE, "purchase"},
+    {CAMEOS__CREDITS__V1__TRANSACTION_TYPE__TRANSACTION_TYPE_GENERATION, "generation"},
+    {CAMEOS__CREDITS__V1__TRANSACTION_TYPE__TRANSACTION_TYPE_REFUND, "refund"},
+    {CAMEOS__CREDITS__V1__TRANSACTION_TYPE__TRANSACTION_TYPE_BONUS, "bonus"},
+};
+#define N_TX_TYPES (sizeof(tx_types) / sizeof(tx_types[0]))
+
+static int check_amount(rpc_call *c, int amount);
+static void reply_purchase(rpc_call *c, pgq *q);
+static void reply_spend(rpc_call *c, pgq *q);
+static void reply_refund(rpc_call *c, pgq *q);
+static void reply_grant(rpc_call *c, pgq *q);
+static void reply_ledger(rpc_call *c, pgq *q, const ProtobufCMessageDescriptor *d);
+static void reply_list(rpc_call *c, pgq *q);
+
+void credits_purchase(rpc_call *c, const ProtobufCMessage *req)
+{
+    const Cameos__Credits__V1__PurchaseCreditsRequest *r = (const void *)req;
+    if (arg_uuid(c, "user_id", r->user_id, 1) || arg_uuid(c, "tier_id", r->tier_id, 1) ||
+        arg_text(c, "payment_reference", r->payment_reference, 0, PAYMENT_REF_MAX) ||
+        arg_request_id(c, r->request_id, 1))
+        return;
+    const char *p[4] = {r->user_id, r->tier_id,
+                        r->payment_reference[0] ? r->payment_reference : NULL, r->request_id};
+    credits_run1(c, ST_PURCHASE, 4, p, reply_purchase);
+}
+
+void credits_spend(rpc_call *c, const ProtobufCMessage *req)
+{
+    const Cameos__Credits__V1__SpendCreditsRequest *r = (const void *)req;
+    if (arg_uuid(c, "user_id", r->user_id, 1) || check_amount(c, r->amount) ||
+        arg_text(c, "description", r->description, 0, DESCRIPTION_MAX) ||
+        arg_uuid(c, "generation_id", r->generation_id, 0) || arg_request_id(c, r->request_id, 1))
+        return;
+    char amount[16];
+    snprintf(amount, sizeof(amount), "%d", r->amount);
+    const char *p[5] = {r->user_id, amount, r->description[0] ? r->description : NULL,
+                        r->generation_id[0] ? r->generation_id : NULL, r->request_id};
+    credits_run1(c, ST_SPEND, 5, p, reply_spend);
+}
+
+void credits_refund(rpc_call *c, const ProtobufCMessage *req)
+{
+    const Cameos__Credits__V1__RefundCreditsRequest *r = (const void *)req;
+    if (arg_uuid(c, "user_id", r->user_id, 1) ||
+        arg_uuid(c, "generation_id", r->generation_id, 1) || arg_request_id(c, r->request_id, 1))
+        return;
+    const char *p[4] = {r->user_id, r->generation_id, r->request_id, NULL};
+    credits_run1(c, ST_REFUND, 4, p, reply_refund);
+}
+
+void credits_grant(rpc_call *c, const ProtobufCMessage *req)
+{
+    const Cameos__Credits__V1__GrantCreditsRequest *r = (const void *)req;
+    if (arg_uuid(c, "user_id", r->user_id, 1) || check_amount(c, r->amount) ||
+        arg_text(c, "description", r->description, 0, DESCRIPTION_MAX) ||
+        arg_request_id(c, r->request_id, 1))
+        return;
+    char amount[16];
+    snprintf(amount, sizeof(amount), "%d", r->amount);
+    const char *p[4] = {r->user_id, amount, r->description[0] ? r->description : NULL,
+                        r->request_id};
+    credits_run1(c, ST_GRANT, 4, p, reply_grant);
+}
+
+void credits_list_transactions(rpc_call *c, const ProtobufCMessage *req)
+{
+    const Cameos__Credits__V1__ListCreditTransactionsRequest *r = (const void *)req;
+    const char *type = NULL;
+    if (r->transaction_type != 0 &&
+        !(type = valid_enum_text(tx_types, N_TX_TYPES, r->transaction_type))) {
+        rpc_fail(c, GRPC_STATUS_INVALID_ARGUMENT, "transaction_type is not a known type");
+        return;
+    }
+    const char *sub = rpc_claims(c)->sub;
+    char scope[128];
+    snprintf(scope, sizeof(scope), "ListCreditTransactions|%d|%s", r->transaction_type, sub);
+    list_page pg;
+    if (list_begin(c, r->page_size, r->page_token, scope, &pg) != 0)
+        return;
+    const char *p[5] = {sub, pg.cur_us, pg.cur_id, pg.fetch, type};
+    pgq *q = rpc_db(c);
+    if (!q) {
+        rpc_fail(c, GRPC_STATUS_UNAVAILABLE, "database unavailable, try again later");
+        return;
+    }
+    if (rpc_db_add(c, q, type ? ST_LIST_TX_TYPE : ST_LIST_TX, type ? 5 : 4, p) != 0)
+        return;
+    /* The page state rides with the call until the rows are back. */
+    list_page *keep = rpc_alloc(c, sizeof(*keep));
+    if (!keep) {
+        pgq_free(q);
+        rpc_fail(c, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    *keep = pg;
+    rpc_set_data(c, keep, NULL);
+    rpc_db_run(c, q, reply_list);
+}
+
+int credits_tx_from_row(const PGresult *r, int row, int col,
+                        Cameos__Credits__V1__CreditTransaction *t, Google__Protobuf__Timestamp *ts,
+                        Google__Protobuf__Struct **meta_out)
+{
+    int type = 0;
+    cameos__credits__v1__credit_transaction__init(t);
+    t->id = pgrow_str(r, row, col);
+    t->amount = pgrow_i32(r, row, col + 1);
+    if (valid_enum_value(tx_types, N_TX_TYPES, pgrow_str(r, row, col + 2), &type) != 0)
+        type = 0; /* the table's CHECK makes this unreachable */
+    t->transaction_type = (Cameos__Credits__V1__TransactionType)type;
+    t->description = pgrow_str(r, row, col + 3);
+    t->generation_id = pgrow_str(r, row, col + 4);
+    const char *meta = pgrow_str(r, row, col + 5);
+    *meta_out = NULL;
+    if (pbjson_to_struct(meta, strlen(meta), meta_out) != 0)
+        return -1;
+    t->metadata = *meta_out;
+    t->created_at = pgrow_ts(r, row, col + 6, ts);
+    t->user_id = pgrow_str(r, row, col + 7);
+    return 0;
+}
+
+static int check_amount(rpc_call *c, int amount)
+{
+    if (amount > 0 && amount <= AMOUNT_MAX)
+        return 0;
+    rpc_failf(c, GRPC_STATUS_INVALID_ARGUMENT, "amount must be 1 to %d", AMOUNT_MAX);
+    return -1;
+}
+
+static void reply_purchase(rpc_call *c, pgq *q)
+{
+    reply_ledger(c, q, &cameos__credits__v1__purchase_credits_response__descriptor);
+}
+
+static void reply_spend(rpc_call *c, pgq *q)
+{
+    reply_ledger(c, q, &cameos__credits__v1__spend_credits_response__descriptor);
+}
+
+static void reply_refund(rpc_call *c, pgq *q)
+{
+    reply_ledger(c, q, &cameos__credits__v1__refund_credits_response__descriptor);
+}
+
+static void reply_grant(rpc_call *c, pgq *q)
+{
+    reply_ledger(c, q, &cameos__credits__v1__grant_credits_response__descriptor);
+}
+
+/* The four responses share one shape, {transaction, balance}; fill it
+ * through the descriptor so that one function serves all of them. */
+static void reply_ledger(rpc_call *c, pgq *q, const ProtobufCMessageDescriptor *d)
+{
+    const PGresult *r = pgq_res(q, 0);
+    if (PQntuples(r) != 1) {
+        rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
+        return;
+    }
+    Cameos__Credits__V1__CreditTransaction t;
+    Google__Protobuf__Timestamp ts;
+    Google__Protobuf__Struct *meta;
+    if (credits_tx_from_row(r, 0, 0, &t, &ts, &meta) != 0) {
+        rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
+        return;
+    }
+    union {
+        ProtobufCMessage base;
+        Cameos__Credits__V1__SpendCreditsResponse spend;
+        Cameos__Credits__V1__PurchaseCreditsResponse purchase;
+        Cameos__Credits__V1__RefundCreditsResponse refund;
+        Cameos__Credits__V1__GrantCreditsResponse grant;
+    } resp;
+    protobuf_c_message_init(d, &resp);
+    const ProtobufCFieldDescriptor *ft =
+        protobuf_c_message_descriptor_get_field_by_name(d, "transaction");
+    const ProtobufCFieldDescriptor *fb =
+        protobuf_c_message_descriptor_get_field_by_name(d, "balance");
+    *(Cameos__Credits__V1__CreditTransaction **)((char *)&resp + ft->offset) = &t;
+    *(int32_t *)((char *)&resp + fb->offset) = pgrow_i32(r, 0, TX_NCOLS);
+    rpc_reply(c, &resp.base);
+    protobuf_c_message_free_unpacked(&meta->base, NULL);
+}
+
+static void reply_list(rpc_call *c, pgq *q)
+{
+    const list_page *pg = rpc_data(c);
+    const PGresult *r = pgq_res(q, 0);
+    int n = PQntuples(r), serve = n > pg->limit ? pg->limit : n;
+    Cameos__Credits__V1__CreditTransaction *txs = calloc((size_t)serve + 1, sizeof(*txs));
+    Cameos__Credits__V1__CreditTransaction **ptrs = calloc((size_t)serve + 1, sizeof(*ptrs));
+    Google__Protobuf__Timestamp *ts = calloc((size_t)serve + 1, sizeof(*ts));
+    Google__Protobuf__Struct **metas = calloc((size_t)serve + 1, sizeof(*metas));
+    int ok = txs && ptrs && ts && metas;
+    int built = 0;
+    for (; ok && built < serve; built++) {
+        ok = credits_tx_from_row(r, built, 0, &txs[built], &ts[built], &metas[built]) == 0;
+        ptrs[built] = &txs[built];
+    }
+    if (ok) {
+        char token[PAGETOKEN_SIZE];
+        Cameos__Credits__V1__ListCreditTransactionsResponse resp =
+            CAMEOS__CREDITS__V1__LIST_CREDIT_TRANSACTIONS_RESPONSE__INIT;
+        resp.n_credit_transactions = (size_t)serve;
+        resp.credit_transactions = ptrs;
+        resp.next_page_token = (char *)list_next(c, pg, n, serve ? pgrow_i64(r, serve - 1, 6) : 0,
+                                                 serve ? pgrow_str(r, serve - 1, 0) : "", token);
+        rpc_reply(c, &resp.base);
+    } else {
+        rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
+    }
+    for (int i = 0; metas && i < serve; i++)
+        if (metas[i])
+            protobuf_c_message_free_unpacked(&metas[i]->base, NULL);
+    free(metas);
+    free(ts);
+    free(ptrs);
+    free(txs);
+}
