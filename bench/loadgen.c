@@ -1,0 +1,261 @@
+/*
+ * loadgen.c - a closed-loop gRPC load generator for the benchmarks.
+ *
+ * h2load sends one body and one set of headers for every request; the
+ * credits benchmarks need each call to act for another user (GetProfile: a
+ * different token; SpendCredits: a different user_id and a fresh
+ * request_id, or idempotency would turn every retry into a replay). This
+ * keeps `-c` calls in flight over `-n` HTTP/2 connections for `-d` seconds
+ * and prints calls/s, latency percentiles and the status code counts.
+ *
+ *   cameos-loadgen -a ADDR -m METHOD -u USERS_FILE [-s SERVICE_TOKEN]
+ *                  [-c CONCURRENCY] [-n CONNECTIONS] [-d SECONDS]
+ * METHOD: GetProfile | SpendCredits | GetBalance. USERS_FILE: lines "uuid token".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <grpc/byte_buffer.h>
+#include <grpc/grpc.h>
+#include <grpc/grpc_security.h>
+#include <grpc/support/time.h>
+
+#include "cameos/credits/v1/credits.pb-c.h"
+
+#define MAX_USERS 100000
+#define MAX_LAT   (1u << 22)
+
+typedef struct user {
+    char id[37];
+    char *token;
+} user;
+
+typedef struct slot {
+    grpc_call *call;
+    grpc_metadata md[1];
+    grpc_byte_buffer *send;
+    grpc_byte_buffer *recv;
+    grpc_metadata_array init_md, trail_md;
+    grpc_status_code status;
+    grpc_slice details;
+    gpr_timespec start;
+    int chan;
+} slot;
+
+static const char *method = "GetProfile";
+static user *users;
+static size_t nusers;
+static char *service_token;
+static long seq;
+static char auth_buf[4096];
+
+static int load_users(const char *path);
+static int start_call(slot *s, grpc_channel *ch, grpc_completion_queue *cq);
+static grpc_byte_buffer *make_request(const user *u);
+static int cmp_double(const void *a, const void *b);
+
+int main(int argc, char **argv)
+{
+    const char *addr = "127.0.0.1:50051", *users_path = NULL;
+    int conc = 64, nconn = 4, seconds = 10, opt;
+    while ((opt = getopt(argc, argv, "a:m:u:s:c:n:d:")) != -1) {
+        switch (opt) {
+        case 'a':
+            addr = optarg;
+            break;
+        case 'm':
+            method = optarg;
+            break;
+        case 'u':
+            users_path = optarg;
+            break;
+        case 's':
+            service_token = optarg;
+            break;
+        case 'c':
+            conc = atoi(optarg);
+            break;
+        case 'n':
+            nconn = atoi(optarg);
+            break;
+        case 'd':
+            seconds = atoi(optarg);
+            break;
+        default:
+            fprintf(stderr, "usage: see the comment at the top of bench/loadgen.c\n");
+            return 2;
+        }
+    }
+    if (!users_path || load_users(users_path) != 0 || conc < 1 || nconn < 1 || seconds < 1) {
+        fprintf(stderr, "loadgen: need -u USERS_FILE with lines 'uuid token'\n");
+        return 2;
+    }
+    if (strcmp(method, "GetProfile") != 0 && !service_token) {
+        fprintf(stderr, "loadgen: %s needs -s SERVICE_TOKEN\n", method);
+        return 2;
+    }
+    grpc_init();
+    grpc_channel_credentials *creds = grpc_insecure_credentials_create();
+    grpc_channel **chans = calloc((size_t)nconn, sizeof(*chans));
+    for (int i = 0; i < nconn; i++) {
+        /* A local subchannel pool per channel: one TCP connection each. */
+        grpc_arg a = {GRPC_ARG_INTEGER, GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, {.integer = 1}};
+        grpc_channel_args args = {1, &a};
+        chans[i] = grpc_channel_create(addr, creds, &args);
+    }
+    grpc_channel_credentials_release(creds);
+    grpc_completion_queue *cq = grpc_completion_queue_create_for_next(NULL);
+    slot *slots = calloc((size_t)conc, sizeof(*slots));
+    double *lat = malloc(sizeof(double) * MAX_LAT);
+    size_t nlat = 0;
+    long codes[17] = {0}, total = 0;
+    gpr_timespec t0 = gpr_now(GPR_CLOCK_MONOTONIC);
+    gpr_timespec end = gpr_time_add(t0, gpr_time_from_seconds(seconds, GPR_TIMESPAN));
+    int live = 0;
+    for (int i = 0; i < conc; i++) {
+        slots[i].chan = i % nconn;
+        if (start_call(&slots[i], chans[slots[i].chan], cq) == 0)
+            live++;
+    }
+    while (live > 0) {
+        grpc_event ev = grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+        if (ev.type != GRPC_OP_COMPLETE)
+            continue;
+        slot *s = ev.tag;
+        gpr_timespec now = gpr_now(GPR_CLOCK_MONOTONIC);
+        double ms = gpr_timespec_to_micros(gpr_time_sub(now, s->start)) / 1000.0;
+        if (nlat < MAX_LAT)
+            lat[nlat++] = ms;
+        codes[(unsigned)s->status <= 16 ? s->status : 2]++;
+        total++;
+        grpc_byte_buffer_destroy(s->send);
+        grpc_slice_unref(s->md[0].value);
+        if (s->recv)
+            grpc_byte_buffer_destroy(s->recv);
+        grpc_metadata_array_destroy(&s->init_md);
+        grpc_metadata_array_destroy(&s->trail_md);
+        grpc_slice_unref(s->details);
+        grpc_call_unref(s->call);
+        live--;
+        if (gpr_time_cmp(now, end) < 0 && start_call(s, chans[s->chan], cq) == 0)
+            live++;
+    }
+    double secs = gpr_timespec_to_micros(gpr_time_sub(gpr_now(GPR_CLOCK_MONOTONIC), t0)) / 1e6;
+    qsort(lat, nlat, sizeof(double), cmp_double);
+#define PCT(p) (nlat ? lat[(size_t)((double)(nlat - 1) * (p))] : 0.0)
+    printf("%s: %ld calls in %.2f s = %.0f calls/s (concurrency %d, %d connections)\n", method,
+           total, secs, (double)total / secs, conc, nconn);
+    printf("latency ms: p50 %.3f  p90 %.3f  p99 %.3f  max %.3f\n", PCT(0.50), PCT(0.90), PCT(0.99),
+           PCT(1.0));
+    printf("codes:");
+    for (int i = 0; i <= 16; i++)
+        if (codes[i])
+            printf(" %d=%ld", i, codes[i]);
+    printf("\n");
+    grpc_completion_queue_shutdown(cq);
+    while (grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
+           GRPC_QUEUE_SHUTDOWN)
+        ;
+    grpc_completion_queue_destroy(cq);
+    for (int i = 0; i < nconn; i++)
+        grpc_channel_destroy(chans[i]);
+    grpc_shutdown();
+    for (size_t i = 0; i < nusers; i++)
+        free(users[i].token);
+    free(users);
+    free(chans);
+    free(slots);
+    free(lat);
+    return codes[0] == total ? 0 : 1;
+}
+
+static int start_call(slot *s, grpc_channel *ch, grpc_completion_queue *cq)
+{
+    const user *u = &users[(size_t)rand() % nusers];
+    char path[128];
+    snprintf(path, sizeof(path), "/cameos.credits.v1.CreditsService/%s", method);
+    grpc_slice mslice = grpc_slice_from_copied_string(path);
+    s->start = gpr_now(GPR_CLOCK_MONOTONIC);
+    s->call = grpc_channel_create_call(
+        ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, mslice, NULL,
+        gpr_time_add(gpr_now(GPR_CLOCK_REALTIME), gpr_time_from_seconds(30, GPR_TIMESPAN)), NULL);
+    grpc_slice_unref(mslice);
+    snprintf(auth_buf, sizeof(auth_buf), "Bearer %s",
+             strcmp(method, "GetProfile") == 0 ? u->token : service_token);
+    s->md[0].key = grpc_slice_from_static_string("authorization");
+    s->md[0].value = grpc_slice_from_copied_string(auth_buf);
+    s->send = make_request(u);
+    s->recv = NULL;
+    grpc_metadata_array_init(&s->init_md);
+    grpc_metadata_array_init(&s->trail_md);
+    grpc_op ops[6];
+    memset(ops, 0, sizeof(ops));
+    ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+    ops[0].data.send_initial_metadata.count = 1;
+    ops[0].data.send_initial_metadata.metadata = s->md;
+    ops[1].op = GRPC_OP_SEND_MESSAGE;
+    ops[1].data.send_message.send_message = s->send;
+    ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+    ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
+    ops[3].data.recv_initial_metadata.recv_initial_metadata = &s->init_md;
+    ops[4].op = GRPC_OP_RECV_MESSAGE;
+    ops[4].data.recv_message.recv_message = &s->recv;
+    ops[5].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+    ops[5].data.recv_status_on_client.trailing_metadata = &s->trail_md;
+    ops[5].data.recv_status_on_client.status = &s->status;
+    ops[5].data.recv_status_on_client.status_details = &s->details;
+    if (grpc_call_start_batch(s->call, ops, 6, s, NULL) == GRPC_CALL_OK)
+        return 0;
+    grpc_slice_unref(s->md[0].value);
+    return -1;
+}
+
+static grpc_byte_buffer *make_request(const user *u)
+{
+    uint8_t buf[512];
+    size_t n;
+    char rid[64];
+    if (strcmp(method, "SpendCredits") == 0) {
+        Cameos__Credits__V1__SpendCreditsRequest r =
+            CAMEOS__CREDITS__V1__SPEND_CREDITS_REQUEST__INIT;
+        snprintf(rid, sizeof(rid), "bench-%d-%ld", (int)getpid(), ++seq);
+        r.user_id = (char *)u->id;
+        r.amount = 1;
+        r.description = "benchmark";
+        r.request_id = rid;
+        n = cameos__credits__v1__spend_credits_request__pack(&r, buf);
+    } else if (strcmp(method, "GetBalance") == 0) {
+        Cameos__Credits__V1__GetBalanceRequest r = CAMEOS__CREDITS__V1__GET_BALANCE_REQUEST__INIT;
+        r.user_id = (char *)u->id;
+        n = cameos__credits__v1__get_balance_request__pack(&r, buf);
+    } else {
+        n = 0; /* GetProfileRequest is empty */
+    }
+    grpc_slice s = grpc_slice_from_copied_buffer((const char *)buf, n);
+    grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&s, 1);
+    grpc_slice_unref(s);
+    return bb;
+}
+
+static int load_users(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    users = calloc(MAX_USERS, sizeof(*users));
+    char id[64], tok[4096];
+    while (nusers < MAX_USERS && fscanf(f, "%63s %4095s", id, tok) == 2) {
+        snprintf(users[nusers].id, sizeof(users[nusers].id), "%.36s", id);
+        users[nusers].token = strdup(tok);
+        nusers++;
+    }
+    fclose(f);
+    return nusers ? 0 : -1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
