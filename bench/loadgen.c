@@ -8,18 +8,25 @@
  * keeps `-c` calls in flight over `-n` HTTP/2 connections for `-d` seconds
  * and prints calls/s, latency percentiles and the status code counts.
  *
- *   cameos-loadgen -a ADDR -m METHOD -u USERS_FILE [-s SERVICE_TOKEN]
- *                  [-c CONCURRENCY] [-n CONNECTIONS] [-d SECONDS]
- * METHOD: GetProfile | SpendCredits | GetBalance. USERS_FILE: lines "uuid token".
+ *   cameos-loadgen -a ADDR -m METHOD -u USERS_FILE -k JWT_SECRET
+ *                  [-c CONCURRENCY] [-n CONNECTIONS] [-d SECONDS] [-P PAGE]
+ * METHOD: GetProfile | SpendCredits | GetBalance | ListCreditTransactions.
+ * USERS_FILE: one user uuid a line; tokens are minted here (HS256, 1 h).
+ * -P N (ListCreditTransactions): first walk to page N of the first user's
+ * ledger (pages of 50), then load that same page.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <grpc/byte_buffer.h>
+#include <grpc/byte_buffer_reader.h>
 #include <grpc/grpc.h>
 #include <grpc/grpc_security.h>
 #include <grpc/support/time.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <time.h>
 
 #include "cameos/credits/v1/credits.pb-c.h"
 
@@ -47,6 +54,7 @@ static const char *method = "GetProfile";
 static user *users;
 static size_t nusers;
 static char *service_token;
+static char *page_token;
 static long seq;
 static char auth_buf[4096];
 
@@ -54,12 +62,15 @@ static int load_users(const char *path);
 static int start_call(slot *s, grpc_channel *ch, grpc_completion_queue *cq);
 static grpc_byte_buffer *make_request(const user *u);
 static int cmp_double(const void *a, const void *b);
+static char *mint(const char *secret, const char *sub, const char *role);
+static int user_call(void);
+static char *walk_pages(grpc_channel *ch, int page);
 
 int main(int argc, char **argv)
 {
-    const char *addr = "127.0.0.1:50051", *users_path = NULL;
-    int conc = 64, nconn = 4, seconds = 10, opt;
-    while ((opt = getopt(argc, argv, "a:m:u:s:c:n:d:")) != -1) {
+    const char *addr = "127.0.0.1:50051", *users_path = NULL, *secret = NULL;
+    int conc = 64, nconn = 4, seconds = 10, page = 1, opt;
+    while ((opt = getopt(argc, argv, "a:m:u:k:c:n:d:T:")) != -1) {
         switch (opt) {
         case 'a':
             addr = optarg;
@@ -70,8 +81,11 @@ int main(int argc, char **argv)
         case 'u':
             users_path = optarg;
             break;
-        case 's':
-            service_token = optarg;
+        case 'k':
+            secret = optarg;
+            break;
+        case 'P':
+            page = atoi(optarg);
             break;
         case 'c':
             conc = atoi(optarg);
@@ -87,14 +101,14 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (!users_path || load_users(users_path) != 0 || conc < 1 || nconn < 1 || seconds < 1) {
-        fprintf(stderr, "loadgen: need -u USERS_FILE with lines 'uuid token'\n");
+    if (!users_path || !secret || load_users(users_path) != 0 || conc < 1 || nconn < 1 ||
+        seconds < 1) {
+        fprintf(stderr, "loadgen: need -u USERS_FILE (one uuid a line) and -k JWT_SECRET\n");
         return 2;
     }
-    if (strcmp(method, "GetProfile") != 0 && !service_token) {
-        fprintf(stderr, "loadgen: %s needs -s SERVICE_TOKEN\n", method);
-        return 2;
-    }
+    for (size_t i = 0; i < nusers; i++)
+        users[i].token = mint(secret, users[i].id, "authenticated");
+    service_token = mint(secret, "00000000-0000-0000-0000-000000000000", "service_role");
     grpc_init();
     grpc_channel_credentials *creds = grpc_insecure_credentials_create();
     grpc_channel **chans = calloc((size_t)nconn, sizeof(*chans));
@@ -105,6 +119,11 @@ int main(int argc, char **argv)
         chans[i] = grpc_channel_create(addr, creds, &args);
     }
     grpc_channel_credentials_release(creds);
+    page_token = strdup("");
+    if (page > 1 && !(page_token = walk_pages(chans[0], page))) {
+        fprintf(stderr, "loadgen: could not walk to page %d\n", page);
+        return 1;
+    }
     grpc_completion_queue *cq = grpc_completion_queue_create_for_next(NULL);
     slot *slots = calloc((size_t)conc, sizeof(*slots));
     double *lat = malloc(sizeof(double) * MAX_LAT);
@@ -144,6 +163,8 @@ int main(int argc, char **argv)
     double secs = gpr_timespec_to_micros(gpr_time_sub(gpr_now(GPR_CLOCK_MONOTONIC), t0)) / 1e6;
     qsort(lat, nlat, sizeof(double), cmp_double);
 #define PCT(p) (nlat ? lat[(size_t)((double)(nlat - 1) * (p))] : 0.0)
+    if (page > 1)
+        printf("(page %d) ", page);
     printf("%s: %ld calls in %.2f s = %.0f calls/s (concurrency %d, %d connections)\n", method,
            total, secs, (double)total / secs, conc, nconn);
     printf("latency ms: p50 %.3f  p90 %.3f  p99 %.3f  max %.3f\n", PCT(0.50), PCT(0.90), PCT(0.99),
@@ -164,6 +185,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < nusers; i++)
         free(users[i].token);
     free(users);
+    free(service_token);
+    free(page_token);
     free(chans);
     free(slots);
     free(lat);
@@ -181,8 +204,7 @@ static int start_call(slot *s, grpc_channel *ch, grpc_completion_queue *cq)
         ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, mslice, NULL,
         gpr_time_add(gpr_now(GPR_CLOCK_REALTIME), gpr_time_from_seconds(30, GPR_TIMESPAN)), NULL);
     grpc_slice_unref(mslice);
-    snprintf(auth_buf, sizeof(auth_buf), "Bearer %s",
-             strcmp(method, "GetProfile") == 0 ? u->token : service_token);
+    snprintf(auth_buf, sizeof(auth_buf), "Bearer %s", user_call() ? u->token : service_token);
     s->md[0].key = grpc_slice_from_static_string("authorization");
     s->md[0].value = grpc_slice_from_copied_string(auth_buf);
     s->send = make_request(u);
@@ -211,6 +233,12 @@ static int start_call(slot *s, grpc_channel *ch, grpc_completion_queue *cq)
     return -1;
 }
 
+/* Methods a user calls with their own token; the rest are internal. */
+static int user_call(void)
+{
+    return strcmp(method, "GetProfile") == 0 || strcmp(method, "ListCreditTransactions") == 0;
+}
+
 static grpc_byte_buffer *make_request(const user *u)
 {
     uint8_t buf[512];
@@ -229,6 +257,12 @@ static grpc_byte_buffer *make_request(const user *u)
         Cameos__Credits__V1__GetBalanceRequest r = CAMEOS__CREDITS__V1__GET_BALANCE_REQUEST__INIT;
         r.user_id = (char *)u->id;
         n = cameos__credits__v1__get_balance_request__pack(&r, buf);
+    } else if (strcmp(method, "ListCreditTransactions") == 0) {
+        Cameos__Credits__V1__ListCreditTransactionsRequest r =
+            CAMEOS__CREDITS__V1__LIST_CREDIT_TRANSACTIONS_REQUEST__INIT;
+        r.page_size = 50;
+        r.page_token = (char *)page_token;
+        n = cameos__credits__v1__list_credit_transactions_request__pack(&r, buf);
     } else {
         n = 0; /* GetProfileRequest is empty */
     }
@@ -244,10 +278,9 @@ static int load_users(const char *path)
     if (!f)
         return -1;
     users = calloc(MAX_USERS, sizeof(*users));
-    char id[64], tok[4096];
-    while (nusers < MAX_USERS && fscanf(f, "%63s %4095s", id, tok) == 2) {
+    char id[64];
+    while (nusers < MAX_USERS && fscanf(f, "%63s", id) == 1) {
         snprintf(users[nusers].id, sizeof(users[nusers].id), "%.36s", id);
-        users[nusers].token = strdup(tok);
         nusers++;
     }
     fclose(f);
@@ -258,4 +291,87 @@ static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
+}
+
+static size_t b64url(const unsigned char *in, size_t n, char *out)
+{
+    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0) |
+                     (i + 2 < n ? in[i + 2] : 0);
+        out[o++] = a[(v >> 18) & 63];
+        out[o++] = a[(v >> 12) & 63];
+        if (i + 1 < n)
+            out[o++] = a[(v >> 6) & 63];
+        if (i + 2 < n)
+            out[o++] = a[v & 63];
+    }
+    out[o] = 0;
+    return o;
+}
+
+static char *mint(const char *secret, const char *sub, const char *role)
+{
+    char payload[256], tok[1024];
+    const char *hdr = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+    long long now = (long long)time(NULL);
+    int pn = snprintf(payload, sizeof(payload),
+                      "{\"sub\":\"%s\",\"role\":\"%s\",\"iat\":%lld,\"exp\":%lld}", sub, role, now,
+                      now + 3600);
+    size_t o = b64url((const unsigned char *)hdr, strlen(hdr), tok);
+    tok[o++] = '.';
+    o += b64url((const unsigned char *)payload, (size_t)pn, tok + o);
+    unsigned char mac[32];
+    unsigned maclen = sizeof(mac);
+    HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)tok, o, mac, &maclen);
+    tok[o++] = '.';
+    b64url(mac, maclen, tok + o);
+    return strdup(tok);
+}
+
+/* Follows next_page_token from page 1 to page `page` of users[0], one call
+ * at a time; returns the token of that page (malloc'd) or NULL. */
+static char *walk_pages(grpc_channel *ch, int page)
+{
+    grpc_completion_queue *cq = grpc_completion_queue_create_for_next(NULL);
+    char *tok = strdup("");
+    for (int p = 1; tok && p < page; p++) {
+        slot s;
+        memset(&s, 0, sizeof(s));
+        page_token = tok;
+        if (start_call(&s, ch, cq) != 0)
+            break;
+        grpc_event ev = grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+        (void)ev;
+        Cameos__Credits__V1__ListCreditTransactionsResponse *r = NULL;
+        if (s.status == GRPC_STATUS_OK && s.recv) {
+            grpc_byte_buffer_reader rd;
+            grpc_byte_buffer_reader_init(&rd, s.recv);
+            grpc_slice all = grpc_byte_buffer_reader_readall(&rd);
+            grpc_byte_buffer_reader_destroy(&rd);
+            r = cameos__credits__v1__list_credit_transactions_response__unpack(
+                NULL, GRPC_SLICE_LENGTH(all), GRPC_SLICE_START_PTR(all));
+            grpc_slice_unref(all);
+        }
+        free(tok);
+        tok = (r && r->next_page_token[0]) ? strdup(r->next_page_token) : NULL;
+        if (r)
+            cameos__credits__v1__list_credit_transactions_response__free_unpacked(r, NULL);
+        grpc_byte_buffer_destroy(s.send);
+        grpc_slice_unref(s.md[0].value);
+        if (s.recv)
+            grpc_byte_buffer_destroy(s.recv);
+        grpc_metadata_array_destroy(&s.init_md);
+        grpc_metadata_array_destroy(&s.trail_md);
+        grpc_slice_unref(s.details);
+        grpc_call_unref(s.call);
+    }
+    page_token = NULL;
+    grpc_completion_queue_shutdown(cq);
+    while (grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
+           GRPC_QUEUE_SHUTDOWN)
+        ;
+    grpc_completion_queue_destroy(cq);
+    return tok;
 }

@@ -79,7 +79,15 @@ struct rpc_call {
     void (*cleanup)(rpc_call *c, void *data);
     rpc_call *watch_next;
     callmem *mem;
+    struct deferred *defers;
+    rpc_call *stream_next, **stream_prev; /* in srv->streams while live */
 };
+
+typedef struct deferred {
+    struct deferred *next;
+    void (*fn)(void *p);
+    void *p;
+} deferred;
 
 static void call_ref(rpc_call *c);
 static void call_unref(rpc_call *c);
@@ -128,6 +136,13 @@ void call_start(rpc_server *s, const rpc_reg *reg, grpc_call *call, gpr_timespec
     c->timer.data = c;
     if (unknown_path)
         c->unknown_path = strdup(unknown_path);
+    if (reg && reg->kind != RPC_UNARY) {
+        c->stream_next = s->streams;
+        if (s->streams)
+            s->streams->stream_prev = &c->stream_next;
+        c->stream_prev = &s->streams;
+        s->streams = c;
+    }
 
     grpc_op op = {.op = GRPC_OP_RECV_CLOSE_ON_SERVER};
     op.data.recv_close_on_server.cancelled = &c->client_cancelled;
@@ -294,6 +309,20 @@ void *rpc_alloc(rpc_call *c, size_t n)
     return m->data;
 }
 
+int rpc_defer(rpc_call *c, void (*fn)(void *p), void *p)
+{
+    deferred *d = rpc_alloc(c, sizeof(*d));
+    if (!d) {
+        fn(p);
+        return -1;
+    }
+    d->fn = fn;
+    d->p = p;
+    d->next = c->defers;
+    c->defers = d;
+    return 0;
+}
+
 void rpc_set_data(rpc_call *c, void *data, void (*cleanup)(rpc_call *c, void *data))
 {
     c->data = data;
@@ -308,6 +337,22 @@ void *rpc_data(const rpc_call *c)
 rpc_call **call_watch_next(rpc_call *c)
 {
     return &c->watch_next;
+}
+
+void call_end_streams(rpc_server *s)
+{
+    for (rpc_call *c = s->streams; c; c = c->stream_next)
+        rpc_finish(c, GRPC_STATUS_UNAVAILABLE, "server is shutting down");
+}
+
+rpc_server *rpc_call_server(const rpc_call *c)
+{
+    return c->srv;
+}
+
+pgq *rpc_server_db(rpc_server *s, const char *claims_json)
+{
+    return s->pool ? pgq_new(s->pool, claims_json) : NULL;
 }
 
 rpc_server *call_server(const rpc_call *c)
@@ -410,6 +455,12 @@ static void call_unref(rpc_call *c)
         return;
     if (c->cleanup)
         c->cleanup(c, c->data);
+    if (c->stream_prev) {
+        *c->stream_prev = c->stream_next;
+        if (c->stream_next)
+            c->stream_next->stream_prev = c->stream_prev;
+        c->stream_prev = NULL;
+    }
     uv_close((uv_handle_t *)&c->timer, timer_closed);
 }
 
@@ -424,6 +475,8 @@ static void timer_closed(uv_handle_t *h)
     grpc_call_unref(c->call);
     free(c->status_msg);
     free(c->unknown_path);
+    for (deferred *d = c->defers; d; d = d->next)
+        d->fn(d->p);
     while (c->mem) {
         callmem *m = c->mem;
         c->mem = m->next;

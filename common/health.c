@@ -65,12 +65,6 @@ void health_update(rpc_server *s)
     }
 }
 
-void health_end_watches(rpc_server *s)
-{
-    for (rpc_call *c = s->watchers; c; c = *call_watch_next(c))
-        rpc_finish(c, GRPC_STATUS_UNAVAILABLE, "server is shutting down");
-}
-
 static int status_of(rpc_server *s, const char *name)
 {
     if (strcmp(name, "liveness") == 0)

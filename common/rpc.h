@@ -27,7 +27,11 @@
 #include "pgpool.h"
 
 typedef struct rpc_call rpc_call;
+typedef struct rpc_server rpc_server;
 typedef void (*rpc_handler_fn)(rpc_call *c, const ProtobufCMessage *req);
+/* A NOTIFY on the service's listen_channel; payload NULL after every
+ * (re)connect of the listening connection: resynchronise. */
+typedef void (*rpc_notify_fn)(rpc_server *s, const char *payload);
 
 typedef enum rpc_auth {
     RPC_AUTH_NONE = 0,     /* health, reflection */
@@ -67,6 +71,8 @@ typedef struct rpc_service {
     size_t nstmts;
     const rpc_constraint *constraints; /* may be NULL */
     size_t nconstraints;
+    const char *listen_channel; /* NULL: no LISTEN connection */
+    rpc_notify_fn on_notify;
     const unsigned char *fds; /* embedded FileDescriptorSet for reflection */
     size_t fds_len;
     const char *default_grpc_listen;
@@ -76,6 +82,13 @@ typedef struct rpc_service {
 /* The whole process: `<binary>` serves, `<binary> migrate` applies pending
  * migrations and exits. Returns the exit status. */
 int rpc_main(const rpc_service *svc, int argc, char **argv);
+
+/* The process a call belongs to. */
+rpc_server *rpc_call_server(const rpc_call *c);
+/* A transaction not tied to a call (e.g. re-reading a row after a NOTIFY);
+ * the caller submits it with pgq_submit and frees it. NULL when out of
+ * memory or while the pool is closed. */
+pgq *rpc_server_db(rpc_server *s, const char *claims_json) __attribute__((warn_unused_result));
 
 /* The verified token of the caller; NULL on RPC_AUTH_NONE methods. */
 const auth_claims *rpc_claims(const rpc_call *c);
@@ -105,6 +118,10 @@ void rpc_recv(rpc_call *c, rpc_recv_fn cb);
 /* Zeroed memory that lives as long as the call (state a handler needs when
  * its database results come back). NULL when out of memory. */
 void *rpc_alloc(rpc_call *c, size_t n) __attribute__((warn_unused_result));
+
+/* Runs fn(p) when the call is freed (e.g. to free a decoded Struct). -1 when
+ * out of memory, in which case fn(p) has already run. */
+int rpc_defer(rpc_call *c, void (*fn)(void *p), void *p) __attribute__((warn_unused_result));
 
 /* Per-call state of a handler; cleanup (may be NULL) runs when the call is freed. */
 void rpc_set_data(rpc_call *c, void *data, void (*cleanup)(rpc_call *c, void *data));

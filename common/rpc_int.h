@@ -30,8 +30,6 @@ typedef struct rpc_reg {
     void *handle; /* from grpc_server_register_method */
 } rpc_reg;
 
-typedef struct rpc_server rpc_server;
-
 /* Health status per name: "", the service's name, and "liveness". */
 enum { HEALTH_UNKNOWN = 0, HEALTH_SERVING = 1, HEALTH_NOT_SERVING = 2 };
 
@@ -65,6 +63,9 @@ struct rpc_server {
     long calls_live;
     /* health watchers: a list of rpc_call (see health.c) */
     rpc_call *watchers;
+    /* every live streaming call, ended on drain (see call.c) */
+    rpc_call *streams;
+    struct pglisten *listen;
 };
 
 /* call.c: a call accepted by a registered-method slot or the generic slot. */
@@ -82,8 +83,8 @@ void health_check(rpc_call *c, const ProtobufCMessage *req);
 void health_watch(rpc_call *c, const ProtobufCMessage *req);
 /* Recomputes the status from the pool and the drain flag; notifies watchers. */
 void health_update(rpc_server *s);
-/* Ends every Watch stream (drain). */
-void health_end_watches(rpc_server *s);
+/* call.c: ends every live streaming call (drain). */
+void call_end_streams(rpc_server *s);
 
 /* reflection.c */
 void reflection_info(rpc_call *c, const ProtobufCMessage *req);

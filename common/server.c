@@ -26,6 +26,7 @@
 #include "grpc/health/v1/health.pb-c.h"
 #include "grpc/reflection/v1/reflection.pb-c.h"
 #include "log.h"
+#include "pglisten.h"
 
 /* Requests kept posted per method: enough that bursts rarely wait for a re-arm. */
 #define SLOTS_PER_METHOD 16
@@ -57,6 +58,8 @@ static void shutdown_done(rpc_tag *t, int ok);
 static void pool_state(int up, void *arg);
 static void pool_closed(void *arg);
 static void close_walk(uv_handle_t *h, void *arg);
+static void close_db(rpc_server *s);
+static void on_notify(const char *payload, void *arg);
 
 int rpc_main(const rpc_service *svc, int argc, char **argv)
 {
@@ -66,6 +69,16 @@ int rpc_main(const rpc_service *svc, int argc, char **argv)
         return 1;
     s->svc = svc;
     log_init(svc->binary, CONFIG_LOG_INFO);
+    if (argc > 1 && strcmp(argv[1], "migrate") == 0) {
+        /* Migrating needs the database and nothing else of the configuration. */
+        const char *url = getenv("DATABASE_URL");
+        free(s);
+        if (!url || !url[0]) {
+            fprintf(stderr, "%s: configuration error: DATABASE_URL is required\n", svc->binary);
+            return 2;
+        }
+        return migrate_run(url) == 0 ? 0 : 1;
+    }
     if (config_load(&s->cfg, svc->binary, svc->default_grpc_listen, svc->default_metrics_listen,
                     config_getenv, NULL, err, sizeof(err)) != 0) {
         fprintf(stderr, "%s: configuration error: %s\n", svc->binary, err);
@@ -74,9 +87,7 @@ int rpc_main(const rpc_service *svc, int argc, char **argv)
     }
     log_init(svc->binary, s->cfg.log_level);
     int rc;
-    if (argc > 1 && strcmp(argv[1], "migrate") == 0) {
-        rc = migrate_run(s->cfg.database_url) == 0 ? 0 : 1;
-    } else if (argc > 1) {
+    if (argc > 1) {
         fprintf(stderr, "usage: %s [migrate]\n", svc->binary);
         rc = 2;
     } else {
@@ -161,6 +172,9 @@ static int serve(rpc_server *s)
     }
     s->pool = pgpool_new(&s->loop, s->cfg.database_url, svc->binary, s->cfg.db_pool_size,
                          svc->stmts, svc->nstmts, pool_state, s);
+    if (svc->listen_channel)
+        s->listen = pglisten_new(&s->loop, s->cfg.database_url, svc->binary, svc->listen_channel,
+                                 on_notify, s);
     uv_signal_init(&s->loop, &s->sigterm);
     uv_signal_init(&s->loop, &s->sigint);
     s->sigterm.data = s->sigint.data = s;
@@ -384,11 +398,7 @@ static void wake_cb(uv_async_t *h)
             /* The queue is drained: close every handle so that uv_run returns. */
             pthread_join(s->bridge, NULL);
             s->bridge_started = 0;
-            if (s->pool) {
-                pgpool *p = s->pool;
-                s->pool = NULL;
-                pgpool_close(p, pool_closed, s);
-            }
+            close_db(s);
             uv_walk(&s->loop, close_walk, s);
             return;
         }
@@ -405,7 +415,7 @@ static void signal_cb(uv_signal_t *h, int signum)
     s->draining = 1;
     log_msg(CONFIG_LOG_INFO, "signal %d: draining (grace %d ms)", signum, s->cfg.shutdown_grace_ms);
     health_update(s);
-    health_end_watches(s);
+    call_end_streams(s);
     grpc_server_shutdown_and_notify(s->server, s->cq, &s->shutdown_tag);
     uv_timer_start(&s->grace, grace_cb, (uint64_t)s->cfg.shutdown_grace_ms, 0);
     if (!s->bridge_started) {
@@ -416,11 +426,7 @@ static void signal_cb(uv_signal_t *h, int signum)
         do
             ev = grpc_completion_queue_next(s->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
         while (ev.type != GRPC_QUEUE_SHUTDOWN);
-        if (s->pool) {
-            pgpool *p = s->pool;
-            s->pool = NULL;
-            pgpool_close(p, pool_closed, s);
-        }
+        close_db(s);
         uv_walk(&s->loop, close_walk, s);
     }
 }
@@ -447,6 +453,26 @@ static void pool_state(int up, void *arg)
     log_msg(up ? CONFIG_LOG_INFO : CONFIG_LOG_WARN, "database %s",
             up ? "reachable" : "unreachable");
     health_update(s);
+}
+
+static void close_db(rpc_server *s)
+{
+    if (s->listen) {
+        pglisten_close(s->listen);
+        s->listen = NULL;
+    }
+    if (s->pool) {
+        pgpool *p = s->pool;
+        s->pool = NULL;
+        pgpool_close(p, pool_closed, s);
+    }
+}
+
+static void on_notify(const char *payload, void *arg)
+{
+    rpc_server *s = arg;
+    if (s->svc->on_notify && !s->draining)
+        s->svc->on_notify(s, payload);
 }
 
 static void pool_closed(void *arg)

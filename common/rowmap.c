@@ -1,0 +1,484 @@
+/*
+ * rowmap.c - resources between rows and messages by field descriptor (see
+ * rowmap.h). Field storage follows protobuf-c's layout: a scalar or pointer
+ * at fd->offset, and for repeated fields the count at fd->quantifier_offset.
+ */
+#include "rowmap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "pbjson.h"
+#include "pgrow.h"
+
+#define FIELD(msg, fd, type) ((type *)((char *)(msg) + (fd)->offset))
+#define COUNT(msg, fd)       ((size_t *)((char *)(msg) + (fd)->quantifier_offset))
+
+static const ProtobufCFieldDescriptor *field_of(const rowmap *m, size_t i);
+static int read_col(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
+                    ProtobufCMessage *msg, const char *v, int is_null);
+static int read_msg_list(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
+                         ProtobufCMessage *msg, const char *v);
+static int read_json_elem(rpc_call *c, const rowmap_col *col, void **slot, json_t *v);
+static json_t *write_json_field(const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
+                                const ProtobufCMessage *msg);
+static char *dup_call(rpc_call *c, const char *s, size_t n);
+static char *own_malloced(rpc_call *c, char *s);
+static void free_msg(void *p);
+static int struct_from_json(rpc_call *c, const char *text, Google__Protobuf__Struct **out);
+
+/* ---- reading --------------------------------------------------------- */
+
+ProtobufCMessage *rowmap_read(rpc_call *c, const rowmap *m, const PGresult *r, int row)
+{
+    ProtobufCMessage *msg = rpc_alloc(c, m->desc->sizeof_message);
+    if (!msg) {
+        rpc_fail(c, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+        return NULL;
+    }
+    protobuf_c_message_init(m->desc, msg);
+    for (size_t i = 0; i < m->ncols; i++) {
+        const ProtobufCFieldDescriptor *fd = field_of(m, i);
+        if (!fd || read_col(c, &m->cols[i], fd, msg, PQgetvalue(r, row, (int)i),
+                            PQgetisnull(r, row, (int)i)) != 0) {
+            rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
+            return NULL;
+        }
+    }
+    return msg;
+}
+
+void rowmap_reply_one(rpc_call *c, const rowmap *m, pgq *q, const char *what)
+{
+    int last = 0;
+    while (pgq_res(q, last + 1))
+        last++;
+    const PGresult *r = pgq_res(q, last);
+    if (PQntuples(r) < 1) {
+        rpc_fail(c, GRPC_STATUS_NOT_FOUND, what);
+        return;
+    }
+    ProtobufCMessage *msg = rowmap_read(c, m, r, 0);
+    if (msg)
+        rpc_reply(c, msg);
+}
+
+void rowmap_reply_list(rpc_call *c, const rowmap *m, pgq *q, const list_page *p,
+                       const ProtobufCMessageDescriptor *resp)
+{
+    int last = 0;
+    while (pgq_res(q, last + 1))
+        last++;
+    const PGresult *r = pgq_res(q, last);
+    int n = PQntuples(r), serve = n > p->limit ? p->limit : n;
+    const ProtobufCFieldDescriptor *items = NULL, *token = NULL;
+    for (unsigned i = 0; i < resp->n_fields; i++) {
+        const ProtobufCFieldDescriptor *fd = &resp->fields[i];
+        if (fd->label == PROTOBUF_C_LABEL_REPEATED && fd->type == PROTOBUF_C_TYPE_MESSAGE)
+            items = fd;
+        else if (strcmp(fd->name, "next_page_token") == 0)
+            token = fd;
+    }
+    ProtobufCMessage *out = rpc_alloc(c, resp->sizeof_message);
+    ProtobufCMessage **ptrs = rpc_alloc(c, sizeof(*ptrs) * ((size_t)serve + 1));
+    char *tok = rpc_alloc(c, PAGETOKEN_SIZE);
+    if (!items || !token || !out || !ptrs || !tok) {
+        rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
+        return;
+    }
+    protobuf_c_message_init(resp, out);
+    for (int i = 0; i < serve; i++)
+        if (!(ptrs[i] = rowmap_read(c, m, r, i)))
+            return;
+    *COUNT(out, items) = (size_t)serve;
+    *FIELD(out, items, ProtobufCMessage **) = ptrs;
+    *FIELD(out, token, const char *) =
+        list_next(c, p, n, serve ? pgrow_i64(r, serve - 1, m->cursor_ts) : 0,
+                  serve ? pgrow_str(r, serve - 1, m->cursor_id) : "", tok);
+    rpc_reply(c, out);
+}
+
+/* ---- writing --------------------------------------------------------- */
+
+const char *rowmap_param(rpc_call *c, const rowmap *m, const ProtobufCMessage *msg, size_t i,
+                         int *bad)
+{
+    const rowmap_col *col = &m->cols[i];
+    const ProtobufCFieldDescriptor *fd = field_of(m, i);
+    char buf[64];
+    *bad = 0;
+    if (!fd) {
+        *bad = 1;
+        rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
+        return NULL;
+    }
+    switch (col->kind) {
+    case RM_TEXT: {
+        const char *s = *FIELD(msg, fd, const char *);
+        return (col->flags & RM_NULLABLE) && (!s || !s[0]) ? NULL : s;
+    }
+    case RM_INT32:
+        snprintf(buf, sizeof(buf), "%d", *FIELD(msg, fd, int32_t));
+        return dup_call(c, buf, strlen(buf));
+    case RM_DOUBLE:
+        snprintf(buf, sizeof(buf), "%.17g", *FIELD(msg, fd, double));
+        return dup_call(c, buf, strlen(buf));
+    case RM_BOOL:
+        return *FIELD(msg, fd, protobuf_c_boolean) ? "t" : "f";
+    case RM_TS: {
+        const Google__Protobuf__Timestamp *ts = *FIELD(msg, fd, Google__Protobuf__Timestamp *);
+        if (!ts)
+            return NULL;
+        snprintf(buf, sizeof(buf), "%lld",
+                 (long long)ts->seconds * 1000000 + (long long)ts->nanos / 1000);
+        return dup_call(c, buf, strlen(buf));
+    }
+    case RM_ENUM: {
+        int v = *FIELD(msg, fd, int);
+        if (v == 0 && (col->flags & RM_NULLABLE))
+            return NULL;
+        const char *t = valid_enum_text(col->enums, col->nenums, v);
+        if (!t) {
+            *bad = 1;
+            rpc_failf(c, GRPC_STATUS_INVALID_ARGUMENT, "%s has an unknown value", col->field);
+        }
+        return t;
+    }
+    default: {
+        json_t *j = write_json_field(col, fd, msg);
+        char *text = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+        json_decref(j);
+        if (!text) {
+            *bad = 1;
+            rpc_failf(c, GRPC_STATUS_INVALID_ARGUMENT, "%s is not representable as JSON",
+                      col->field);
+            return NULL;
+        }
+        return own_malloced(c, text);
+    }
+    }
+}
+
+int rowmap_insert_params(rpc_call *c, const rowmap *m, const ProtobufCMessage *msg,
+                         const char **out)
+{
+    int n = 0, bad;
+    for (size_t i = 0; i < m->ncols; i++) {
+        if (m->cols[i].flags & RM_OUT)
+            continue;
+        out[n++] = rowmap_param(c, m, msg, i, &bad);
+        if (bad)
+            return -1;
+    }
+    return n;
+}
+
+int rowmap_update_params(rpc_call *c, const rowmap *m, const ProtobufCMessage *msg,
+                         const Google__Protobuf__FieldMask *mask, const char **out,
+                         unsigned long long *changed)
+{
+    *changed = 0;
+    int use_mask = mask && mask->n_paths > 0;
+    for (size_t k = 0; use_mask && k < mask->n_paths; k++) {
+        int i = rowmap_col_index(m, mask->paths[k]);
+        if (i < 0) {
+            rpc_failf(c, GRPC_STATUS_INVALID_ARGUMENT, "update_mask: unknown field %.64s",
+                      mask->paths[k]);
+            return -1;
+        }
+        if (m->cols[i].flags & RM_OUT) {
+            rpc_failf(c, GRPC_STATUS_INVALID_ARGUMENT, "update_mask: %.64s cannot be changed",
+                      mask->paths[k]);
+            return -1;
+        }
+        *changed |= 1ull << i;
+    }
+    int n = 0, bad;
+    for (size_t i = 0; i < m->ncols; i++) {
+        if (m->cols[i].flags & RM_OUT)
+            continue;
+        if (!use_mask && rowmap_is_set(m, msg, i))
+            *changed |= 1ull << i;
+        int on = (*changed >> i) & 1;
+        out[n++] = on ? "t" : "f";
+        out[n++] = on ? rowmap_param(c, m, msg, i, &bad) : NULL;
+        if (on && bad)
+            return -1;
+    }
+    return n;
+}
+
+int rowmap_col_index(const rowmap *m, const char *field)
+{
+    for (size_t i = 0; i < m->ncols; i++)
+        if (strcmp(m->cols[i].field, field) == 0)
+            return (int)i;
+    return -1;
+}
+
+int rowmap_is_set(const rowmap *m, const ProtobufCMessage *msg, size_t i)
+{
+    const ProtobufCFieldDescriptor *fd = field_of(m, i);
+    if (!fd)
+        return 0;
+    if (fd->label == PROTOBUF_C_LABEL_REPEATED)
+        return *COUNT(msg, fd) > 0;
+    switch (m->cols[i].kind) {
+    case RM_TEXT: {
+        const char *s = *FIELD(msg, fd, const char *);
+        return s && s[0];
+    }
+    case RM_INT32:
+        return *FIELD(msg, fd, int32_t) != 0;
+    case RM_DOUBLE:
+        return *FIELD(msg, fd, double) != 0;
+    case RM_BOOL:
+        return *FIELD(msg, fd, protobuf_c_boolean) != 0;
+    case RM_ENUM:
+        return *FIELD(msg, fd, int) != 0;
+    default:
+        return *FIELD(msg, fd, void *) != NULL;
+    }
+}
+
+/* ---- internals ------------------------------------------------------- */
+
+static const ProtobufCFieldDescriptor *field_of(const rowmap *m, size_t i)
+{
+    return protobuf_c_message_descriptor_get_field_by_name(m->desc, m->cols[i].field);
+}
+
+static int read_col(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
+                    ProtobufCMessage *msg, const char *v, int is_null)
+{
+    switch (col->kind) {
+    case RM_TEXT:
+        *FIELD(msg, fd, const char *) = v; /* "" for NULL */
+        return 0;
+    case RM_INT32:
+        *FIELD(msg, fd, int32_t) = is_null ? 0 : (int32_t)strtol(v, NULL, 10);
+        return 0;
+    case RM_DOUBLE:
+        *FIELD(msg, fd, double) = is_null ? 0 : strtod(v, NULL);
+        return 0;
+    case RM_BOOL:
+        *FIELD(msg, fd, protobuf_c_boolean) = v[0] == 't';
+        return 0;
+    case RM_TS: {
+        if (is_null)
+            return 0;
+        Google__Protobuf__Timestamp *ts = rpc_alloc(c, sizeof(*ts));
+        if (!ts)
+            return -1;
+        long long us = strtoll(v, NULL, 10), sec = us / 1000000, rem = us % 1000000;
+        if (rem < 0) {
+            sec--;
+            rem += 1000000;
+        }
+        google__protobuf__timestamp__init(ts);
+        ts->seconds = sec;
+        ts->nanos = (int32_t)(rem * 1000);
+        *FIELD(msg, fd, Google__Protobuf__Timestamp *) = ts;
+        return 0;
+    }
+    case RM_ENUM: {
+        int e = 0;
+        if (!is_null && valid_enum_value(col->enums, col->nenums, v, &e) != 0)
+            return -1;
+        *FIELD(msg, fd, int) = e;
+        return 0;
+    }
+    case RM_STRUCT: {
+        if (is_null)
+            return 0;
+        Google__Protobuf__Struct *s;
+        if (struct_from_json(c, v, &s) != 0)
+            return -1;
+        *FIELD(msg, fd, Google__Protobuf__Struct *) = s;
+        return 0;
+    }
+    case RM_STRUCT_LIST:
+    case RM_TEXT_ARRAY:
+    case RM_MSG_LIST:
+        return is_null ? 0 : read_msg_list(c, col, fd, msg, v);
+    }
+    return -1;
+}
+
+/* JSON arrays: of objects (Struct or sub-message) or of strings. */
+static int read_msg_list(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
+                         ProtobufCMessage *msg, const char *v)
+{
+    json_t *arr = json_loads(v, JSON_DECODE_ANY, NULL);
+    if (!json_is_array(arr)) {
+        json_decref(arr);
+        return -1;
+    }
+    size_t n = json_array_size(arr);
+    void **items = rpc_alloc(c, sizeof(void *) * (n + 1));
+    int rc = items ? 0 : -1;
+    for (size_t k = 0; rc == 0 && k < n; k++)
+        rc = read_json_elem(c, col, &items[k], json_array_get(arr, k));
+    json_decref(arr);
+    if (rc != 0)
+        return -1;
+    *COUNT(msg, fd) = n;
+    *FIELD(msg, fd, void **) = items;
+    return 0;
+}
+
+/* One array element into *out, its place in the array. */
+static int read_json_elem(rpc_call *c, const rowmap_col *col, void **out, json_t *v)
+{
+    if (col->kind == RM_TEXT_ARRAY) {
+        if (!json_is_string(v))
+            return -1;
+        return (*out = dup_call(c, json_string_value(v), json_string_length(v))) ? 0 : -1;
+    }
+    if (!json_is_object(v))
+        return -1;
+    if (col->kind == RM_STRUCT_LIST) {
+        char *text = json_dumps(v, JSON_COMPACT);
+        Google__Protobuf__Struct *s = NULL;
+        int rc = text ? struct_from_json(c, text, &s) : -1;
+        free(text);
+        *out = s;
+        return rc;
+    }
+    const rowmap *sub = col->sub;
+    ProtobufCMessage *m = rpc_alloc(c, sub->desc->sizeof_message);
+    if (!m)
+        return -1;
+    protobuf_c_message_init(sub->desc, m);
+    for (size_t i = 0; i < sub->ncols; i++) {
+        const rowmap_col *sc = &sub->cols[i];
+        const ProtobufCFieldDescriptor *sfd = field_of(sub, i);
+        json_t *jv = json_object_get(v, sc->field);
+        if (!sfd)
+            return -1;
+        if (!jv || json_is_null(jv))
+            continue;
+        switch (sc->kind) {
+        case RM_TEXT:
+            if (!json_is_string(jv))
+                return -1;
+            *FIELD(m, sfd, char *) = dup_call(c, json_string_value(jv), json_string_length(jv));
+            break;
+        case RM_INT32:
+            *FIELD(m, sfd, int32_t) = (int32_t)json_integer_value(jv);
+            break;
+        case RM_DOUBLE:
+            *FIELD(m, sfd, double) = json_number_value(jv);
+            break;
+        case RM_BOOL:
+            *FIELD(m, sfd, protobuf_c_boolean) = json_is_true(jv);
+            break;
+        case RM_STRUCT: {
+            char *text = json_dumps(jv, JSON_COMPACT);
+            Google__Protobuf__Struct *s = NULL;
+            int rc = text ? struct_from_json(c, text, &s) : -1;
+            free(text);
+            if (rc != 0)
+                return -1;
+            *FIELD(m, sfd, Google__Protobuf__Struct *) = s;
+            break;
+        }
+        default:
+            return -1; /* deeper nesting is not needed by any resource */
+        }
+    }
+    *out = m;
+    return 0;
+}
+
+static json_t *write_json_field(const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
+                                const ProtobufCMessage *msg)
+{
+    if (col->kind == RM_STRUCT) {
+        char *text = NULL;
+        const Google__Protobuf__Struct *s = *FIELD(msg, fd, Google__Protobuf__Struct *);
+        if (pbjson_from_struct(s, &text) != 0)
+            return NULL;
+        json_t *j = json_loads(text, 0, NULL);
+        free(text);
+        return j;
+    }
+    size_t n = *COUNT(msg, fd);
+    void *const *items = *FIELD(msg, fd, void *const *);
+    json_t *arr = json_array();
+    for (size_t k = 0; arr && k < n; k++) {
+        json_t *e = NULL;
+        if (col->kind == RM_TEXT_ARRAY) {
+            e = json_string(items[k]); /* NULL for invalid UTF-8 */
+        } else if (col->kind == RM_STRUCT_LIST) {
+            char *text = NULL;
+            if (pbjson_from_struct(items[k], &text) == 0)
+                e = json_loads(text, 0, NULL);
+            free(text);
+        } else {
+            const rowmap *sub = col->sub;
+            const ProtobufCMessage *m = items[k];
+            e = json_object();
+            for (size_t i = 0; e && i < sub->ncols; i++) {
+                const ProtobufCFieldDescriptor *sfd = field_of(sub, i);
+                json_t *jv = NULL;
+                switch (sub->cols[i].kind) {
+                case RM_TEXT:
+                    jv = json_string(*FIELD(m, sfd, const char *));
+                    break;
+                case RM_INT32:
+                    jv = json_integer(*FIELD(m, sfd, int32_t));
+                    break;
+                case RM_DOUBLE:
+                    jv = json_real(*FIELD(m, sfd, double));
+                    break;
+                case RM_BOOL:
+                    jv = json_boolean(*FIELD(m, sfd, protobuf_c_boolean));
+                    break;
+                case RM_STRUCT:
+                    jv = write_json_field(&sub->cols[i], sfd, m);
+                    break;
+                default:
+                    break;
+                }
+                if (!jv || json_object_set_new(e, sub->cols[i].field, jv) != 0) {
+                    json_decref(e);
+                    e = NULL;
+                }
+            }
+        }
+        if (!e || json_array_append_new(arr, e) != 0) {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+static char *dup_call(rpc_call *c, const char *s, size_t n)
+{
+    char *d = rpc_alloc(c, n + 1);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static char *own_malloced(rpc_call *c, char *s)
+{
+    return rpc_defer(c, free, s) == 0 ? s : NULL;
+}
+
+static void free_msg(void *p)
+{
+    protobuf_c_message_free_unpacked(p, NULL);
+}
+
+static int struct_from_json(rpc_call *c, const char *text, Google__Protobuf__Struct **out)
+{
+    *out = NULL;
+    if (pbjson_to_struct(text, strlen(text), out) != 0)
+        return -1;
+    return rpc_defer(c, free_msg, *out);
+}

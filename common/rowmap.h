@@ -1,0 +1,107 @@
+/*
+ * rowmap.h - one declaration per resource that moves it both ways between
+ * PostgreSQL text results / parameters and its protobuf-c message, through
+ * the message's field descriptors. A service declares, per resource, the
+ * select list as a rowmap (proto field name + kind per column, in SQL
+ * order); Get, List, Create, Update and Delete handlers then share the code
+ * here instead of copying field-by-field assignments.
+ *
+ * Memory: everything built here is call-scoped (rpc_alloc, or registered
+ * with the call and freed when it ends), so handlers free nothing. Strings
+ * read from a result point into the PGresult, which lives until the
+ * database callback returns; reply (rpc_reply) before returning.
+ */
+#ifndef CAMEOS_ROWMAP_H
+#define CAMEOS_ROWMAP_H
+
+#include <stddef.h>
+
+#include "google/protobuf/field_mask.pb-c.h"
+#include "listing.h"
+#include "rpc.h"
+#include "validate.h"
+
+typedef enum rowmap_kind {
+    RM_TEXT,        /* string; SQL NULL reads as "", "" writes as NULL when RM_NULLABLE */
+    RM_INT32,       /* int32 */
+    RM_DOUBLE,      /* double (numeric columns too); NULL reads as 0 */
+    RM_BOOL,        /* bool */
+    RM_TS,          /* Timestamp *; SQL must give epoch microseconds (SQL_US) */
+    RM_STRUCT,      /* Struct *; jsonb object as text */
+    RM_STRUCT_LIST, /* repeated Struct; jsonb array of objects */
+    RM_TEXT_ARRAY,  /* repeated string; SQL gives/takes a JSON array (to_jsonb(col) /
+                       array(select jsonb_array_elements_text($n::jsonb))) */
+    RM_ENUM,        /* enum; stored as the text of the valid_enum table */
+    RM_MSG_LIST,    /* repeated sub-message; jsonb array of objects whose keys are
+                       the sub-message's field names, mapped by `sub` */
+} rowmap_kind;
+
+enum {
+    RM_OUT =
+        1u << 0, /* output only: never read from requests (id, user_id, timestamps, counters) */
+    RM_NULLABLE = 1u << 1, /* RM_TEXT: "" is written as SQL NULL; RM_ENUM: 0 as NULL */
+};
+
+typedef struct rowmap rowmap;
+
+typedef struct rowmap_col {
+    const char *field; /* proto field name, also the JSON key inside RM_MSG_LIST */
+    rowmap_kind kind;
+    unsigned flags;
+    const valid_enum *enums; /* RM_ENUM */
+    size_t nenums;
+    const rowmap *sub; /* RM_MSG_LIST */
+} rowmap_col;
+
+struct rowmap {
+    const ProtobufCMessageDescriptor *desc;
+    const rowmap_col *cols; /* the select list, in order */
+    size_t ncols;
+    int cursor_ts; /* index of the created_at column (epoch us) used for page tokens */
+    int cursor_id; /* index of the id column */
+};
+
+/* Builds the message of row `row`; NULL (call answered INTERNAL) on bad data. */
+ProtobufCMessage *rowmap_read(rpc_call *c, const rowmap *m, const PGresult *r, int row)
+    __attribute__((warn_unused_result));
+
+/* Replies with the single row of the last statement's result, or NOT_FOUND
+ * with `what` ("campaign not found") when it has none. */
+void rowmap_reply_one(rpc_call *c, const rowmap *m, pgq *q, const char *what);
+
+/* Replies to a List RPC from the last statement's result (fetched with
+ * p->fetch rows): fills the response's only repeated message field with up
+ * to p->limit rows and next_page_token from the cursor columns. */
+void rowmap_reply_list(rpc_call *c, const rowmap *m, pgq *q, const list_page *p,
+                       const ProtobufCMessageDescriptor *resp);
+
+/* The text parameter for column i of msg (a request's resource), or NULL for
+ * SQL NULL; call-scoped. Sets *bad when the value cannot be written (e.g. a
+ * Struct with NaN) after answering the call INVALID_ARGUMENT naming the field. */
+const char *rowmap_param(rpc_call *c, const rowmap *m, const ProtobufCMessage *msg, size_t i,
+                         int *bad);
+
+/* Create: one parameter per writable (not RM_OUT) column, in column order,
+ * into out (room for m->ncols). Returns how many, or -1 (call answered). */
+int rowmap_insert_params(rpc_call *c, const rowmap *m, const ProtobufCMessage *msg,
+                         const char **out) __attribute__((warn_unused_result));
+
+/* Update (AIP-134): two parameters per writable column, in column order: "t"
+ * or "f" (does this update change it?) then its value, into out (room for
+ * 2 * m->ncols). The SQL pairs them as `col = case when $k::bool then $k+1
+ * else col end`. A mask path naming an RM_OUT column or no column is
+ * INVALID_ARGUMENT; an empty mask selects every field the request sets.
+ * Returns the number of parameters written, or -1 (call answered); *changed
+ * gets bit i set for each writable column i that changes. */
+int rowmap_update_params(rpc_call *c, const rowmap *m, const ProtobufCMessage *msg,
+                         const Google__Protobuf__FieldMask *mask, const char **out,
+                         unsigned long long *changed) __attribute__((warn_unused_result));
+
+/* Index of the column for `field`, or -1. */
+int rowmap_col_index(const rowmap *m, const char *field);
+
+/* Does the request set this field (non-default value)? For empty update masks
+ * (AIP-134: an empty mask means every field the request sets). */
+int rowmap_is_set(const rowmap *m, const ProtobufCMessage *msg, size_t i);
+
+#endif

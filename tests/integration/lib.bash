@@ -1,0 +1,156 @@
+# shellcheck shell=bash
+# Helpers for the TAP integration scripts beside this file (sourced by them;
+# not a test itself, hence not *.sh). Talks to the services only through
+# `buf curl` with server reflection, so no proto file is needed.
+#
+# Environment (set by scripts/test.sh, or `. .stack/env` for the local stack):
+#   CREDITS_ADDR CONTENT_ADDR PLANNING_ADDR   host:port of each service
+#   USER_TOKEN SERVICE_TOKEN JWT_SECRET USER_ID DATABASE_URL (superuser)
+#   PG_STOP_CMD PG_START_CMD                  shell commands (dbdown.sh only)
+set -euo pipefail
+
+IT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+if [[ -z ${BUF:-} ]]; then
+	BUF="$IT_ROOT/tests/node_modules/.bin/buf"
+	for _b in "$IT_ROOT"/tests/node_modules/@bufbuild/buf-*/bin/buf; do
+		if [[ -x $_b ]]; then BUF=$_b; fi
+	done
+	unset _b
+fi
+: "${CREDITS_ADDR:?CREDITS_ADDR is not set (run scripts/test.sh, or . .stack/env)}"
+: "${CONTENT_ADDR:?CONTENT_ADDR is not set}"
+: "${PLANNING_ADDR:?PLANNING_ADDR is not set}"
+
+IT_TMP=$(mktemp -d)
+trap 'rm -rf "$IT_TMP"' EXIT
+
+# shellcheck disable=SC2034 # used by the scripts that source this
+SERVICES=(credits content planning)
+# shellcheck disable=SC2034
+declare -A ADDR=([credits]=$CREDITS_ADDR [content]=$CONTENT_ADDR [planning]=$PLANNING_ADDR)
+# shellcheck disable=SC2034
+declare -A FULLNAME=(
+	[credits]=cameos.credits.v1.CreditsService
+	[content]=cameos.content.v1.ContentService
+	[planning]=cameos.planning.v1.PlanningService
+)
+CODE_NAMES=(OK Canceled Unknown InvalidArgument DeadlineExceeded NotFound AlreadyExists
+	PermissionDenied ResourceExhausted FailedPrecondition Aborted OutOfRange Unimplemented
+	Internal Unavailable DataLoss Unauthenticated)
+
+# ------------------------------------------------------------------- TAP
+_tap_n=0
+_tap_failed=0
+
+pass() {
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n - $*"
+}
+fail() {
+	_tap_n=$((_tap_n + 1))
+	_tap_failed=$((_tap_failed + 1))
+	echo "not ok $_tap_n - $1"
+	shift
+	local line
+	for line in "$@"; do diag "$line"; done
+}
+skip() {
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n - $1 # SKIP ${2:-}"
+}
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+
+# is ACTUAL EXPECTED DESCRIPTION
+is() {
+	if [[ $1 == "$2" ]]; then pass "$3"; else fail "$3" "expected: $2" "     got: $1"; fi
+}
+
+# Ends the script: trailing plan, exit 1 when a test failed.
+done_testing() {
+	echo "1..$_tap_n"
+	((_tap_failed == 0))
+}
+
+# ------------------------------------------------------------------ gRPC
+code_name() {
+	if [[ $1 =~ ^[0-9]+$ ]] && (($1 < ${#CODE_NAMES[@]})); then
+		echo "${CODE_NAMES[$1]}"
+	else
+		echo "$1"
+	fi
+}
+
+# call ADDR SERVICE/METHOD [JSON] [TOKEN] [extra buf curl args...]
+# Sets OUT (response JSON), ERR (buf's stderr), CODE (gRPC code number, or
+# "timeout" / "client-error-N" when the call did not complete) and MS (wall
+# time in milliseconds, process start included).
+call() {
+	local addr=$1 method=$2 data=${3:-"{}"} token=${4:-} rc=0 t0 t1
+	shift $(($# < 4 ? $# : 4))
+	local args=(--protocol grpc --http2-prior-knowledge --connect-timeout 3 --timeout 15s -d "$data")
+	if [[ -n $token ]]; then args+=(-H "authorization: Bearer $token"); fi
+	t0=$(date +%s%N)
+	OUT=$(timeout 20 "$BUF" curl "${args[@]}" "$@" "http://$addr/$method" 2>"$IT_TMP/err") || rc=$?
+	t1=$(date +%s%N)
+	MS=$(((t1 - t0) / 1000000))
+	ERR=$(<"$IT_TMP/err")
+	if ((rc == 124)); then
+		CODE=timeout
+	elif ((rc % 8 == 0)); then
+		CODE=$((rc / 8))
+	else
+		CODE=client-error-$rc
+	fi
+}
+
+# expect_code CODE DESCRIPTION: checks the CODE of the last call().
+expect_code() {
+	if [[ $CODE == "$1" ]]; then
+		pass "$2"
+	else
+		fail "$2" "expected: $(code_name "$1")" "     got: $(code_name "$CODE") in ${MS} ms" \
+			"$(printf '%s' "$ERR" | head -c 400)"
+	fi
+}
+
+# raw_call ADDR /PATH [TOKEN]: a unary call with an empty body on any path
+# (buf curl only calls methods that reflection knows), through the
+# independent @grpc/grpc-js client. Prints the gRPC code.
+raw_call() {
+	NODE_PATH="$IT_ROOT/tests/node_modules" timeout 20 node -e '
+		const grpc = require("@grpc/grpc-js");
+		const [addr, path, token] = process.argv.slice(1);
+		const client = new grpc.Client(addr, grpc.credentials.createInsecure());
+		const md = new grpc.Metadata();
+		if (token) md.set("authorization", "Bearer " + token);
+		const id = (b) => b;
+		client.makeUnaryRequest(path, id, id, Buffer.alloc(0), md,
+			{ deadline: Date.now() + 10000 }, (err) => {
+				console.log(err ? err.code : 0);
+				client.close();
+			});
+	' "$1" "$2" "${3:-}" 2>/dev/null || echo "client-error"
+}
+
+# health ADDR [SERVICE]: SERVING / NOT_SERVING / ... or ERROR(code).
+health() {
+	call "$1" grpc.health.v1.Health/Check "{\"service\":\"${2:-}\"}"
+	if [[ $CODE != 0 ]]; then
+		echo "ERROR($(code_name "$CODE"))"
+	elif [[ $OUT =~ \"status\":[[:space:]]*\"([A-Z_]+)\" ]]; then
+		echo "${BASH_REMATCH[1]}"
+	else
+		echo UNKNOWN # the zero value prints as {}
+	fi
+}
+
+# wait_health SECONDS ADDR SERVICE WANT: polls until health says WANT.
+wait_health() {
+	local deadline=$(($(date +%s) + $1))
+	while [[ $(health "$2" "$3") != "$4" ]]; do
+		(($(date +%s) < deadline)) || return 1
+		sleep 0.25
+	done
+}
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
