@@ -70,7 +70,7 @@ int main(int argc, char **argv)
 {
     const char *addr = "127.0.0.1:50051", *users_path = NULL, *secret = NULL;
     int conc = 64, nconn = 4, seconds = 10, page = 1, opt;
-    while ((opt = getopt(argc, argv, "a:m:u:k:c:n:d:T:")) != -1) {
+    while ((opt = getopt(argc, argv, "a:m:u:k:c:n:d:P:")) != -1) {
         switch (opt) {
         case 'a':
             addr = optarg;

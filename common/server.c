@@ -46,6 +46,8 @@ typedef struct rpc_slot {
 } rpc_slot;
 
 static int serve(rpc_server *s);
+static grpc_server_credentials *server_credentials(rpc_server *s);
+static char *read_file(const char *path);
 static int register_methods(rpc_server *s);
 static void free_regs(rpc_server *s);
 static int slot_post(rpc_server *s, const rpc_reg *reg);
@@ -149,9 +151,10 @@ static int serve(rpc_server *s)
     grpc_server_register_completion_queue(s->server, s->cq, NULL);
     int ok = register_methods(s) == 0;
 
-    grpc_server_credentials *creds = grpc_insecure_server_credentials_create();
-    int port = ok ? grpc_server_add_http2_port(s->server, s->cfg.grpc_listen, creds) : 0;
-    grpc_server_credentials_release(creds);
+    grpc_server_credentials *creds = ok ? server_credentials(s) : NULL;
+    int port = creds ? grpc_server_add_http2_port(s->server, s->cfg.grpc_listen, creds) : 0;
+    if (creds)
+        grpc_server_credentials_release(creds);
     if (!port) {
         log_msg(CONFIG_LOG_ERROR, "cannot listen on %s", s->cfg.grpc_listen);
         ok = 0;
@@ -207,6 +210,64 @@ static int serve(rpc_server *s)
     refl_index_free(s->refl);
     log_msg(CONFIG_LOG_INFO, "stopped");
     return ok ? 0 : 1;
+}
+
+/* Plaintext h2c, TLS (TLS_CERT + TLS_KEY), or mutual TLS (+ TLS_CLIENT_CA:
+ * clients must present a certificate that CA signed). */
+static grpc_server_credentials *server_credentials(rpc_server *s)
+{
+    if (!s->cfg.tls_cert)
+        return grpc_insecure_server_credentials_create();
+    char *cert = read_file(s->cfg.tls_cert), *key = read_file(s->cfg.tls_key);
+    char *ca = s->cfg.tls_client_ca ? read_file(s->cfg.tls_client_ca) : NULL;
+    grpc_server_credentials *creds = NULL;
+    if (cert && key && (ca || !s->cfg.tls_client_ca)) {
+        grpc_ssl_pem_key_cert_pair pair = {key, cert};
+        creds = grpc_ssl_server_credentials_create_ex(
+            ca, &pair, 1,
+            ca ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+               : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE,
+            NULL);
+    }
+    if (!creds)
+        log_msg(CONFIG_LOG_ERROR, "cannot load the TLS certificate, key or client CA");
+    else
+        log_msg(CONFIG_LOG_INFO, "serving %s", ca ? "mutual TLS" : "TLS");
+    if (key)
+        memset(key, 0, strlen(key)); /* keep the private key out of later heap dumps */
+    free(cert);
+    free(key);
+    free(ca);
+    return creds;
+}
+
+/* Whole file as a NUL-terminated string (PEM), or NULL. */
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t len = 0, cap = 0, n;
+    char chunk[4096];
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (len + n + 1 > cap) {
+            cap = (len + n + 1) * 2;
+            char *grown = realloc(buf, cap);
+            if (!grown) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = grown;
+        }
+        memcpy(buf + len, chunk, n);
+        len += n;
+    }
+    fclose(f);
+    if (buf)
+        buf[len] = 0;
+    return buf;
 }
 
 static int register_methods(rpc_server *s)
