@@ -21,6 +21,7 @@
 #include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
 
+#include "authcache.h"
 #include "log.h"
 #include "pgerr.h"
 
@@ -646,7 +647,8 @@ static int authenticate(rpc_call *c)
         call_end(c, GRPC_STATUS_UNAUTHENTICATED, "authorization must be a Bearer token");
         return -1;
     }
-    if (auth_verify(&c->srv->keys, tok, tlen, (long long)time(NULL), &c->claims, &why) != 0) {
+    if (authcache_verify(c->srv->tokens, &c->srv->keys, tok, tlen, (long long)time(NULL),
+                         &c->claims, &why) != 0) {
         call_end(c, GRPC_STATUS_UNAUTHENTICATED, why);
         return -1;
     }

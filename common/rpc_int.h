@@ -37,6 +37,7 @@ struct rpc_server {
     const rpc_service *svc;
     config cfg;
     auth_keys keys;
+    struct authcache *tokens; /* verified bearer tokens */
     unsigned char page_key[32]; /* HMAC key of page tokens, derived from JWT_SECRET */
     uv_loop_t loop;
     grpc_server *server;

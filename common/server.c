@@ -25,6 +25,7 @@
 
 #include "grpc/health/v1/health.pb-c.h"
 #include "grpc/reflection/v1/reflection.pb-c.h"
+#include "authcache.h"
 #include "log.h"
 #include "pglisten.h"
 
@@ -121,12 +122,18 @@ static int serve(rpc_server *s)
     const char *names[] = {svc->desc->name, "grpc.health.v1.Health",
                            "grpc.reflection.v1.ServerReflection",
                            "grpc.reflection.v1alpha.ServerReflection", NULL};
+    if (!(s->tokens = authcache_new())) {
+        log_msg(CONFIG_LOG_ERROR, "out of memory");
+        return 1;
+    }
     if (refl_index_build(svc->fds, svc->fds_len, names, &s->refl) != 0) {
         log_msg(CONFIG_LOG_ERROR, "embedded descriptor set is unusable");
+        authcache_free(s->tokens);
         return 1;
     }
     if (uv_loop_init(&s->loop) != 0) {
         refl_index_free(s->refl);
+        authcache_free(s->tokens);
         return 1;
     }
     pthread_mutex_init(&s->lock, NULL);
@@ -208,6 +215,7 @@ static int serve(rpc_server *s)
     free(s->events);
     free_regs(s);
     refl_index_free(s->refl);
+    authcache_free(s->tokens);
     log_msg(CONFIG_LOG_INFO, "stopped");
     return ok ? 0 : 1;
 }

@@ -1,0 +1,96 @@
+/*
+ * authcache.c - verified-token cache (see authcache.h).
+ */
+#include "authcache.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct entry {
+    char *token;
+    size_t len;
+    auth_claims claims;
+} entry;
+
+struct authcache {
+    entry slots[AUTHCACHE_SLOTS];
+};
+
+static uint64_t hash(const char *s, size_t n);
+static void entry_clear(entry *e);
+
+authcache *authcache_new(void)
+{
+    return calloc(1, sizeof(authcache));
+}
+
+void authcache_free(authcache *ac)
+{
+    if (!ac)
+        return;
+    for (size_t i = 0; i < AUTHCACHE_SLOTS; i++)
+        entry_clear(&ac->slots[i]);
+    free(ac);
+}
+
+int authcache_verify(authcache *ac, const auth_keys *keys, const char *token, size_t len,
+                     long long now, auth_claims *out, const char **why)
+{
+    entry *e = &ac->slots[hash(token, len) % AUTHCACHE_SLOTS];
+    if (e->token && e->len == len && memcmp(e->token, token, len) == 0) {
+        if (now > e->claims.exp + AUTH_LEEWAY_S) {
+            entry_clear(e);
+            memset(out, 0, sizeof(*out));
+            if (why)
+                *why = "token expired";
+            return -1;
+        }
+        *out = e->claims;
+        out->json = strdup(e->claims.json);
+        if (!out->json) {
+            memset(out, 0, sizeof(*out));
+            if (why)
+                *why = "out of memory";
+            return -1;
+        }
+        return 0;
+    }
+    if (auth_verify(keys, token, len, now, out, why) != 0)
+        return -1;
+    /* Cache only what verified. nbf and iat passed now, and time only moves
+     * forward, so on later hits only exp needs checking again. */
+    char *tok = malloc(len);
+    char *json = strdup(out->json);
+    if (!tok || !json) {
+        free(tok);
+        free(json);
+        return 0; /* still verified: caching is best effort */
+    }
+    entry_clear(e);
+    memcpy(tok, token, len);
+    e->token = tok;
+    e->len = len;
+    e->claims = *out;
+    e->claims.json = json;
+    return 0;
+}
+
+static void entry_clear(entry *e)
+{
+    free(e->token);
+    auth_claims_free(&e->claims);
+    memset(e, 0, sizeof(*e));
+}
+
+/* FNV-1a: tokens are short and this is not a security boundary (a hit still
+ * compares every byte). */
+static uint64_t hash(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}

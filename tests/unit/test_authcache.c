@@ -1,0 +1,119 @@
+/*
+ * test_authcache.c - the verified-token cache answers exactly as auth_verify
+ * would: same claims on a hit, expiry still enforced, other bytes not a hit.
+ */
+#include <criterion/criterion.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "authcache.h"
+#include "b64.h"
+
+static const char secret[] = "0123456789abcdef0123456789abcdef-cache";
+static const char sub[] = "6f1c2a43-5b7e-4d6a-9c1b-2f3e4d5c6b7a";
+static const long long now = 1800000000;
+
+static void mint(long long exp, const char *role, char *out, size_t outsz)
+{
+    char payload[256], h[128], p[512], s[64];
+    const char *hdr = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+    snprintf(payload, sizeof(payload), "{\"sub\":\"%s\",\"role\":\"%s\",\"exp\":%lld}", sub, role,
+             exp);
+    cr_assert(b64url_encode((const unsigned char *)hdr, strlen(hdr), h, sizeof(h)) > 0);
+    cr_assert(b64url_encode((const unsigned char *)payload, strlen(payload), p, sizeof(p)) > 0);
+    int n = snprintf(out, outsz, "%s.%s", h, p);
+    unsigned char md[32];
+    unsigned mdlen = 0;
+    cr_assert_not_null(HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)out,
+                            (size_t)n, md, &mdlen));
+    cr_assert(b64url_encode(md, mdlen, s, sizeof(s)) == 43);
+    strcat(out, ".");
+    strcat(out, s);
+}
+
+static auth_keys keys(void)
+{
+    auth_keys k = {(const unsigned char *)secret, strlen(secret), NULL, 0};
+    return k;
+}
+
+Test(authcache, hit_returns_the_same_claims_as_a_fresh_verify)
+{
+    authcache *ac = authcache_new();
+    auth_keys k = keys();
+    char tok[1024];
+    mint(now + 600, "service_role", tok, sizeof(tok));
+    auth_claims a, b;
+    cr_assert_eq(authcache_verify(ac, &k, tok, strlen(tok), now, &a, NULL), 0);
+    cr_assert_eq(authcache_verify(ac, &k, tok, strlen(tok), now + 1, &b, NULL), 0);
+    cr_assert_str_eq(a.sub, b.sub);
+    cr_assert_eq(a.role, AUTH_ROLE_SERVICE);
+    cr_assert_eq(b.role, AUTH_ROLE_SERVICE);
+    cr_assert_eq(a.exp, b.exp);
+    cr_assert_str_eq(a.json, b.json);
+    cr_assert_neq(a.json, b.json, "each call owns its own copy of the payload");
+    auth_claims_free(&a);
+    auth_claims_free(&b);
+    authcache_free(ac);
+}
+
+Test(authcache, cached_token_still_expires)
+{
+    authcache *ac = authcache_new();
+    auth_keys k = keys();
+    char tok[1024];
+    const char *why = NULL;
+    mint(now + 60, "authenticated", tok, sizeof(tok));
+    auth_claims c;
+    cr_assert_eq(authcache_verify(ac, &k, tok, strlen(tok), now, &c, NULL), 0);
+    auth_claims_free(&c);
+    /* Within the leeway it is still good, past it it is not, cached or not. */
+    cr_assert_eq(authcache_verify(ac, &k, tok, strlen(tok), now + 60 + AUTH_LEEWAY_S, &c, NULL), 0);
+    auth_claims_free(&c);
+    cr_assert_eq(authcache_verify(ac, &k, tok, strlen(tok), now + 61 + AUTH_LEEWAY_S, &c, &why),
+                 -1);
+    cr_assert_str_eq(why, "token expired");
+    cr_assert_null(c.json);
+    authcache_free(ac);
+}
+
+Test(authcache, altered_token_is_not_a_hit)
+{
+    authcache *ac = authcache_new();
+    auth_keys k = keys();
+    char tok[1024];
+    mint(now + 600, "authenticated", tok, sizeof(tok));
+    auth_claims c;
+    cr_assert_eq(authcache_verify(ac, &k, tok, strlen(tok), now, &c, NULL), 0);
+    auth_claims_free(&c);
+    size_t n = strlen(tok);
+    tok[n - 2] = tok[n - 2] == 'A' ? 'B' : 'A'; /* break the signature */
+    cr_assert_eq(authcache_verify(ac, &k, tok, n, now, &c, NULL), -1);
+    /* A prefix of a cached token is another token too. */
+    tok[n - 2] = 'x';
+    cr_assert_eq(authcache_verify(ac, &k, tok, n - 1, now, &c, NULL), -1);
+    authcache_free(ac);
+}
+
+Test(authcache, many_tokens_stay_correct_when_slots_collide)
+{
+    authcache *ac = authcache_new();
+    auth_keys k = keys();
+    static char toks[3 * AUTHCACHE_SLOTS][512];
+    for (int i = 0; i < 3 * AUTHCACHE_SLOTS; i++) {
+        mint(now + 1000 + i, "authenticated", toks[i], sizeof(toks[i]));
+        auth_claims c;
+        cr_assert_eq(authcache_verify(ac, &k, toks[i], strlen(toks[i]), now, &c, NULL), 0);
+        cr_assert_eq(c.exp, now + 1000 + i);
+        auth_claims_free(&c);
+    }
+    for (int i = 0; i < 3 * AUTHCACHE_SLOTS; i += 7) {
+        auth_claims c;
+        cr_assert_eq(authcache_verify(ac, &k, toks[i], strlen(toks[i]), now, &c, NULL), 0);
+        cr_assert_eq(c.exp, now + 1000 + i, "a hit must return its own token's claims");
+        auth_claims_free(&c);
+    }
+    authcache_free(ac);
+}
