@@ -23,6 +23,7 @@
 
 #include "authcache.h"
 #include "log.h"
+#include "metrics.h"
 #include "pgerr.h"
 
 /* A block of rpc_alloc memory. */
@@ -133,6 +134,8 @@ void call_start(rpc_server *s, const rpc_reg *reg, grpc_call *call, gpr_timespec
     c->send_tag.fn = send_cb;
     c->recv_tag.fn = recv_cb;
     s->calls_live++;
+    if (reg && s->metrics)
+        metrics_started(s->metrics, reg->idx);
     uv_timer_init(&s->loop, &c->timer);
     c->timer.data = c;
     if (unknown_path)
@@ -698,13 +701,16 @@ static grpc_byte_buffer *pack(const ProtobufCMessage *m)
 
 static void log_call(rpc_call *c)
 {
+    double secs = (double)(uv_hrtime() - c->start_ns) / 1e9;
+    if (c->reg && c->srv->metrics)
+        metrics_handled(c->srv->metrics, c->reg->idx, c->status, secs);
     /* Probes and reflection would drown the log: only failures of those. */
     if (c->reg && c->reg->auth == RPC_AUTH_NONE && c->status == GRPC_STATUS_OK)
         return;
     log_rpc_line l = {
         .method = c->reg ? c->reg->path : (c->unknown_path ? c->unknown_path : "?"),
         .code = pgerr_code_name(c->status),
-        .duration_ms = (double)(uv_hrtime() - c->start_ns) / 1e6,
+        .duration_ms = secs * 1e3,
         .user = c->authed ? c->claims.sub : NULL,
         .sqlstate = c->log_sqlstate,
         .message = c->status == GRPC_STATUS_OK ? NULL : c->status_msg,

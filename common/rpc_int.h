@@ -28,6 +28,7 @@ typedef struct rpc_reg {
     rpc_auth auth;
     rpc_kind kind;
     void *handle; /* from grpc_server_register_method */
+    size_t idx;   /* index in the server's regs and metrics */
 } rpc_reg;
 
 /* Health status per name: "", the service's name, and "liveness". */
@@ -37,7 +38,7 @@ struct rpc_server {
     const rpc_service *svc;
     config cfg;
     auth_keys keys;
-    struct authcache *tokens; /* verified bearer tokens */
+    struct authcache *tokens;   /* verified bearer tokens */
     unsigned char page_key[32]; /* HMAC key of page tokens, derived from JWT_SECRET */
     uv_loop_t loop;
     grpc_server *server;
@@ -67,6 +68,8 @@ struct rpc_server {
     /* every live streaming call, ended on drain (see call.c) */
     rpc_call *streams;
     struct pglisten *listen;
+    struct metrics *metrics;
+    struct metrics_method *metric_names;
 };
 
 /* call.c: a call accepted by a registered-method slot or the generic slot. */

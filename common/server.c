@@ -27,6 +27,7 @@
 #include "grpc/reflection/v1/reflection.pb-c.h"
 #include "authcache.h"
 #include "log.h"
+#include "metrics.h"
 #include "pglisten.h"
 
 /* Requests kept posted per method: enough that bursts rarely wait for a re-arm. */
@@ -182,6 +183,14 @@ static int serve(rpc_server *s)
     }
     s->pool = pgpool_new(&s->loop, s->cfg.database_url, svc->binary, s->cfg.db_pool_size,
                          svc->stmts, svc->nstmts, pool_state, s);
+    if (ok && !(s->metrics = metrics_new(&s->loop, svc->binary, s->metric_names, s->nregs)))
+        ok = 0;
+    if (ok && metrics_listen(s->metrics, s->cfg.metrics_listen) != 0) {
+        log_msg(CONFIG_LOG_ERROR, "cannot serve metrics on %s", s->cfg.metrics_listen);
+        ok = 0;
+    }
+    if (s->metrics)
+        metrics_set_pool(s->metrics, s->pool);
     if (svc->listen_channel)
         s->listen = pglisten_new(&s->loop, s->cfg.database_url, svc->binary, svc->listen_channel,
                                  on_notify, s);
@@ -336,8 +345,22 @@ static int register_methods(rpc_server *s)
         r->auth = RPC_AUTH_NONE;
         r->kind = builtin[i].kind;
     }
+    s->metric_names = calloc(s->nregs, sizeof(metrics_method));
+    if (!s->metric_names)
+        return -1;
     for (size_t i = 0; i < s->nregs; i++) {
         rpc_reg *r = &s->regs[i];
+        metrics_method *mm = &s->metric_names[i];
+        r->idx = i;
+        /* path is "/service/method" */
+        const char *slash = strrchr(r->path, '/');
+        mm->service = strndup(r->path + 1, (size_t)(slash - r->path - 1));
+        mm->method = slash + 1;
+        if (!mm->service)
+            return -1;
+        mm->type = r->kind == RPC_UNARY           ? "unary"
+                   : r->kind == RPC_SERVER_STREAM ? "server_stream"
+                                                  : "bidi_stream";
         r->handle = grpc_server_register_method(
             s->server, r->path, NULL,
             r->kind == RPC_BIDI ? GRPC_SRM_PAYLOAD_NONE : GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER,
@@ -350,8 +373,12 @@ static int register_methods(rpc_server *s)
 
 static void free_regs(rpc_server *s)
 {
-    for (size_t i = 0; i < s->nregs; i++)
+    for (size_t i = 0; i < s->nregs; i++) {
         free(s->regs[i].path);
+        if (s->metric_names)
+            free((char *)s->metric_names[i].service);
+    }
+    free(s->metric_names);
     free(s->regs);
 }
 
@@ -526,6 +553,10 @@ static void pool_state(int up, void *arg)
 
 static void close_db(rpc_server *s)
 {
+    if (s->metrics) {
+        metrics_close(s->metrics);
+        s->metrics = NULL;
+    }
     if (s->listen) {
         pglisten_close(s->listen);
         s->listen = NULL;

@@ -1,0 +1,381 @@
+/*
+ * metrics.c - counters and the /metrics HTTP endpoint (see metrics.h).
+ * The HTTP side is deliberately tiny: one GET per connection, answered and
+ * closed; anything else is 404 or 400. Prometheus is its only client.
+ */
+#include "metrics.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgerr.h"
+
+#define NCODES      17
+#define MAX_REQUEST 8192
+/* go-grpc-prometheus's default buckets (prometheus.DefBuckets), in seconds. */
+static const double buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+#define NBUCKETS (sizeof(buckets) / sizeof(buckets[0]))
+
+typedef struct method_stats {
+    unsigned long long started;
+    unsigned long long handled[NCODES];
+    unsigned long long hist[NBUCKETS]; /* non-cumulative counts per bucket */
+    unsigned long long count;
+    double sum;
+} method_stats;
+
+struct metrics {
+    uv_loop_t *loop;
+    const char *binary;
+    const metrics_method *methods;
+    size_t nmethods;
+    method_stats *stats;
+    pgpool *pool;
+    uv_tcp_t *server;
+    struct http_conn *conns; /* live connections, closed by metrics_close */
+    int open;                /* handles not yet closed: the server and live connections */
+    int closing;
+};
+
+typedef struct http_conn {
+    uv_tcp_t tcp;
+    metrics *m;
+    struct http_conn *next, **prev;
+    size_t len;
+    int answered;
+    char buf[MAX_REQUEST];
+} http_conn;
+
+typedef struct strbuf {
+    char *s;
+    size_t len, cap;
+    int oom;
+} strbuf;
+
+static void sb_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void on_connection(uv_stream_t *server, int status);
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
+static void respond(http_conn *hc, const char *status, const char *type, char *body);
+static void on_written(uv_write_t *w, int status);
+static void conn_closed(uv_handle_t *h);
+static void server_closed(uv_handle_t *h);
+static void maybe_free(metrics *m);
+
+metrics *metrics_new(uv_loop_t *loop, const char *binary, const metrics_method *methods,
+                     size_t nmethods)
+{
+    metrics *m = calloc(1, sizeof(*m));
+    if (!m || !(m->stats = calloc(nmethods ? nmethods : 1, sizeof(method_stats)))) {
+        free(m);
+        return NULL;
+    }
+    m->loop = loop;
+    m->binary = binary;
+    m->methods = methods;
+    m->nmethods = nmethods;
+    return m;
+}
+
+int metrics_listen(metrics *m, const char *host_port)
+{
+    char host[256];
+    const char *colon = strrchr(host_port, ':');
+    if (!colon || (size_t)(colon - host_port) >= sizeof(host))
+        return -1;
+    int port = atoi(colon + 1);
+    size_t hl = (size_t)(colon - host_port);
+    memcpy(host, host_port, hl);
+    host[hl] = 0;
+    struct sockaddr_storage sa;
+    if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+        host[hl - 1] = 0;
+        if (uv_ip6_addr(host + 1, port, (struct sockaddr_in6 *)&sa) != 0)
+            return -1;
+    } else if (uv_ip4_addr(host, port, (struct sockaddr_in *)&sa) != 0) {
+        return -1;
+    }
+    m->server = malloc(sizeof(*m->server));
+    if (!m->server)
+        return -1;
+    uv_tcp_init(m->loop, m->server);
+    m->server->data = m;
+    m->open++;
+    if (uv_tcp_bind(m->server, (const struct sockaddr *)&sa, 0) != 0 ||
+        uv_listen((uv_stream_t *)m->server, 64, on_connection) != 0) {
+        uv_close((uv_handle_t *)m->server, server_closed);
+        m->server = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+void metrics_set_pool(metrics *m, pgpool *pool)
+{
+    m->pool = pool;
+}
+
+void metrics_started(metrics *m, size_t method)
+{
+    if (method < m->nmethods)
+        m->stats[method].started++;
+}
+
+void metrics_handled(metrics *m, size_t method, grpc_status_code code, double seconds)
+{
+    if (method >= m->nmethods)
+        return;
+    method_stats *st = &m->stats[method];
+    st->handled[(unsigned)code < NCODES ? code : GRPC_STATUS_UNKNOWN]++;
+    size_t b = 0;
+    while (b < NBUCKETS && seconds > buckets[b])
+        b++;
+    if (b < NBUCKETS)
+        st->hist[b]++;
+    st->count++;
+    st->sum += seconds;
+}
+
+char *metrics_render(const metrics *m)
+{
+    strbuf b = {0};
+    sb_printf(&b, "# HELP grpc_server_started_total Total number of RPCs started on the server.\n"
+                  "# TYPE grpc_server_started_total counter\n");
+    for (size_t i = 0; i < m->nmethods; i++) {
+        const metrics_method *mm = &m->methods[i];
+        sb_printf(&b,
+                  "grpc_server_started_total{grpc_method=\"%s\",grpc_service=\"%s\","
+                  "grpc_type=\"%s\"} %llu\n",
+                  mm->method, mm->service, mm->type, m->stats[i].started);
+    }
+    sb_printf(&b, "# HELP grpc_server_handled_total Total number of RPCs completed on the "
+                  "server, regardless of success or failure.\n"
+                  "# TYPE grpc_server_handled_total counter\n");
+    for (size_t i = 0; i < m->nmethods; i++) {
+        const metrics_method *mm = &m->methods[i];
+        for (int c = 0; c < NCODES; c++) {
+            if (!m->stats[i].handled[c])
+                continue; /* like Go's client, only series that happened */
+            sb_printf(&b,
+                      "grpc_server_handled_total{grpc_code=\"%s\",grpc_method=\"%s\","
+                      "grpc_service=\"%s\",grpc_type=\"%s\"} %llu\n",
+                      pgerr_code_label((grpc_status_code)c), mm->method, mm->service, mm->type,
+                      m->stats[i].handled[c]);
+        }
+    }
+    sb_printf(&b, "# HELP grpc_server_handling_seconds Histogram of response latency (seconds) "
+                  "of gRPC that had been application-level handled by the server.\n"
+                  "# TYPE grpc_server_handling_seconds histogram\n");
+    for (size_t i = 0; i < m->nmethods; i++) {
+        const metrics_method *mm = &m->methods[i];
+        const method_stats *st = &m->stats[i];
+        if (!st->count)
+            continue;
+        unsigned long long cum = 0;
+        for (size_t k = 0; k < NBUCKETS; k++) {
+            cum += st->hist[k];
+            sb_printf(&b,
+                      "grpc_server_handling_seconds_bucket{grpc_method=\"%s\",grpc_service="
+                      "\"%s\",grpc_type=\"%s\",le=\"%g\"} %llu\n",
+                      mm->method, mm->service, mm->type, buckets[k], cum);
+        }
+        sb_printf(&b,
+                  "grpc_server_handling_seconds_bucket{grpc_method=\"%s\",grpc_service=\"%s\","
+                  "grpc_type=\"%s\",le=\"+Inf\"} %llu\n"
+                  "grpc_server_handling_seconds_sum{grpc_method=\"%s\",grpc_service=\"%s\","
+                  "grpc_type=\"%s\"} %.9f\n"
+                  "grpc_server_handling_seconds_count{grpc_method=\"%s\",grpc_service=\"%s\","
+                  "grpc_type=\"%s\"} %llu\n",
+                  mm->method, mm->service, mm->type, st->count, mm->method, mm->service, mm->type,
+                  st->sum, mm->method, mm->service, mm->type, st->count);
+    }
+    pgpool_stats ps = {0};
+    if (m->pool)
+        pgpool_get_stats(m->pool, &ps);
+    sb_printf(&b,
+              "# HELP cameos_db_pool_size Configured PostgreSQL connections.\n"
+              "# TYPE cameos_db_pool_size gauge\ncameos_db_pool_size %d\n"
+              "# HELP cameos_db_pool_ready Connections usable now.\n"
+              "# TYPE cameos_db_pool_ready gauge\ncameos_db_pool_ready %d\n"
+              "# HELP cameos_db_pipelines_in_flight Transactions sent and not finished.\n"
+              "# TYPE cameos_db_pipelines_in_flight gauge\ncameos_db_pipelines_in_flight %d\n"
+              "# HELP cameos_db_pending Transactions waiting for a connection.\n"
+              "# TYPE cameos_db_pending gauge\ncameos_db_pending %d\n"
+              "# HELP cameos_db_connects_total Connections established since start.\n"
+              "# TYPE cameos_db_connects_total counter\ncameos_db_connects_total %ld\n"
+              "# HELP cameos_build_info Build of this binary.\n"
+              "# TYPE cameos_build_info gauge\n"
+              "cameos_build_info{binary=\"%s\",version=\"%s\"} 1\n",
+              ps.size, ps.ready, ps.in_flight, ps.pending, ps.reconnects, m->binary,
+              CAMEOS_VERSION);
+    if (b.oom) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}
+
+void metrics_close(metrics *m)
+{
+    m->closing = 1;
+    if (m->server) {
+        uv_close((uv_handle_t *)m->server, server_closed);
+        m->server = NULL;
+    }
+    for (http_conn *hc = m->conns; hc; hc = hc->next)
+        if (!uv_is_closing((uv_handle_t *)&hc->tcp))
+            uv_close((uv_handle_t *)&hc->tcp, conn_closed);
+    maybe_free(m);
+}
+
+/* ---- HTTP ------------------------------------------------------------ */
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    metrics *m = server->data;
+    if (status < 0)
+        return;
+    http_conn *hc = calloc(1, sizeof(*hc));
+    if (!hc)
+        return;
+    hc->m = m;
+    uv_tcp_init(m->loop, &hc->tcp);
+    hc->tcp.data = hc;
+    m->open++;
+    hc->next = m->conns;
+    if (m->conns)
+        m->conns->prev = &hc->next;
+    hc->prev = &m->conns;
+    m->conns = hc;
+    if (uv_accept(server, (uv_stream_t *)&hc->tcp) != 0 ||
+        uv_read_start((uv_stream_t *)&hc->tcp, on_alloc, on_read) != 0)
+        uv_close((uv_handle_t *)&hc->tcp, conn_closed);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    (void)suggested;
+    http_conn *hc = h->data;
+    buf->base = hc->buf + hc->len;
+    buf->len = MAX_REQUEST - 1 - hc->len;
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    (void)buf;
+    http_conn *hc = s->data;
+    if (n < 0 || hc->answered) {
+        if (!uv_is_closing((uv_handle_t *)s))
+            uv_close((uv_handle_t *)s, conn_closed);
+        return;
+    }
+    hc->len += (size_t)n;
+    hc->buf[hc->len] = 0;
+    if (!strstr(hc->buf, "\r\n\r\n")) {
+        if (hc->len >= MAX_REQUEST - 1)
+            respond(hc, "431 Request Header Fields Too Large", "text/plain", NULL);
+        return;
+    }
+    uv_read_stop(s);
+    if (strncmp(hc->buf, "GET /metrics ", 13) == 0 || strncmp(hc->buf, "GET /metrics?", 13) == 0)
+        respond(hc, "200 OK", "text/plain; version=0.0.4; charset=utf-8", metrics_render(hc->m));
+    else if (strncmp(hc->buf, "GET ", 4) == 0)
+        respond(hc, "404 Not Found", "text/plain", NULL);
+    else
+        respond(hc, "405 Method Not Allowed", "text/plain", NULL);
+}
+
+/* Takes ownership of body (NULL: a one-line body naming the status). */
+static void respond(http_conn *hc, const char *status, const char *type, char *body)
+{
+    hc->answered = 1;
+    const char *text = body ? body : status;
+    strbuf b = {0};
+    sb_printf(&b,
+              "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: "
+              "close\r\n\r\n%s%s",
+              status, type, strlen(text) + (body ? 0 : 1), text, body ? "" : "\n");
+    free(body);
+    uv_write_t *w = malloc(sizeof(*w));
+    if (b.oom || !w) {
+        free(b.s);
+        free(w);
+        uv_close((uv_handle_t *)&hc->tcp, conn_closed);
+        return;
+    }
+    w->data = b.s;
+    uv_buf_t out = uv_buf_init(b.s, (unsigned)b.len);
+    if (uv_write(w, (uv_stream_t *)&hc->tcp, &out, 1, on_written) != 0) {
+        free(b.s);
+        free(w);
+        uv_close((uv_handle_t *)&hc->tcp, conn_closed);
+    }
+}
+
+static void on_written(uv_write_t *w, int status)
+{
+    (void)status;
+    uv_handle_t *h = (uv_handle_t *)w->handle;
+    free(w->data);
+    free(w);
+    if (!uv_is_closing(h))
+        uv_close(h, conn_closed);
+}
+
+static void conn_closed(uv_handle_t *h)
+{
+    http_conn *hc = h->data;
+    metrics *m = hc->m;
+    *hc->prev = hc->next;
+    if (hc->next)
+        hc->next->prev = hc->prev;
+    free(hc);
+    m->open--;
+    maybe_free(m);
+}
+
+static void server_closed(uv_handle_t *h)
+{
+    metrics *m = h->data;
+    free(h);
+    m->open--;
+    maybe_free(m);
+}
+
+static void maybe_free(metrics *m)
+{
+    if (!m->closing || m->open > 0)
+        return;
+    free(m->stats);
+    free(m);
+}
+
+static void sb_printf(strbuf *b, const char *fmt, ...)
+{
+    if (b->oom)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->oom = 1;
+            return;
+        }
+        if (b->s && b->len + (size_t)n < b->cap) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
+        char *grown = realloc(b->s, cap);
+        if (!grown) {
+            b->oom = 1;
+            return;
+        }
+        b->s = grown;
+        b->cap = cap;
+    }
+}
