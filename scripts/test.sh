@@ -374,7 +374,7 @@ suite_integration() {
 			00000000-0000-0000-0000-000000000000 service_role 86400)"
 		PG_STOP_CMD="$(printf '%q ' "$ROOT/scripts/pg.sh" stop "$TEST_PG_DIR")"
 		PG_START_CMD="$(printf '%q ' "$ROOT/scripts/pg.sh" start "$TEST_PG_DIR" "$TEST_PG_PORT")"
-		SERVICE_LOG_DIR="$LOGS" SERVICE_LOG_PREFIX="$name-"
+		SERVICE_LOG_DIR="$LOGS" SERVICE_LOG_PREFIX="$name-" CAMEOS_BUILD_DIR="$dir"
 		SANITIZED=$((${#extra_env[@]} > 0 ? 1 : 0))
 	)
 

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# SIGTERM drain, on a credits instance of its own: calls in flight when the
+# signal comes all finish OK (none lost), new calls are refused, and the
+# process exits 0 within the grace period.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
+: "${CAMEOS_BUILD_DIR:?CAMEOS_BUILD_DIR is not set (scripts/test.sh sets it)}"
+BIN="$CAMEOS_BUILD_DIR/services/credits/cameos-credits"
+PORT=${DRAIN_PORT:-51071}
+SVC_URL=${DATABASE_URL/\/\/postgres@/\/\/cameos_credits@}
+INFLIGHT=8
+
+env DATABASE_URL="$SVC_URL" GRPC_LISTEN="127.0.0.1:$PORT" METRICS_LISTEN="127.0.0.1:$((PORT + 1))" \
+	JWT_SECRET="$JWT_SECRET" SHUTDOWN_GRACE_MS=10000 "$BIN" >"$IT_TMP/drain.log" 2>&1 &
+pid=$!
+if wait_health 30 "127.0.0.1:$PORT" "" SERVING; then pass "drain instance is SERVING"; else
+	fail "drain instance is SERVING" "$(tail -n 5 "$IT_TMP/drain.log")"
+	kill "$pid" 2>/dev/null
+	done_testing
+	exit 1
+fi
+
+# Hold GetProfile's table so that the calls stay in flight until we let go.
+psql "$DATABASE_URL" -qAt -c "begin; lock table public.user_profiles in access exclusive mode;
+	select pg_sleep(4); commit;" >/dev/null 2>&1 &
+locker=$!
+sleep 0.5
+for i in $(seq 1 "$INFLIGHT"); do
+	(
+		rc=0
+		"$BUF" curl --protocol grpc --http2-prior-knowledge --timeout 20s \
+			-H "authorization: Bearer $USER_TOKEN" \
+			"http://127.0.0.1:$PORT/cameos.credits.v1.CreditsService/GetProfile" \
+			>"$IT_TMP/call-$i.out" 2>&1 || rc=$?
+		echo "$rc" >"$IT_TMP/call-$i.rc"
+	) &
+done
+# Let every call reach the server (and block on the lock) before the signal.
+sleep 1.5
+kill -TERM "$pid"
+t_term=$(now_ms)
+sleep 0.3
+call "127.0.0.1:$PORT" cameos.credits.v1.CreditsService/GetProfile '{}' "$USER_TOKEN"
+if [[ $CODE != 0 ]]; then pass "a new call after SIGTERM is refused ($(code_name "$CODE"))"; else
+	fail "a new call after SIGTERM is refused" "it succeeded"
+fi
+wait "$locker" || true
+rc=0
+wait "$pid" || rc=$?
+t_exit=$(now_ms)
+is "$rc" 0 "the process exits 0 after draining"
+if ((t_exit - t_term < 10000)); then pass "it exits within the grace period ($((t_exit - t_term)) ms)"; else
+	fail "it exits within the grace period" "took $((t_exit - t_term)) ms"
+fi
+wait # the calls
+ok=0
+for i in $(seq 1 "$INFLIGHT"); do
+	if [[ $(cat "$IT_TMP/call-$i.rc" 2>/dev/null) == 0 ]] && grep -q '"credits"' "$IT_TMP/call-$i.out"; then
+		ok=$((ok + 1))
+	fi
+done
+is "$ok" "$INFLIGHT" "all $INFLIGHT calls in flight at SIGTERM completed OK"
+grep -q '"msg":"stopped"' "$IT_TMP/drain.log" && pass "the log ends with a clean stop" ||
+	fail "the log ends with a clean stop" "$(tail -n 3 "$IT_TMP/drain.log")"
+
+done_testing
