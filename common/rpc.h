@@ -71,6 +71,10 @@ typedef struct rpc_service {
     size_t nstmts;
     const rpc_constraint *constraints; /* may be NULL */
     size_t nconstraints;
+    /* Housekeeping: statement janitor_stmt (no parameters) runs every
+     * janitor_every_s seconds as service_role; 0 disables it. */
+    int janitor_stmt;
+    int janitor_every_s;
     const char *listen_channel; /* NULL: no LISTEN connection */
     rpc_notify_fn on_notify;
     const unsigned char *fds; /* embedded FileDescriptorSet for reflection */

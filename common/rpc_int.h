@@ -55,6 +55,7 @@ struct rpc_server {
     uv_async_t wake;
     uv_signal_t sigterm, sigint;
     uv_timer_t grace;
+    uv_timer_t janitor;
     rpc_tag shutdown_tag;
     rpc_reg *regs;
     size_t nregs;

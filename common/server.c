@@ -63,6 +63,8 @@ static void pool_state(int up, void *arg);
 static void pool_closed(void *arg);
 static void close_walk(uv_handle_t *h, void *arg);
 static void close_db(rpc_server *s);
+static void janitor_cb(uv_timer_t *t);
+static void janitor_done(pgq *q, pgq_result r, void *arg);
 static void on_notify(const char *payload, void *arg);
 
 int rpc_main(const rpc_service *svc, int argc, char **argv)
@@ -201,6 +203,12 @@ static int serve(rpc_server *s)
     uv_signal_start(&s->sigint, signal_cb, SIGINT);
     uv_timer_init(&s->loop, &s->grace);
     s->grace.data = s;
+    uv_timer_init(&s->loop, &s->janitor);
+    s->janitor.data = s;
+    if (svc->janitor_every_s > 0) {
+        uint64_t every = (uint64_t)svc->janitor_every_s * 1000;
+        uv_timer_start(&s->janitor, janitor_cb, every, every);
+    }
     s->shutdown_tag.fn = shutdown_done;
     if (!ok || !s->pool) {
         log_msg(CONFIG_LOG_ERROR, "start-up failed");
@@ -566,6 +574,37 @@ static void close_db(rpc_server *s)
         s->pool = NULL;
         pgpool_close(p, pool_closed, s);
     }
+}
+
+/* Periodic housekeeping (e.g. expired request_id keys); failures only log:
+ * the next tick tries again. */
+static void janitor_cb(uv_timer_t *t)
+{
+    rpc_server *s = t->data;
+    if (s->draining || !s->pool || !pgpool_is_up(s->pool))
+        return;
+    pgq *q = pgq_new(s->pool, "{\"role\":\"service_role\"}");
+    if (!q)
+        return;
+    if (pgq_add(q, s->svc->janitor_stmt, 0, NULL) != 0) {
+        pgq_free(q);
+        log_msg(CONFIG_LOG_ERROR, "janitor statement rejected");
+        return;
+    }
+    pgq_submit(q, janitor_done, s);
+}
+
+static void janitor_done(pgq *q, pgq_result r, void *arg)
+{
+    (void)arg;
+    if (r == PGQ_OK) {
+        PGresult *res = pgq_res(q, 0);
+        log_msg(CONFIG_LOG_DEBUG, "janitor: %s", PQntuples(res) ? PQgetvalue(res, 0, 0) : "done");
+    } else {
+        log_msg(CONFIG_LOG_WARN, "janitor failed (%s)",
+                pgq_sqlstate(q) ? pgq_sqlstate(q) : "no database");
+    }
+    pgq_free(q);
 }
 
 static void on_notify(const char *payload, void *arg)

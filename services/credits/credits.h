@@ -22,6 +22,7 @@ enum {
     ST_REFUND,
     ST_GRANT,
     ST_PURCHASE,
+    ST_PURGE_KEYS,
     CREDITS_NSTMTS
 };
 extern const pgpool_stmt credits_stmts[CREDITS_NSTMTS];

@@ -38,6 +38,8 @@ int main(int argc, char **argv)
         .nmethods = sizeof(methods) / sizeof(methods[0]),
         .stmts = credits_stmts,
         .nstmts = CREDITS_NSTMTS,
+        .janitor_stmt = ST_PURGE_KEYS,
+        .janitor_every_s = 3600,
         .constraints = constraints,
         .nconstraints = sizeof(constraints) / sizeof(constraints[0]),
         .fds = credits_fds,
