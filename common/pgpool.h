@@ -23,7 +23,7 @@
 #include <uv.h>
 
 #define PGQ_MAX_STMTS  8
-#define PGQ_MAX_PARAMS 16
+#define PGQ_MAX_PARAMS 32 /* updates send a flag and a value per writable column */
 
 typedef struct pgpool pgpool;
 typedef struct pgq pgq;

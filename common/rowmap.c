@@ -22,9 +22,18 @@ static int read_col(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDesc
 static int read_msg_list(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
                          ProtobufCMessage *msg, const char *v);
 static int read_json_elem(rpc_call *c, const rowmap_col *col, void **slot, json_t *v);
-static json_t *write_json_field(const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
-                                const ProtobufCMessage *msg);
+static char *write_json(const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
+                        const ProtobufCMessage *msg);
 static char *dup_call(rpc_call *c, const char *s, size_t n);
+
+typedef struct strbuf {
+    char *s;
+    size_t len, cap;
+    int bad;
+} strbuf;
+static void sb_add(strbuf *b, const char *p, size_t n);
+static void sb_json_string(strbuf *b, const char *s);
+static void sb_sub_message(strbuf *b, const rowmap *sub, const ProtobufCMessage *m);
 static char *own_malloced(rpc_call *c, char *s);
 static void free_msg(void *p);
 static int struct_from_json(rpc_call *c, const char *text, Google__Protobuf__Struct **out);
@@ -147,9 +156,7 @@ const char *rowmap_param(rpc_call *c, const rowmap *m, const ProtobufCMessage *m
         return t;
     }
     default: {
-        json_t *j = write_json_field(col, fd, msg);
-        char *text = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-        json_decref(j);
+        char *text = write_json(col, fd, msg);
         if (!text) {
             *bad = 1;
             rpc_failf(c, GRPC_STATUS_INVALID_ARGUMENT, "%s is not representable as JSON",
@@ -311,7 +318,9 @@ static int read_col(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDesc
 static int read_msg_list(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
                          ProtobufCMessage *msg, const char *v)
 {
-    json_t *arr = json_loads(v, JSON_DECODE_ANY, NULL);
+    /* jsonb prints 1e21 as a long integer; read every number as a double, as
+     * Struct holds them anyway. */
+    json_t *arr = json_loads(v, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, NULL);
     if (!json_is_array(arr)) {
         json_decref(arr);
         return -1;
@@ -367,7 +376,7 @@ static int read_json_elem(rpc_call *c, const rowmap_col *col, void **out, json_t
             *FIELD(m, sfd, char *) = dup_call(c, json_string_value(jv), json_string_length(jv));
             break;
         case RM_INT32:
-            *FIELD(m, sfd, int32_t) = (int32_t)json_integer_value(jv);
+            *FIELD(m, sfd, int32_t) = (int32_t)json_number_value(jv);
             break;
         case RM_DOUBLE:
             *FIELD(m, sfd, double) = json_number_value(jv);
@@ -393,68 +402,117 @@ static int read_json_elem(rpc_call *c, const rowmap_col *col, void **out, json_t
     return 0;
 }
 
-static json_t *write_json_field(const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
-                                const ProtobufCMessage *msg)
+/* JSON text of a Struct, list or sub-message list, malloc'd; NULL when a
+ * value has no JSON form. Structs go through pbjson so that numbers are
+ * written as sent (a jansson round trip would print 0.1 as 0.10000000000000001). */
+static char *write_json(const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
+                        const ProtobufCMessage *msg)
 {
-    if (col->kind == RM_STRUCT) {
-        char *text = NULL;
-        const Google__Protobuf__Struct *s = *FIELD(msg, fd, Google__Protobuf__Struct *);
-        if (pbjson_from_struct(s, &text) != 0)
-            return NULL;
-        json_t *j = json_loads(text, 0, NULL);
-        free(text);
-        return j;
-    }
+    char *text = NULL;
+    if (col->kind == RM_STRUCT)
+        return pbjson_from_struct(*FIELD(msg, fd, Google__Protobuf__Struct *), &text) == 0 ? text
+                                                                                           : NULL;
     size_t n = *COUNT(msg, fd);
     void *const *items = *FIELD(msg, fd, void *const *);
-    json_t *arr = json_array();
-    for (size_t k = 0; arr && k < n; k++) {
-        json_t *e = NULL;
-        if (col->kind == RM_TEXT_ARRAY) {
-            e = json_string(items[k]); /* NULL for invalid UTF-8 */
-        } else if (col->kind == RM_STRUCT_LIST) {
-            char *text = NULL;
-            if (pbjson_from_struct(items[k], &text) == 0)
-                e = json_loads(text, 0, NULL);
-            free(text);
-        } else {
-            const rowmap *sub = col->sub;
-            const ProtobufCMessage *m = items[k];
-            e = json_object();
-            for (size_t i = 0; e && i < sub->ncols; i++) {
-                const ProtobufCFieldDescriptor *sfd = field_of(sub, i);
-                json_t *jv = NULL;
-                switch (sub->cols[i].kind) {
-                case RM_TEXT:
-                    jv = json_string(*FIELD(m, sfd, const char *));
-                    break;
-                case RM_INT32:
-                    jv = json_integer(*FIELD(m, sfd, int32_t));
-                    break;
-                case RM_DOUBLE:
-                    jv = json_real(*FIELD(m, sfd, double));
-                    break;
-                case RM_BOOL:
-                    jv = json_boolean(*FIELD(m, sfd, protobuf_c_boolean));
-                    break;
-                case RM_STRUCT:
-                    jv = write_json_field(&sub->cols[i], sfd, m);
-                    break;
-                default:
-                    break;
-                }
-                if (!jv || json_object_set_new(e, sub->cols[i].field, jv) != 0) {
-                    json_decref(e);
-                    e = NULL;
-                }
-            }
+    if (col->kind == RM_STRUCT_LIST)
+        return pbjson_from_struct_list((Google__Protobuf__Struct *const *)items, n, &text) == 0
+                   ? text
+                   : NULL;
+    strbuf b = {0};
+    sb_add(&b, "[", 1);
+    for (size_t k = 0; k < n && !b.bad; k++) {
+        if (k)
+            sb_add(&b, ",", 1);
+        if (col->kind == RM_TEXT_ARRAY)
+            sb_json_string(&b, items[k]);
+        else
+            sb_sub_message(&b, col->sub, items[k]);
+    }
+    sb_add(&b, "]", 1);
+    if (b.bad) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}
+
+/* One sub-message as a JSON object keyed by its rowmap's field names. */
+static void sb_sub_message(strbuf *b, const rowmap *sub, const ProtobufCMessage *m)
+{
+    sb_add(b, "{", 1);
+    for (size_t i = 0; i < sub->ncols && !b->bad; i++) {
+        const ProtobufCFieldDescriptor *sfd = field_of(sub, i);
+        char num[32];
+        if (!sfd) {
+            b->bad = 1;
+            return;
         }
-        if (!e || json_array_append_new(arr, e) != 0) {
-            json_decref(arr);
-            return NULL;
+        if (i)
+            sb_add(b, ",", 1);
+        sb_json_string(b, sub->cols[i].field);
+        sb_add(b, ":", 1);
+        switch (sub->cols[i].kind) {
+        case RM_TEXT:
+            sb_json_string(b, *FIELD(m, sfd, const char *));
+            break;
+        case RM_INT32:
+            snprintf(num, sizeof(num), "%d", *FIELD(m, sfd, int32_t));
+            sb_add(b, num, strlen(num));
+            break;
+        case RM_BOOL: {
+            int on = *FIELD(m, sfd, protobuf_c_boolean) != 0;
+            sb_add(b, on ? "true" : "false", on ? 4 : 5);
+            break;
+        }
+        case RM_STRUCT: {
+            char *text = NULL;
+            if (pbjson_from_struct(*FIELD(m, sfd, Google__Protobuf__Struct *), &text) != 0) {
+                b->bad = 1;
+                return;
+            }
+            sb_add(b, text, strlen(text));
+            free(text);
+            break;
+        }
+        default:
+            b->bad = 1; /* no resource nests deeper */
+            return;
         }
     }
-    return arr;
+    sb_add(b, "}", 1);
+}
+
+/* A JSON string literal; invalid UTF-8 makes the whole value unwritable. */
+static void sb_json_string(strbuf *b, const char *s)
+{
+    json_t *j = json_string(s ? s : "");
+    char *text = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+    json_decref(j);
+    if (!text) {
+        b->bad = 1;
+        return;
+    }
+    sb_add(b, text, strlen(text));
+    free(text);
+}
+
+static void sb_add(strbuf *b, const char *p, size_t n)
+{
+    if (b->bad)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = (b->len + n + 1) * 2;
+        char *grown = realloc(b->s, cap);
+        if (!grown) {
+            b->bad = 1;
+            return;
+        }
+        b->s = grown;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, p, n);
+    b->len += n;
+    b->s[b->len] = 0;
 }
 
 static char *dup_call(rpc_call *c, const char *s, size_t n)

@@ -1,25 +1,64 @@
 /*
- * cameos-planning - the planning service (API.md §6). Its handlers come with
- * the planning issue; until then every RPC answers UNIMPLEMENTED, while health,
- * reflection and `migrate` already work.
+ * cameos-planning - brand guidelines, campaigns, storyboard sequences and
+ * tool preset chains (API.md §6). This file is the method table and the
+ * constraint messages; crud.c serves every RPC from the resource
+ * descriptions beside it.
  */
-#include <stddef.h>
+#include "planning.h"
 
-#include "cameos/planning/v1/planning.pb-c.h"
-#include "rpc.h"
+#include <stddef.h>
 
 extern const unsigned char planning_fds[];
 extern const size_t planning_fds_len;
+
+static const rpc_method methods[] = {
+    {"CreateBrandGuideline", planning_create, RPC_AUTH_USER, RPC_UNARY},
+    {"GetBrandGuideline", planning_get, RPC_AUTH_USER, RPC_UNARY},
+    {"ListBrandGuidelines", planning_list, RPC_AUTH_USER, RPC_UNARY},
+    {"UpdateBrandGuideline", planning_update, RPC_AUTH_USER, RPC_UNARY},
+    {"DeleteBrandGuideline", planning_delete, RPC_AUTH_USER, RPC_UNARY},
+    {"CreateCampaign", planning_create, RPC_AUTH_USER, RPC_UNARY},
+    {"GetCampaign", planning_get, RPC_AUTH_USER, RPC_UNARY},
+    {"ListCampaigns", planning_list, RPC_AUTH_USER, RPC_UNARY},
+    {"UpdateCampaign", planning_update, RPC_AUTH_USER, RPC_UNARY},
+    {"DeleteCampaign", planning_delete, RPC_AUTH_USER, RPC_UNARY},
+    {"CreateStoryboardSequence", planning_create, RPC_AUTH_USER, RPC_UNARY},
+    {"GetStoryboardSequence", planning_get, RPC_AUTH_USER, RPC_UNARY},
+    {"ListStoryboardSequences", planning_list, RPC_AUTH_USER, RPC_UNARY},
+    {"UpdateStoryboardSequence", planning_update, RPC_AUTH_USER, RPC_UNARY},
+    {"DeleteStoryboardSequence", planning_delete, RPC_AUTH_USER, RPC_UNARY},
+    {"CreateToolPresetChain", planning_create, RPC_AUTH_USER, RPC_UNARY},
+    {"GetToolPresetChain", planning_get, RPC_AUTH_USER, RPC_UNARY},
+    {"ListToolPresetChains", planning_list, RPC_AUTH_USER, RPC_UNARY},
+    {"UpdateToolPresetChain", planning_update, RPC_AUTH_USER, RPC_UNARY},
+    {"DeleteToolPresetChain", planning_delete, RPC_AUTH_USER, RPC_UNARY},
+    {"UseToolPresetChain", planning_use, RPC_AUTH_USER, RPC_UNARY},
+};
+
+/* The service checks these first; the table has the last word under races
+ * and for partial updates (one video counter moved alone). */
+static const rpc_constraint constraints[] = {
+    {"campaigns_videos_check", GRPC_STATUS_INVALID_ARGUMENT,
+     "campaign.completed_videos must be between 0 and total_videos"},
+    {"campaigns_brand_guidelines_id_fkey", GRPC_STATUS_NOT_FOUND, "brand_guidelines_id not found"},
+    {"storyboard_sequences_campaign_id_fkey", GRPC_STATUS_NOT_FOUND, "campaign_id not found"},
+    {"brand_guidelines_user_id_fkey", GRPC_STATUS_NOT_FOUND, "user not found"},
+    {"campaigns_user_id_fkey", GRPC_STATUS_NOT_FOUND, "user not found"},
+    {"storyboard_sequences_user_id_fkey", GRPC_STATUS_NOT_FOUND, "user not found"},
+    {"tool_preset_chains_user_id_fkey", GRPC_STATUS_NOT_FOUND, "user not found"},
+};
 
 int main(int argc, char **argv)
 {
     const rpc_service svc = {
         .binary = "cameos-planning",
         .desc = &cameos__planning__v1__planning_service__descriptor,
-        .methods = NULL,
-        .nmethods = 0,
-        .stmts = NULL,
-        .nstmts = 0,
+        .methods = methods,
+        .nmethods = sizeof(methods) / sizeof(methods[0]),
+        .stmts = planning_stmts,
+        .nstmts = PLANNING_NSTMTS,
+        .constraints = constraints,
+        .nconstraints = sizeof(constraints) / sizeof(constraints[0]),
         .fds = planning_fds,
         .fds_len = planning_fds_len,
         .default_grpc_listen = "0.0.0.0:50053",
