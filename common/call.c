@@ -51,6 +51,7 @@ struct rpc_call {
     uint64_t start_ns;
     /* deadline */
     uv_timer_t timer;
+    uint64_t deadline_ns; /* uv_hrtime() at the deadline; 0: none */
     int deadline_hit;
     /* close-on-server */
     rpc_tag close_tag;
@@ -161,6 +162,7 @@ void call_start(rpc_server *s, const rpc_reg *reg, grpc_call *call, gpr_timespec
     if (gpr_time_cmp(dl, gpr_inf_future(GPR_CLOCK_MONOTONIC)) != 0) {
         int64_t ms = gpr_time_to_millis(gpr_time_sub(dl, now));
         uv_timer_start(&c->timer, deadline_cb, ms > 0 ? (uint64_t)ms : 0, 0);
+        c->deadline_ns = c->start_ns + (ms > 0 ? (uint64_t)ms : 0) * 1000000u;
         if (ms <= 0) {
             if (payload)
                 grpc_byte_buffer_destroy(payload);
@@ -396,6 +398,17 @@ void rpc_db_run(rpc_call *c, pgq *q, rpc_db_fn ok)
         pgq_free(q);
         return;
     }
+    if (c->deadline_ns) {
+        /* What is left of the deadline bounds the transaction in the server. */
+        uint64_t now = uv_hrtime();
+        if (now >= c->deadline_ns) {
+            pgq_free(q);
+            c->deadline_hit = 1;
+            rpc_fail(c, GRPC_STATUS_DEADLINE_EXCEEDED, "deadline exceeded");
+            return;
+        }
+        pgq_set_timeout(q, (long)((c->deadline_ns - now + 999999) / 1000000));
+    }
     c->q = q;
     c->db_ok = ok;
     call_ref(c);
@@ -425,7 +438,8 @@ static void db_done(pgq *q, pgq_result r, void *arg)
         break;
     case PGQ_DB_ERROR: {
         const char *ss = pgq_sqlstate(q);
-        int reason = c->deadline_hit       ? PGERR_CANCEL_DEADLINE
+        /* 57014 here is our statement_timeout: the deadline, as the server saw it. */
+        int reason = c->deadline_ns        ? PGERR_CANCEL_DEADLINE
                      : c->client_cancelled ? PGERR_CANCEL_CLIENT
                                            : PGERR_CANCEL_UNKNOWN;
         pgerr_map m = pgerr_classify(ss, reason);

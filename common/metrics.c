@@ -36,6 +36,7 @@ struct metrics {
     uv_tcp_t *server;
     struct http_conn *conns; /* live connections, closed by metrics_close */
     int open;                /* handles not yet closed: the server and live connections */
+    const char *last_error;  /* static text of the last listen failure */
     int closing;
 };
 
@@ -103,13 +104,21 @@ int metrics_listen(metrics *m, const char *host_port)
     uv_tcp_init(m->loop, m->server);
     m->server->data = m;
     m->open++;
-    if (uv_tcp_bind(m->server, (const struct sockaddr *)&sa, 0) != 0 ||
-        uv_listen((uv_stream_t *)m->server, 64, on_connection) != 0) {
+    int rc = uv_tcp_bind(m->server, (const struct sockaddr *)&sa, 0);
+    if (rc == 0)
+        rc = uv_listen((uv_stream_t *)m->server, 64, on_connection);
+    if (rc != 0) {
+        m->last_error = uv_strerror(rc);
         uv_close((uv_handle_t *)m->server, server_closed);
         m->server = NULL;
         return -1;
     }
     return 0;
+}
+
+const char *metrics_error(const metrics *m)
+{
+    return m->last_error ? m->last_error : "invalid address";
 }
 
 void metrics_set_pool(metrics *m, pgpool *pool)

@@ -30,6 +30,8 @@ metrics *metrics_new(uv_loop_t *loop, const char *binary, const metrics_method *
                      size_t nmethods) __attribute__((warn_unused_result));
 /* Starts the HTTP listener; 0, or -1 when the address cannot be bound. */
 int metrics_listen(metrics *m, const char *host_port) __attribute__((warn_unused_result));
+/* Why the last metrics_listen failed (static text). */
+const char *metrics_error(const metrics *m);
 /* The pool whose gauges are reported (may be NULL). */
 void metrics_set_pool(metrics *m, pgpool *pool);
 void metrics_started(metrics *m, size_t method);

@@ -12,6 +12,7 @@
 
 #include <assert.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #define PGPOOL_MAX_DEPTH          64
@@ -52,8 +53,7 @@ struct pgq {
     int cursor; /* which query's results arrive next: -1 = claims */
     int retries;
     int cancel_requested;
-    int cancel_sent;
-    int server_cancelled;
+    long timeout_ms; /* statement_timeout for this transaction; 0: none */
     int failed_retryable;
     char sqlstate[6];
     char *message;
@@ -98,7 +98,6 @@ static void pool_update_state(pgpool *p);
 static void q_finish(pgq *q, pgq_result r);
 static void q_reset_results(pgq *q);
 static int q_send(pgconn *c, pgq *q);
-static void q_request_cancel(pgq *q);
 static void kick_cb(uv_timer_t *t);
 static void kick(pgpool *p);
 static void notice_ignore(void *arg, const char *msg);
@@ -252,26 +251,27 @@ void pgq_cancel(pgq *q)
     if (q->cancel_requested || !q->done)
         return;
     q->cancel_requested = 1;
-    if (!q->conn) {
-        /* Still waiting for a connection: unlink it and report at once. */
-        pgq **pp = &p->pending_head;
-        pgq *prev = NULL;
-        while (*pp && *pp != q) {
-            prev = *pp;
-            pp = &(*pp)->next;
-        }
-        if (*pp) {
-            *pp = q->next;
-            if (p->pending_tail == q)
-                p->pending_tail = prev;
-            p->npending--;
-            q_finish(q, PGQ_CANCELLED);
-        }
-        return;
+    if (q->conn)
+        return; /* already sent: it ends by itself, by its statement_timeout at the latest */
+    /* Still waiting for a connection: unlink it and report at once. */
+    pgq **pp = &p->pending_head;
+    pgq *prev = NULL;
+    while (*pp && *pp != q) {
+        prev = *pp;
+        pp = &(*pp)->next;
     }
-    if (q->conn->head == q)
-        q_request_cancel(q);
-    /* Otherwise it is cancelled when it reaches the head (see conn_read). */
+    if (*pp) {
+        *pp = q->next;
+        if (p->pending_tail == q)
+            p->pending_tail = prev;
+        p->npending--;
+        q_finish(q, PGQ_CANCELLED);
+    }
+}
+
+void pgq_set_timeout(pgq *q, long ms)
+{
+    q->timeout_ms = ms > 0 ? ms : 0;
 }
 
 void pgq_free(pgq *q)
@@ -304,11 +304,6 @@ const char *pgq_message(const pgq *q)
 const char *pgq_constraint(const pgq *q)
 {
     return q->constraint;
-}
-
-int pgq_was_cancelled(const pgq *q)
-{
-    return q->server_cancelled;
 }
 
 /* ---- connections ----------------------------------------------------- */
@@ -351,8 +346,10 @@ static void conn_connect_step(pgconn *c)
     /* Connected: prepare every statement in one pipeline. */
     PQsetNoticeProcessor(c->pg, notice_ignore, NULL);
     if (PQenterPipelineMode(c->pg) != 1 ||
-        PQsendPrepare(c->pg, CLAIMS_STMT, "select set_config('request.jwt.claims', $1, true)", 1,
-                      NULL) != 1) {
+        PQsendPrepare(c->pg, CLAIMS_STMT,
+                      "select set_config('request.jwt.claims', $1, true),"
+                      " set_config('statement_timeout', $2, true)",
+                      2, NULL) != 1) {
         conn_fail(c);
         return;
     }
@@ -524,8 +521,6 @@ static void pipeline_result(pgconn *c, PGresult *res)
             c->tail = NULL;
         c->depth--;
         q->conn = NULL;
-        if (c->head && c->head->cancel_requested)
-            q_request_cancel(c->head);
         if (q->failed_retryable && !q->cancel_requested && q->retries < PGPOOL_MAX_RETRIES) {
             q->retries++;
             q_reset_results(q);
@@ -536,10 +531,7 @@ static void pipeline_result(pgconn *c, PGresult *res)
             c->pool->npending++;
             return;
         }
-        if (q->cancel_requested && (q->sqlstate[0] || q->server_cancelled))
-            q_finish(q, PGQ_CANCELLED);
-        else
-            q_finish(q, q->sqlstate[0] ? PGQ_DB_ERROR : PGQ_OK);
+        q_finish(q, q->sqlstate[0] ? PGQ_DB_ERROR : PGQ_OK);
         return;
     }
     if (st == PGRES_FATAL_ERROR && !q->sqlstate[0]) {
@@ -552,14 +544,8 @@ static void pipeline_result(pgconn *c, PGresult *res)
         free(q->constraint);
         q->message = msg ? strdup(msg) : NULL;
         q->constraint = cons ? strdup(cons) : NULL;
-        if (strcmp(q->sqlstate, "57014") == 0) {
-            if (q->cancel_sent)
-                q->server_cancelled = 1;
-            else
-                q->failed_retryable = 1; /* another pgq's late cancel hit us */
-        } else if (is_retryable(q->sqlstate)) {
+        if (is_retryable(q->sqlstate))
             q->failed_retryable = 1;
-        }
     }
     if (q->cursor >= 0 && q->cursor < q->nstmts && !q->res[q->cursor])
         q->res[q->cursor] = res;
@@ -606,10 +592,16 @@ static void conn_read(pgconn *c)
 static int q_send(pgconn *c, pgq *q)
 {
     pgpool *p = c->pool;
-    q->cursor = q->claims ? -1 : 0;
-    if (q->claims) {
-        const char *v[1] = {q->claims};
-        if (PQsendQueryPrepared(c->pg, CLAIMS_STMT, 1, v, NULL, NULL, 0) != 1)
+    int prelude = q->claims || q->timeout_ms;
+    q->cursor = prelude ? -1 : 0;
+    if (prelude) {
+        /* The deadline travels as statement_timeout, local to this
+         * transaction: the server stops the work itself when it passes, and
+         * no cancel request can hit another call's statement. */
+        char timeout[24];
+        snprintf(timeout, sizeof(timeout), "%ld", q->timeout_ms);
+        const char *v[2] = {q->claims ? q->claims : "", timeout};
+        if (PQsendQueryPrepared(c->pg, CLAIMS_STMT, 2, v, NULL, NULL, 0) != 1)
             return -1;
     }
     for (int i = 0; i < q->nstmts; i++) {
@@ -652,8 +644,6 @@ static void pool_dispatch(pgpool *p)
             conn_fail(best); /* fails q too */
             continue;
         }
-        if (best->head == q && q->cancel_requested)
-            q_request_cancel(q);
         conn_flush(best);
     }
     if (!p->up && p->failed_once) {
@@ -695,8 +685,6 @@ static void q_reset_results(pgq *q)
     free(q->constraint);
     q->constraint = NULL;
     q->failed_retryable = 0;
-    q->server_cancelled = 0;
-    q->cancel_sent = 0;
 }
 
 /* Deferred completion: done callbacks never run inside the pool's own frames. */
@@ -731,46 +719,6 @@ static void kick_cb(uv_timer_t *t)
         q->done = NULL;
         done(q, q->result, q->arg);
     }
-}
-
-typedef struct cancel_work {
-    uv_work_t req;
-    PGcancel *cancel;
-} cancel_work;
-
-static void cancel_run(uv_work_t *w)
-{
-    cancel_work *cw = w->data;
-    char err[256];
-    /* PQcancel opens its own short connection: keep it off the loop thread. */
-    (void)PQcancel(cw->cancel, err, sizeof(err));
-}
-
-static void cancel_after(uv_work_t *w, int status)
-{
-    (void)status;
-    cancel_work *cw = w->data;
-    PQfreeCancel(cw->cancel);
-    free(cw);
-}
-
-static void q_request_cancel(pgq *q)
-{
-    pgconn *c = q->conn;
-    if (!c || !c->pg || q->cancel_sent)
-        return;
-    cancel_work *cw = calloc(1, sizeof(*cw));
-    if (!cw)
-        return;
-    cw->cancel = PQgetCancel(c->pg);
-    cw->req.data = cw;
-    if (!cw->cancel || uv_queue_work(c->pool->loop, &cw->req, cancel_run, cancel_after) != 0) {
-        if (cw->cancel)
-            PQfreeCancel(cw->cancel);
-        free(cw);
-        return;
-    }
-    q->cancel_sent = 1;
 }
 
 static void conn_close_poll(pgconn *c)

@@ -77,9 +77,12 @@ int pgq_add(pgq *q, int stmt, int nparams, const char *const *values)
  * from inside pgq_submit). Serialization failures and deadlocks are retried
  * a few times before they are reported. */
 void pgq_submit(pgq *q, pgq_done_fn done, void *arg);
-/* Best effort: a pgq not sent yet is dropped; a running one gets a server-side
- * cancel request. done still runs, with PGQ_CANCELLED unless it had already
- * finished. */
+/* Bounds the transaction: statement_timeout (ms, 0 = none) is set first
+ * in its pipeline, so the server cancels a statement that runs past it. */
+void pgq_set_timeout(pgq *q, long ms);
+/* A pgq not sent yet is dropped (done runs with PGQ_CANCELLED); one already
+ * sent runs to its end, bounded by its timeout: a cancel request to the
+ * server could hit another pgq's statement on the shared connection. */
 void pgq_cancel(pgq *q);
 void pgq_free(pgq *q);
 
@@ -90,7 +93,5 @@ const char *pgq_sqlstate(const pgq *q);
 const char *pgq_message(const pgq *q);
 /* After PGQ_DB_ERROR on a constraint: the constraint's name, else NULL. */
 const char *pgq_constraint(const pgq *q);
-/* Set when the server cancelled a statement of this pgq because it asked. */
-int pgq_was_cancelled(const pgq *q);
 
 #endif

@@ -188,7 +188,8 @@ static int serve(rpc_server *s)
     if (ok && !(s->metrics = metrics_new(&s->loop, svc->binary, s->metric_names, s->nregs)))
         ok = 0;
     if (ok && metrics_listen(s->metrics, s->cfg.metrics_listen) != 0) {
-        log_msg(CONFIG_LOG_ERROR, "cannot serve metrics on %s", s->cfg.metrics_listen);
+        log_msg(CONFIG_LOG_ERROR, "cannot serve metrics on %s: %s", s->cfg.metrics_listen,
+                metrics_error(s->metrics));
         ok = 0;
     }
     if (s->metrics)

@@ -5,7 +5,19 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 : "${CAMEOS_BUILD_DIR:?CAMEOS_BUILD_DIR is not set (scripts/test.sh sets it)}"
 BIN="$CAMEOS_BUILD_DIR/services/credits/cameos-credits"
-PORT=${DRAIN_PORT:-51071}
+# A port pair of its own, away from the suite's (two suites run one after the other).
+free_port() {
+	local p
+	for _ in $(seq 1 50); do
+		p=$((20000 + RANDOM % 20000))
+		if ! ss -ltnH "sport = :$p or sport = :$((p + 1))" | grep -q .; then
+			echo "$p"
+			return
+		fi
+	done
+	echo 51071
+}
+PORT=${DRAIN_PORT:-$(free_port)}
 SVC_URL=${DATABASE_URL/\/\/postgres@/\/\/cameos_credits@}
 INFLIGHT=8
 

@@ -1,0 +1,284 @@
+/*
+ * content.h - the content service: generations, performance metrics, style
+ * presets, tool configurations and platform configurations (API.md §5).
+ *
+ * Every resource is described once, as a content_res: its rowmap (the select
+ * list below, column by column), its statements (sql.c), its request types,
+ * its field rules and list filters. The handlers in crud.c serve every
+ * resource from that description; generation.c, metric.c, preset.c, tool.c
+ * and platform.c hold the descriptions and what differs (the generation
+ * lifecycle). Nothing here allocates: all of it is static data.
+ */
+#ifndef CAMEOS_CONTENT_H
+#define CAMEOS_CONTENT_H
+
+#include <stddef.h>
+
+#include "cameos/content/v1/content.pb-c.h"
+#include "listing.h"
+#include "rowmap.h"
+#include "rpc.h"
+
+/* Statement indexes into content_stmts (sql.c). Parameters, by kind:
+ * get/delete/use ($1 id, $2 caller); list ($1 caller, $2 cursor time, $3
+ * cursor id, $4 rows to fetch, then the resource's filters in order);
+ * create ($1 caller, $2 request_id, then rowmap_insert_params, then the
+ * resource's create-only columns); update ($1 id, $2 caller, then
+ * rowmap_update_params). */
+enum {
+    ST_GEN_GET,
+    ST_GEN_LIST,
+    ST_GEN_CREATE,
+    ST_GEN_DELETE,
+    ST_GEN_COMPLETE, /* $1 id, $2 video_url */
+    ST_GEN_FAIL,     /* $1 id, $2 error_message */
+    ST_METRIC_GET,
+    ST_METRIC_LIST,
+    ST_METRIC_CREATE,
+    ST_METRIC_UPDATE,
+    ST_PRESET_GET,
+    ST_PRESET_LIST,
+    ST_PRESET_CREATE,
+    ST_PRESET_UPDATE,
+    ST_PRESET_DELETE,
+    ST_PRESET_USE,
+    ST_TOOL_GET,
+    ST_TOOL_LIST,
+    ST_TOOL_CREATE,
+    ST_TOOL_UPDATE,
+    ST_TOOL_DELETE,
+    ST_TOOL_USE,
+    ST_PLATFORM_GET,
+    ST_PLATFORM_LIST,
+    ST_PLATFORM_CREATE,
+    ST_PLATFORM_UPDATE,
+    ST_PLATFORM_DELETE,
+    CONTENT_NSTMTS
+};
+extern const pgpool_stmt content_stmts[CONTENT_NSTMTS];
+
+/* clang-format off */
+/* jsonb read as a Struct: an object as stored; anything else (rows written
+ * outside the service, e.g. the '[]' column defaults) wrapped as
+ * {"items": value} so that no data is lost and no read fails. */
+#define SQL_OBJECT(col) \
+    "case when jsonb_typeof(" col ") = 'object' then " col \
+    " else jsonb_build_object('items', " col ") end"
+
+/* The select list of each table and its columns in the same order; the
+ * rowmaps (generation.c, ...) list the columns in this order, named by these
+ * indexes. Times travel as epoch microseconds, text[] as JSON arrays. */
+#define GENERATION_COLS \
+    "id, user_id, prompt, model, aspect_ratio, resolution, mode, status, video_url," \
+    " error_message, reference_image_url, credits_used, " SQL_US("created_at") ", " \
+    SQL_US("completed_at")
+enum {
+    GE_ID,
+    GE_USER_ID,
+    GE_PROMPT,
+    GE_MODEL,
+    GE_ASPECT_RATIO,
+    GE_RESOLUTION,
+    GE_MODE,
+    GE_STATUS,
+    GE_VIDEO_URL,
+    GE_ERROR_MESSAGE,
+    GE_REFERENCE_IMAGE_URL,
+    GE_CREDITS_USED,
+    GE_CREATED_AT,
+    GE_COMPLETED_AT,
+    GE_NCOLS
+};
+
+#define METRIC_COLS \
+    "id, user_id, generation_id, prompt, character_id, platform, predicted_score, " \
+    SQL_OBJECT("actual_engagement") ", quality_score, style_consistency, brand_compliance, " \
+    SQL_OBJECT("improvements") ", " SQL_US("created_at")
+enum {
+    ME_ID,
+    ME_USER_ID,
+    ME_GENERATION_ID,
+    ME_PROMPT,
+    ME_CHARACTER_ID,
+    ME_PLATFORM,
+    ME_PREDICTED_SCORE,
+    ME_ACTUAL_ENGAGEMENT,
+    ME_QUALITY_SCORE,
+    ME_STYLE_CONSISTENCY,
+    ME_BRAND_COMPLIANCE,
+    ME_IMPROVEMENTS,
+    ME_CREATED_AT,
+    ME_NCOLS
+};
+
+#define PRESET_COLS \
+    "id, user_id, name, character_id, " SQL_OBJECT("style_data") ", thumbnail_url," \
+    " is_favorite, usage_count, to_jsonb(tags), " SQL_US("created_at") ", " \
+    SQL_US("updated_at")
+enum {
+    SP_ID,
+    SP_USER_ID,
+    SP_NAME,
+    SP_CHARACTER_ID,
+    SP_STYLE_DATA,
+    SP_THUMBNAIL_URL,
+    SP_IS_FAVORITE,
+    SP_USAGE_COUNT,
+    SP_TAGS,
+    SP_CREATED_AT,
+    SP_UPDATED_AT,
+    SP_NCOLS
+};
+
+#define TOOL_COLS \
+    "id, user_id, tool_name, character_id, " SQL_OBJECT("configuration") ", is_favorite," \
+    " usage_count, " SQL_US("created_at") ", " SQL_US("updated_at")
+enum {
+    TC_ID,
+    TC_USER_ID,
+    TC_TOOL_NAME,
+    TC_CHARACTER_ID,
+    TC_CONFIGURATION,
+    TC_IS_FAVORITE,
+    TC_USAGE_COUNT,
+    TC_CREATED_AT,
+    TC_UPDATED_AT,
+    TC_NCOLS
+};
+
+/* aspect_ratio has no CHECK in the table: text outside the enum reads as
+ * unset rather than failing the read. */
+#define PLATFORM_COLS \
+    "id, user_id, platform," \
+    " case when aspect_ratio in ('16:9', '9:16', '1:1') then aspect_ratio end, " \
+    SQL_OBJECT("preferred_style") ", " SQL_OBJECT("prompt_templates") ", " \
+    SQL_OBJECT("character_preferences") ", " SQL_US("created_at") ", " SQL_US("updated_at")
+enum {
+    PC_ID,
+    PC_USER_ID,
+    PC_PLATFORM,
+    PC_ASPECT_RATIO,
+    PC_PREFERRED_STYLE,
+    PC_PROMPT_TEMPLATES,
+    PC_CHARACTER_PREFERENCES,
+    PC_CREATED_AT,
+    PC_UPDATED_AT,
+    PC_NCOLS
+};
+/* clang-format on */
+
+/* The enum tables shared by resources (generation.c). */
+extern const valid_enum content_aspect_ratios[3];
+
+/* The RPCs a resource may have. */
+typedef enum content_op {
+    CT_GET,
+    CT_LIST,
+    CT_CREATE,
+    CT_UPDATE,
+    CT_DELETE,
+    CT_USE,
+    CT_NOPS
+} content_op;
+
+/* A field check, applied on Create to every rule and on Update to the rules
+ * of the columns the update changes. */
+typedef enum content_rule_kind {
+    CR_TEXT,     /* text of min..max characters */
+    CR_URL,      /* an http(s) URL of at most max bytes; required when min > 0 */
+    CR_UUID,     /* a UUID; required when min > 0 */
+    CR_SCORE,    /* a double within 0..100 */
+    CR_ENUM_SET, /* a known enum value other than UNSPECIFIED */
+    CR_TEXTS,    /* at most `items` strings of 1..max characters each */
+} content_rule_kind;
+
+typedef struct content_rule {
+    int col; /* rowmap column index */
+    content_rule_kind kind;
+    size_t min, max, items;
+} content_rule;
+
+/* A List filter: a field of the List request, one SQL parameter (NULL when
+ * the filter is not set). */
+typedef enum content_filter_kind {
+    CF_TEXT, /* string, exact match; "" is no filter */
+    CF_UUID, /* string holding a UUID; "" is no filter */
+    CF_BOOL, /* google.protobuf.BoolValue; unset is no filter */
+    CF_ENUM, /* enum named like a rowmap column; UNSPECIFIED is no filter */
+} content_filter_kind;
+
+typedef struct content_filter {
+    const char *field;
+    content_filter_kind kind;
+} content_filter;
+
+/* Most filter parameters a List RPC adds after the four paging ones. */
+#define CT_MAX_FILTERS 3
+/* Most columns of a resource (rowmap_update_params writes two per column). */
+#define CT_MAX_COLS 16
+
+typedef struct content_res {
+    const char *field;     /* the resource's field in Create/Update requests */
+    const char *not_found; /* NOT_FOUND message */
+    const rowmap *map;
+    const ProtobufCMessageDescriptor *req[CT_NOPS]; /* request type per RPC; NULL: none */
+    int stmt[CT_NOPS];
+    const ProtobufCMessageDescriptor *list_resp;
+    const content_filter *filters;
+    size_t nfilters;
+    const content_rule *rules;
+    size_t nrules;
+    /* Output-only (RM_OUT) columns that Create still writes, after the
+     * writable ones: fields set once and never updated. */
+    const int *create_only;
+    size_t ncreate_only;
+    /* Checks across fields on Create, after the rules; NULL when none.
+     * 0, or -1 when invalid (the call is answered). */
+    int (*check)(rpc_call *c, const ProtobufCMessage *msg);
+    /* Create: NOT_FOUND message when the statement returns no row (a
+     * referenced row is not the caller's); NULL when that cannot happen. */
+    const char *ref_not_found;
+    /* Delete: FAILED_PRECONDITION message when the statement refuses (its
+     * single row says false); NULL when it never does. */
+    const char *busy;
+} content_res;
+
+extern const content_res content_generation;
+extern const content_res content_metric;
+extern const content_res content_preset;
+extern const content_res content_tool;
+extern const content_res content_platform;
+
+/* The handlers (crud.c): one per kind of RPC, for every resource; each finds
+ * its resource by the request's type. */
+void content_get(rpc_call *c, const ProtobufCMessage *req);
+void content_list(rpc_call *c, const ProtobufCMessage *req);
+void content_create(rpc_call *c, const ProtobufCMessage *req);
+void content_update(rpc_call *c, const ProtobufCMessage *req);
+void content_delete(rpc_call *c, const ProtobufCMessage *req);
+void content_use(rpc_call *c, const ProtobufCMessage *req);
+
+/* The generation lifecycle for the video worker (generation.c). */
+void content_complete_generation(rpc_call *c, const ProtobufCMessage *req);
+void content_fail_generation(rpc_call *c, const ProtobufCMessage *req);
+
+/* Checks the rules of res whose column is in cols (bit i: column i) against
+ * msg (check.c). 0, or -1 after failing the call with INVALID_ARGUMENT
+ * naming the field as "<res>.<field>". */
+int content_check_rules(rpc_call *c, const content_res *res, const ProtobufCMessage *msg,
+                        unsigned long long cols) __attribute__((warn_unused_result));
+
+/* Starts a transaction of one statement whose result ok answers. On failure
+ * the call is already answered; there is nothing left for the handler to do
+ * either way (crud.c). */
+void content_run(rpc_call *c, int stmt, int nparams, const char *const *params, rpc_db_fn ok);
+
+/* Limits (characters, items, bytes for URLs). */
+#define CT_PROMPT_MAX  10000 /* prompts */
+#define CT_NAME_MAX    200   /* names, tool names */
+#define CT_ITEM_MAX    200   /* platform, character id, one tag */
+#define CT_ITEMS_MAX   100   /* tags */
+#define CT_URL_MAX     2048  /* URLs, in bytes */
+#define CT_MESSAGE_MAX 2000  /* error messages */
+
+#endif

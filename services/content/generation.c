@@ -1,0 +1,145 @@
+/*
+ * generation.c - video generations: the resource (Get, List, Create, Delete
+ * through crud.c) and the worker's internal CompleteGeneration and
+ * FailGeneration. Creating, completing and failing each run one function of
+ * 0012_content.sql, where the row change and the credits it moves (debit on
+ * create, refund on failure) share one transaction.
+ */
+#include "content.h"
+
+#include "args.h"
+
+static const valid_enum models[] = {
+    {CAMEOS__CONTENT__V1__MODEL__MODEL_VEO_2, "veo-2"},
+    {CAMEOS__CONTENT__V1__MODEL__MODEL_VEO_FAST, "veo-fast"},
+};
+
+const valid_enum content_aspect_ratios[3] = {
+    {CAMEOS__CONTENT__V1__ASPECT_RATIO__ASPECT_RATIO_16_9, "16:9"},
+    {CAMEOS__CONTENT__V1__ASPECT_RATIO__ASPECT_RATIO_9_16, "9:16"},
+    {CAMEOS__CONTENT__V1__ASPECT_RATIO__ASPECT_RATIO_1_1, "1:1"},
+};
+
+static const valid_enum resolutions[] = {
+    {CAMEOS__CONTENT__V1__RESOLUTION__RESOLUTION_720P, "720p"},
+    {CAMEOS__CONTENT__V1__RESOLUTION__RESOLUTION_1080P, "1080p"},
+};
+
+static const valid_enum modes[] = {
+    {CAMEOS__CONTENT__V1__GENERATION_MODE__GENERATION_MODE_TEXT_TO_VIDEO, "text_to_video"},
+    {CAMEOS__CONTENT__V1__GENERATION_MODE__GENERATION_MODE_IMAGE_TO_VIDEO, "image_to_video"},
+};
+
+static const valid_enum statuses[] = {
+    {CAMEOS__CONTENT__V1__GENERATION_STATUS__GENERATION_STATUS_GENERATING, "generating"},
+    {CAMEOS__CONTENT__V1__GENERATION_STATUS__GENERATION_STATUS_SUCCESS, "success"},
+    {CAMEOS__CONTENT__V1__GENERATION_STATUS__GENERATION_STATUS_ERROR, "error"},
+};
+
+#define ENUM(t) t, sizeof(t) / sizeof(t[0])
+
+/* In the order of GENERATION_COLS; the writable columns, in this order, are
+ * the parameters of content_create_generation(). */
+static const rowmap_col cols[GE_NCOLS] = {
+    [GE_ID] = {"id", RM_TEXT, RM_OUT, NULL, 0, NULL},
+    [GE_USER_ID] = {"user_id", RM_TEXT, RM_OUT, NULL, 0, NULL},
+    [GE_PROMPT] = {"prompt", RM_TEXT, 0, NULL, 0, NULL},
+    [GE_MODEL] = {"model", RM_ENUM, 0, ENUM(models), NULL},
+    [GE_ASPECT_RATIO] = {"aspect_ratio", RM_ENUM, 0, ENUM(content_aspect_ratios), NULL},
+    [GE_RESOLUTION] = {"resolution", RM_ENUM, 0, ENUM(resolutions), NULL},
+    [GE_MODE] = {"mode", RM_ENUM, 0, ENUM(modes), NULL},
+    [GE_STATUS] = {"status", RM_ENUM, RM_OUT, ENUM(statuses), NULL},
+    [GE_VIDEO_URL] = {"video_url", RM_TEXT, RM_OUT, NULL, 0, NULL},
+    [GE_ERROR_MESSAGE] = {"error_message", RM_TEXT, RM_OUT, NULL, 0, NULL},
+    [GE_REFERENCE_IMAGE_URL] = {"reference_image_url", RM_TEXT, RM_NULLABLE, NULL, 0, NULL},
+    [GE_CREDITS_USED] = {"credits_used", RM_INT32, RM_OUT, NULL, 0, NULL},
+    [GE_CREATED_AT] = {"created_at", RM_TS, RM_OUT, NULL, 0, NULL},
+    [GE_COMPLETED_AT] = {"completed_at", RM_TS, RM_OUT, NULL, 0, NULL},
+};
+
+static const rowmap map = {
+    &cameos__content__v1__generation__descriptor, cols, GE_NCOLS, GE_CREATED_AT, GE_ID,
+};
+
+static const content_rule rules[] = {
+    {GE_PROMPT, CR_TEXT, 1, CT_PROMPT_MAX, 0}, {GE_MODEL, CR_ENUM_SET, 0, 0, 0},
+    {GE_ASPECT_RATIO, CR_ENUM_SET, 0, 0, 0},   {GE_RESOLUTION, CR_ENUM_SET, 0, 0, 0},
+    {GE_MODE, CR_ENUM_SET, 0, 0, 0},
+};
+
+static const content_filter filters[] = {
+    {"status", CF_ENUM},
+    {"model", CF_ENUM},
+};
+
+static int check_reference(rpc_call *c, const ProtobufCMessage *msg);
+static void reply_generation(rpc_call *c, pgq *q);
+
+const content_res content_generation = {
+    .field = "generation",
+    .not_found = "generation not found",
+    .map = &map,
+    .req =
+        {
+            [CT_GET] = &cameos__content__v1__get_generation_request__descriptor,
+            [CT_LIST] = &cameos__content__v1__list_generations_request__descriptor,
+            [CT_CREATE] = &cameos__content__v1__create_generation_request__descriptor,
+            [CT_DELETE] = &cameos__content__v1__delete_generation_request__descriptor,
+        },
+    .stmt =
+        {
+            [CT_GET] = ST_GEN_GET,
+            [CT_LIST] = ST_GEN_LIST,
+            [CT_CREATE] = ST_GEN_CREATE,
+            [CT_UPDATE] = -1,
+            [CT_DELETE] = ST_GEN_DELETE,
+            [CT_USE] = -1,
+        },
+    .list_resp = &cameos__content__v1__list_generations_response__descriptor,
+    .filters = filters,
+    .nfilters = sizeof(filters) / sizeof(filters[0]),
+    .rules = rules,
+    .nrules = sizeof(rules) / sizeof(rules[0]),
+    .check = check_reference,
+    .busy = "generation is still generating; it can be deleted once it has finished",
+};
+
+void content_complete_generation(rpc_call *c, const ProtobufCMessage *req)
+{
+    const Cameos__Content__V1__CompleteGenerationRequest *r = (const void *)req;
+    if (arg_uuid(c, "id", r->id, 1) != 0 ||
+        arg_url(c, "video_url", r->video_url, 0, CT_URL_MAX, 1) != 0)
+        return;
+    const char *p[2] = {r->id, r->video_url};
+    content_run(c, ST_GEN_COMPLETE, 2, p, reply_generation);
+}
+
+void content_fail_generation(rpc_call *c, const ProtobufCMessage *req)
+{
+    const Cameos__Content__V1__FailGenerationRequest *r = (const void *)req;
+    if (arg_uuid(c, "id", r->id, 1) != 0 ||
+        arg_text(c, "error_message", r->error_message, 1, CT_MESSAGE_MAX) != 0)
+        return;
+    const char *p[2] = {r->id, r->error_message};
+    content_run(c, ST_GEN_FAIL, 2, p, reply_generation);
+}
+
+/* An image-to-video generation starts from an https image; the other mode
+ * takes none. */
+static int check_reference(rpc_call *c, const ProtobufCMessage *msg)
+{
+    const Cameos__Content__V1__Generation *g = (const void *)msg;
+    if (g->mode == CAMEOS__CONTENT__V1__GENERATION_MODE__GENERATION_MODE_IMAGE_TO_VIDEO)
+        return arg_url(c, "generation.reference_image_url", g->reference_image_url, 1, CT_URL_MAX,
+                       1);
+    if (!g->reference_image_url[0])
+        return 0;
+    rpc_fail(c, GRPC_STATUS_INVALID_ARGUMENT,
+             "generation.reference_image_url is only for GENERATION_MODE_IMAGE_TO_VIDEO");
+    return -1;
+}
+
+static void reply_generation(rpc_call *c, pgq *q)
+{
+    rowmap_reply_one(c, &map, q, content_generation.not_found);
+}
