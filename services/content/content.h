@@ -244,6 +244,10 @@ typedef struct content_res {
 } content_res;
 
 extern const content_res content_generation;
+
+/* watch.c: WatchGeneration and the NOTIFY callback that feeds it. */
+void content_watch_generation(rpc_call *c, const ProtobufCMessage *req);
+void content_generation_changed(rpc_server *s, const char *payload);
 extern const content_res content_metric;
 extern const content_res content_preset;
 extern const content_res content_tool;

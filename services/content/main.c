@@ -2,9 +2,6 @@
  * cameos-content - video generations, their performance metrics, and the
  * user's style presets, tool configurations and platform configurations
  * (API.md §5). This file is the method table; handlers live beside it.
- *
- * WatchGeneration is not in the table yet (it answers UNIMPLEMENTED): it
- * comes with the runtime's LISTEN/NOTIFY support.
  */
 #include "content.h"
 
@@ -20,6 +17,7 @@ static const rpc_method methods[] = {
     {"DeleteGeneration", content_delete, RPC_AUTH_USER, RPC_UNARY},
     {"CompleteGeneration", content_complete_generation, RPC_AUTH_INTERNAL, RPC_UNARY},
     {"FailGeneration", content_fail_generation, RPC_AUTH_INTERNAL, RPC_UNARY},
+    {"WatchGeneration", content_watch_generation, RPC_AUTH_USER, RPC_SERVER_STREAM},
     {"CreatePerformanceMetric", content_create, RPC_AUTH_USER, RPC_UNARY},
     {"GetPerformanceMetric", content_get, RPC_AUTH_USER, RPC_UNARY},
     {"ListPerformanceMetrics", content_list, RPC_AUTH_USER, RPC_UNARY},
@@ -60,6 +58,8 @@ int main(int argc, char **argv)
         .nmethods = sizeof(methods) / sizeof(methods[0]),
         .stmts = content_stmts,
         .nstmts = CONTENT_NSTMTS,
+        .listen_channel = "generation_changed",
+        .on_notify = content_generation_changed,
         .constraints = constraints,
         .nconstraints = sizeof(constraints) / sizeof(constraints[0]),
         .fds = content_fds,

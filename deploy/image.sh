@@ -1,0 +1,284 @@
+#!/usr/bin/env bash
+# image.sh [all|base|build|smoke]: builds the container image (deploy/
+# Containerfile) with podman and tries it, on a Debian 12 host that reaches
+# Debian's package mirror but no image registry. Not part of scripts/test.sh:
+# it takes minutes and installs podman, runc and debootstrap (as root).
+#
+#   base   a Debian 12 base image from `debootstrap --variant=minbase
+#          bookworm`, imported as localhost/cameos-debian:bookworm-minbase;
+#          kept, so later runs skip it (remove the image to rebuild it)
+#   build  the image, localhost/cameos:dev (CAMEOS_IMAGE), from a copy of the
+#          source folders (so build trees and node_modules stay out): of the
+#          working tree, or of the git revision CAMEOS_IMAGE_REF when set
+#   smoke  a new throwaway PostgreSQL on 127.0.0.1:55447, `migrate` from the
+#          image, then cameos-credits in a container (read-only root, no
+#          capabilities, user 10001, --network=host, gRPC on 127.0.0.1:57171,
+#          metrics on :57172): Health/Check must answer SERVING; then SIGTERM
+#          must stop it with exit 0. Checks the image has no shell.
+#   all    the three, in order (the default)
+#
+# Podman runs as `podman --runtime runc --cgroup-manager cgroupfs` with
+# CONTAINERS_CONF=deploy/containers.conf (no default ulimits) and host
+# networking: on this kind of machine crun fails on the cgroups and rlimits.
+# Work files go to CAMEOS_IMAGE_WORK (default /tmp/cameos-image). The Debian
+# mirror is the one apt uses (DEBIAN_MIRROR overrides it).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/lib.sh
+source "$ROOT/scripts/lib.sh"
+# shellcheck source=scripts/pg.sh
+source "$ROOT/scripts/pg.sh"
+
+WORK="${CAMEOS_IMAGE_WORK:-/tmp/cameos-image}"
+BASE_IMAGE=localhost/cameos-debian:bookworm-minbase
+IMAGE="${CAMEOS_IMAGE:-localhost/cameos:dev}"
+SMOKE_NAME=cameos-image-smoke
+PG_PORT=55447
+GRPC_PORT=57171
+METRICS_PORT=57172
+export CONTAINERS_CONF="$ROOT/deploy/containers.conf"
+
+PM=(podman --runtime runc --cgroup-manager cgroupfs)
+pm() { "${PM[@]}" "$@"; }
+
+PASS=0
+FAIL=0
+ok() {
+	PASS=$((PASS + 1))
+	echo "ok - $*"
+}
+not_ok() {
+	FAIL=$((FAIL + 1))
+	echo "not ok - $*"
+}
+
+ensure_tools() {
+	local missing=() p
+	for p in podman runc debootstrap; do
+		command -v "$p" >/dev/null 2>&1 || missing+=("$p")
+	done
+	((${#missing[@]} == 0)) && return 0
+	((EUID == 0)) || die "missing ${missing[*]}; run as root: apt-get install podman runc debootstrap"
+	log "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	timeout 900 apt-get update -q
+	timeout 1800 apt-get install -y -q podman runc debootstrap
+}
+
+# apt_uri SUITE: the first URI of an enabled apt source serving SUITE, from
+# deb822 *.sources files or one-line sources.list entries.
+apt_uri() {
+	local suite=$1 files=() f
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[[ -f $f ]] && files+=("$f")
+	done
+	if ((${#files[@]} > 0)); then
+		awk -v s="$suite" '
+			$1 == "deb" {
+				i = 2
+				if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
+				if ($(i + 1) == s) { print $i; exit }
+			}' "${files[@]}" | head -n 1
+	fi
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[[ -f $f ]] || continue
+		awk -v s="$suite" 'BEGIN { RS = ""; FS = "\n" }
+			{
+				uris = ""; suites = ""; types = ""; enabled = "yes"
+				for (i = 1; i <= NF; i++) {
+					if ($i ~ /^URIs:/) uris = substr($i, 6)
+					else if ($i ~ /^Suites:/) suites = substr($i, 8)
+					else if ($i ~ /^Types:/) types = substr($i, 7)
+					else if ($i ~ /^Enabled:/) enabled = substr($i, 9)
+				}
+				if (enabled ~ /no/ || (" " types " ") !~ / deb /) next
+				if ((" " suites " ") ~ (" " s " ")) { split(uris, u, " "); print u[1]; exit }
+			}' "$f"
+	done | head -n 1
+}
+
+step_base() {
+	if pm image exists "$BASE_IMAGE"; then
+		log "base image $BASE_IMAGE exists (cached)"
+		return 0
+	fi
+	local mirror security rootfs="$WORK/rootfs"
+	mirror=${DEBIAN_MIRROR:-$(apt_uri bookworm)}
+	mirror=${mirror:-http://deb.debian.org/debian}
+	security=${DEBIAN_SECURITY_MIRROR:-$(apt_uri bookworm-security)}
+	security=${security:-http://deb.debian.org/debian-security}
+	log "debootstrap --variant=minbase bookworm from $mirror (a few minutes)"
+	rm -rf "$rootfs"
+	mkdir -p "$WORK"
+	if ! timeout 1800 debootstrap --variant=minbase bookworm "$rootfs" "$mirror" \
+		>"$WORK/debootstrap.log" 2>&1; then
+		tail -n 30 "$WORK/debootstrap.log" >&2
+		die "debootstrap failed (log: $WORK/debootstrap.log)"
+	fi
+	# The image's own apt sources: the same mirror, with updates and security.
+	cat >"$rootfs/etc/apt/sources.list" <<EOF
+deb $mirror bookworm main
+deb $mirror bookworm-updates main
+deb $security bookworm-security main
+EOF
+	rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+	log "importing it as $BASE_IMAGE"
+	tar --numeric-owner -C "$rootfs" -c . |
+		pm import --change 'CMD ["/bin/bash"]' --message "debootstrap minbase bookworm" - "$BASE_IMAGE" >/dev/null
+	rm -rf "$rootfs"
+}
+
+step_build() {
+	pm image exists "$BASE_IMAGE" || die "no $BASE_IMAGE: run $0 base first"
+	local ctx="$WORK/context" d src=(CMakeLists.txt cmake proto common services db bench)
+	rm -rf "$ctx"
+	mkdir -p "$ctx"
+	if [[ -n ${CAMEOS_IMAGE_REF:-} ]]; then
+		log "source: git revision $CAMEOS_IMAGE_REF"
+		git -C "$ROOT" archive --format=tar "$CAMEOS_IMAGE_REF" -- "${src[@]}" | tar -C "$ctx" -x
+	else
+		log "source: the working tree"
+		for d in "${src[@]}"; do
+			cp -a "$ROOT/$d" "$ctx/"
+		done
+	fi
+	log "podman build -> $IMAGE (log: $WORK/build.log)"
+	if ! timeout 3600 "${PM[@]}" build --network=host \
+		-f "$ROOT/deploy/Containerfile" --build-arg "BASE=$BASE_IMAGE" \
+		-t "$IMAGE" "$ctx" >"$WORK/build.log" 2>&1; then
+		tail -n 60 "$WORK/build.log" >&2
+		die "podman build failed (log: $WORK/build.log)"
+	fi
+	rm -rf "$ctx"
+	local size
+	size=$(pm image inspect --format '{{.Size}}' "$IMAGE")
+	log "built $IMAGE: $((size / 1000000)) MB ($size bytes)"
+}
+
+smoke_cleanup() {
+	pm rm -f -t 2 "$SMOKE_NAME" >/dev/null 2>&1 || true
+	pg_destroy "$WORK/pg" >/dev/null 2>&1 || true
+}
+
+step_smoke() {
+	pm image exists "$IMAGE" || die "no $IMAGE: run $0 build first"
+	local port
+	for port in "$GRPC_PORT" "$METRICS_PORT"; do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			die "port $port is in use"
+		fi
+	done
+	trap smoke_cleanup EXIT
+	pm rm -f "$SMOKE_NAME" >/dev/null 2>&1 || true
+	pg_destroy "$WORK/pg" >/dev/null 2>&1 || true # a fresh, empty database
+	pg_start "$WORK/pg" "$PG_PORT" || die "PostgreSQL did not start"
+	log "PostgreSQL on 127.0.0.1:$PG_PORT"
+	local hardening=(--network=host --read-only --cap-drop=all
+		--security-opt=no-new-privileges --user 10001:10001)
+
+	local user
+	user=$(pm image inspect --format '{{.Config.User}}' "$IMAGE")
+	if [[ $user == 10001:10001 ]]; then ok "image user is $user"; else not_ok "image user is 10001:10001 (got '$user')"; fi
+	if pm run --rm "${hardening[@]}" --entrypoint /bin/sh "$IMAGE" -c true >/dev/null 2>&1; then
+		not_ok "image has no /bin/sh"
+	else
+		ok "image has no /bin/sh"
+	fi
+
+	if pm run --rm "${hardening[@]}" -e DATABASE_URL="$(pg_url "$WORK/pg" "$PG_PORT")" \
+		"$IMAGE" cameos-credits migrate >"$WORK/migrate.log" 2>&1; then
+		ok "cameos-credits migrate in the image applies the migrations"
+	else
+		cat "$WORK/migrate.log"
+		not_ok "cameos-credits migrate in the image applies the migrations"
+	fi
+
+	# The other two binaries: they load (every library resolves) and stop at
+	# the configuration check, exit 2, naming the missing variable.
+	local svc rc out
+	for svc in content planning; do
+		rc=0
+		out=$(pm run --rm "${hardening[@]}" "$IMAGE" "cameos-$svc" 2>&1) || rc=$?
+		if ((rc == 2)) && [[ $out == *DATABASE_URL* ]]; then
+			ok "cameos-$svc runs in the image (exit 2 without configuration: $out)"
+		else
+			not_ok "cameos-$svc runs in the image (exit $rc: $out)"
+		fi
+	done
+
+	pm run -d --name "$SMOKE_NAME" "${hardening[@]}" \
+		-e DATABASE_URL="$(pg_url "$WORK/pg" "$PG_PORT" cameos_credits cameos)" \
+		-e JWT_SECRET="$(random_secret)" \
+		-e GRPC_LISTEN="127.0.0.1:$GRPC_PORT" -e METRICS_LISTEN="127.0.0.1:$METRICS_PORT" \
+		-e SHUTDOWN_GRACE_MS=5000 "$IMAGE" >/dev/null
+	local addr="127.0.0.1:$GRPC_PORT" name
+	if wait_until 60 is_serving "$addr"; then
+		ok "container $SMOKE_NAME: Health/Check \"\" is SERVING"
+	else
+		not_ok "container $SMOKE_NAME: Health/Check \"\" is SERVING (got $(health_status "$addr"))"
+		pm logs "$SMOKE_NAME" 2>&1 | tail -n 20
+	fi
+	for name in cameos.credits.v1.CreditsService liveness; do
+		if [[ $(health_status "$addr" "$name") == SERVING ]]; then
+			ok "container $SMOKE_NAME: Health/Check $name is SERVING"
+		else
+			not_ok "container $SMOKE_NAME: Health/Check $name is SERVING (got $(health_status "$addr" "$name"))"
+		fi
+	done
+	echo "# $BUF curl --protocol grpc --http2-prior-knowledge -d '{\"service\":\"cameos.credits.v1.CreditsService\"}' http://$addr/grpc.health.v1.Health/Check"
+	timeout 15 "$BUF" curl --protocol grpc --http2-prior-knowledge \
+		-d '{"service":"cameos.credits.v1.CreditsService"}' \
+		"http://$addr/grpc.health.v1.Health/Check" 2>&1 | sed 's/^/# /' || true
+	local pid uid
+	pid=$(pm inspect --format '{{.State.Pid}}' "$SMOKE_NAME")
+	uid=$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo "?")
+	if [[ $uid == 10001 ]]; then ok "the service runs as uid 10001"; else not_ok "the service runs as uid 10001 (got $uid)"; fi
+	if timeout 10 curl -fsS "http://127.0.0.1:$METRICS_PORT/metrics" >"$WORK/metrics.txt" 2>&1 &&
+		[[ -s $WORK/metrics.txt ]]; then
+		ok "/metrics answers ($(wc -l <"$WORK/metrics.txt") lines)"
+	else
+		not_ok "/metrics answers ($(head -c 200 "$WORK/metrics.txt"))"
+	fi
+
+	pm stop -t 20 "$SMOKE_NAME" >/dev/null
+	local code
+	code=$(pm inspect --format '{{.State.ExitCode}}' "$SMOKE_NAME")
+	if [[ $code == 0 ]]; then ok "SIGTERM stops the container with exit 0"; else not_ok "SIGTERM stops the container with exit 0 (got $code)"; fi
+	pm logs "$SMOKE_NAME" >"$WORK/credits.log" 2>&1 || true
+	smoke_cleanup
+	trap - EXIT
+
+	local size
+	size=$(pm image inspect --format '{{.Size}}' "$IMAGE")
+	echo "# image $IMAGE: $((size / 1000000)) MB"
+	echo "$PASS passed, $FAIL failed"
+	((FAIL == 0))
+}
+
+main() {
+	local cmd=${1:-all}
+	case "$cmd" in
+	base | build | smoke | all) ;;
+	*)
+		echo "usage: $0 [all|base|build|smoke]" >&2
+		exit 2
+		;;
+	esac
+	ensure_tools
+	mkdir -p "$WORK"
+	[[ -x $BUF ]] || [[ $cmd == base || $cmd == build ]] ||
+		die "no buf at $BUF: run scripts/deps.sh first"
+	case "$cmd" in
+	base) step_base ;;
+	build) step_build ;;
+	smoke) step_smoke ;;
+	all)
+		step_base
+		step_build
+		step_smoke
+		;;
+	esac
+}
+
+main "$@"

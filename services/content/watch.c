@@ -1,0 +1,229 @@
+/*
+ * watch.c - WatchGeneration: the current row at once, then the row again
+ * after every change, until a terminal status (then OK) or the client's
+ * deadline.
+ *
+ * Changes come from the generations trigger's NOTIFY on the runtime's one
+ * LISTEN connection (no polling). Watchers are kept per generation id; a
+ * notification re-reads the row once per id, as its owner, and the result
+ * goes to every watcher of that id. A watcher first gets its own initial
+ * read (which also proves the row is the caller's: NOT_FOUND otherwise);
+ * notifications that arrive before that read has been sent mark it dirty,
+ * and it re-reads once after. One re-read per id is in flight at a time;
+ * more notifications meanwhile ask for one more after it.
+ */
+#include "content.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "args.h"
+
+#define WATCH_BUCKETS 256
+
+typedef struct watcher {
+    struct watcher *next; /* in its bucket */
+    rpc_call *call;
+    char id[37];
+    char user[37];
+    int ready; /* initial row sent */
+    int dirty; /* changed before it was ready */
+} watcher;
+
+/* A re-read in flight for one id; `again` asks for another after it. */
+typedef struct reread {
+    struct reread *next;
+    char id[37];
+    int again;
+} reread;
+
+static watcher *buckets[WATCH_BUCKETS];
+static reread *rereads;
+static rpc_server *server;
+
+static unsigned bucket_of(const char *id);
+static void watch_first_row(rpc_call *c, pgq *q);
+static void watch_cleanup(rpc_call *c, void *data);
+static void send_row(watcher *w, const PGresult *r);
+static void reread_start(const char *id, const char *user);
+static void reread_done(pgq *q, pgq_result r, void *arg);
+
+void content_watch_generation(rpc_call *c, const ProtobufCMessage *req)
+{
+    const Cameos__Content__V1__WatchGenerationRequest *r = (const void *)req;
+    if (arg_uuid(c, "id", r->id, 1) != 0)
+        return;
+    watcher *w = calloc(1, sizeof(*w));
+    if (!w) {
+        rpc_fail(c, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    server = rpc_call_server(c);
+    w->call = c;
+    valid_uuid_lower(r->id, w->id);
+    memcpy(w->user, rpc_claims(c)->sub, sizeof(w->user));
+    /* Listen before reading, so no change can fall between the two. */
+    unsigned b = bucket_of(w->id);
+    w->next = buckets[b];
+    buckets[b] = w;
+    rpc_set_data(c, w, watch_cleanup);
+    pgq *q = rpc_db(c);
+    const char *p[2] = {w->id, w->user};
+    if (!q) {
+        rpc_fail(c, GRPC_STATUS_UNAVAILABLE, "database unavailable, try again later");
+        return;
+    }
+    if (rpc_db_add(c, q, ST_GEN_GET, 2, p) == 0)
+        rpc_db_run(c, q, watch_first_row);
+}
+
+/* The runtime's NOTIFY callback: payload {"id":…,"user_id":…,"status":…},
+ * or NULL after the listening connection (re)connected. */
+void content_generation_changed(rpc_server *s, const char *payload)
+{
+    server = s;
+    if (!payload) {
+        /* Anything may have changed while we were not listening. */
+        for (unsigned b = 0; b < WATCH_BUCKETS; b++)
+            for (watcher *w = buckets[b]; w; w = w->next)
+                if (w->ready)
+                    reread_start(w->id, w->user);
+                else
+                    w->dirty = 1;
+        return;
+    }
+    json_t *j = json_loads(payload, 0, NULL);
+    const char *id = json_string_value(json_object_get(j, "id"));
+    const char *user = json_string_value(json_object_get(j, "user_id"));
+    if (id && user && valid_uuid(id) && valid_uuid(user)) {
+        int any_ready = 0;
+        for (watcher *w = buckets[bucket_of(id)]; w; w = w->next) {
+            if (strcmp(w->id, id) != 0)
+                continue;
+            if (w->ready)
+                any_ready = 1;
+            else
+                w->dirty = 1;
+        }
+        if (any_ready)
+            reread_start(id, user);
+    }
+    json_decref(j);
+}
+
+static void watch_first_row(rpc_call *c, pgq *q)
+{
+    watcher *w = rpc_data(c);
+    const PGresult *r = pgq_res(q, 0);
+    if (PQntuples(r) != 1) {
+        rpc_fail(c, GRPC_STATUS_NOT_FOUND, "generation not found");
+        return;
+    }
+    w->ready = 1;
+    send_row(w, r);
+    if (w->dirty && !rpc_is_over(c)) {
+        w->dirty = 0;
+        reread_start(w->id, w->user);
+    }
+}
+
+/* Sends the row; a terminal status ends the stream. */
+static void send_row(watcher *w, const PGresult *r)
+{
+    rpc_call *c = w->call;
+    if (rpc_is_over(c))
+        return;
+    const Cameos__Content__V1__Generation *g =
+        (const void *)rowmap_read(c, content_generation.map, r, 0);
+    if (!g)
+        return; /* answered INTERNAL */
+    rpc_send(c, &g->base);
+    if (g->status == CAMEOS__CONTENT__V1__GENERATION_STATUS__GENERATION_STATUS_SUCCESS ||
+        g->status == CAMEOS__CONTENT__V1__GENERATION_STATUS__GENERATION_STATUS_ERROR)
+        rpc_finish(c, GRPC_STATUS_OK, NULL);
+}
+
+static void reread_start(const char *id, const char *user)
+{
+    for (reread *rr = rereads; rr; rr = rr->next) {
+        if (strcmp(rr->id, id) == 0) {
+            rr->again = 1;
+            return;
+        }
+    }
+    reread *rr = calloc(1, sizeof(*rr));
+    char claims[128];
+    snprintf(claims, sizeof(claims), "{\"sub\":\"%s\",\"role\":\"authenticated\"}", user);
+    pgq *q = rr ? rpc_server_db(server, claims) : NULL;
+    const char *p[2] = {id, user};
+    if (!q || pgq_add(q, ST_GEN_GET, 2, p) != 0) {
+        pgq_free(q);
+        free(rr);
+        return; /* out of memory: the next change or the deadline ends it */
+    }
+    memcpy(rr->id, id, sizeof(rr->id));
+    rr->next = rereads;
+    rereads = rr;
+    pgq_submit(q, reread_done, rr);
+}
+
+static void reread_done(pgq *q, pgq_result res, void *arg)
+{
+    reread *rr = arg;
+    for (reread **pp = &rereads; *pp; pp = &(*pp)->next) {
+        if (*pp == rr) {
+            *pp = rr->next;
+            break;
+        }
+    }
+    const PGresult *r = res == PGQ_OK ? pgq_res(q, 0) : NULL;
+    char user[37] = "";
+    /* Copy the list first: sending may end calls, whose cleanup unlinks them
+     * (call memory is freed later, from the loop, so the pointers stay good). */
+    size_t n = 0, cap = 0;
+    for (watcher *w = buckets[bucket_of(rr->id)]; w; w = w->next)
+        cap += strcmp(w->id, rr->id) == 0 && w->ready;
+    watcher **targets = cap ? malloc(cap * sizeof(*targets)) : NULL;
+    for (watcher *w = buckets[bucket_of(rr->id)]; targets && w; w = w->next)
+        if (strcmp(w->id, rr->id) == 0 && w->ready)
+            targets[n++] = w;
+    if (n)
+        memcpy(user, targets[0]->user, sizeof(user));
+    for (size_t i = 0; i < n && r && PQntuples(r) == 1; i++)
+        send_row(targets[i], r);
+    if (r && PQntuples(r) == 0) /* deleted meanwhile */
+        for (size_t i = 0; i < n; i++)
+            rpc_finish(targets[i]->call, GRPC_STATUS_NOT_FOUND, "generation not found");
+    free(targets);
+    /* A failed read is not retried here: the database is away, and the
+     * listener's reconnect brings a resync (payload NULL) when it is back. */
+    int again = rr->again && res == PGQ_OK;
+    char id[37];
+    memcpy(id, rr->id, sizeof(id));
+    free(rr);
+    pgq_free(q);
+    if (again && n && user[0])
+        reread_start(id, user);
+}
+
+static void watch_cleanup(rpc_call *c, void *data)
+{
+    (void)c;
+    watcher *w = data;
+    for (watcher **pp = &buckets[bucket_of(w->id)]; *pp; pp = &(*pp)->next) {
+        if (*pp == w) {
+            *pp = w->next;
+            break;
+        }
+    }
+    free(w);
+}
+
+static unsigned bucket_of(const char *id)
+{
+    unsigned h = 2166136261u;
+    for (; *id; id++)
+        h = (h ^ (unsigned char)*id) * 16777619u;
+    return h % WATCH_BUCKETS;
+}
