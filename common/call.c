@@ -415,6 +415,17 @@ void rpc_db_run(rpc_call *c, pgq *q, rpc_db_fn ok)
     pgq_submit(q, db_done, c);
 }
 
+void rpc_db1(rpc_call *c, int stmt, int nparams, const char *const *values, rpc_db_fn ok)
+{
+    pgq *q = rpc_db(c);
+    if (!q) {
+        rpc_fail(c, GRPC_STATUS_UNAVAILABLE, "database unavailable, try again later");
+        return;
+    }
+    if (rpc_db_add(c, q, stmt, nparams, values) == 0)
+        rpc_db_run(c, q, ok);
+}
+
 static void db_done(pgq *q, pgq_result r, void *arg)
 {
     rpc_call *c = arg;

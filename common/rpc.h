@@ -143,5 +143,8 @@ int rpc_db_add(rpc_call *c, pgq *q, int stmt, int nparams, const char *const *va
  * (serialization failures are retried first). */
 typedef void (*rpc_db_fn)(rpc_call *c, pgq *q);
 void rpc_db_run(rpc_call *c, pgq *q, rpc_db_fn ok);
+/* The common case: a transaction of one statement. On any failure the call
+ * is already answered; either way the handler has nothing left to do. */
+void rpc_db1(rpc_call *c, int stmt, int nparams, const char *const *values, rpc_db_fn ok);
 
 #endif

@@ -49,8 +49,4 @@ int credits_tx_from_row(const PGresult *r, int row, int col,
                         Cameos__Credits__V1__CreditTransaction *t, Google__Protobuf__Timestamp *ts,
                         Google__Protobuf__Struct **meta_out) __attribute__((warn_unused_result));
 
-/* Starts a transaction of one statement. On failure the call is already
- * answered; there is nothing left for the handler to do either way. */
-void credits_run1(rpc_call *c, int stmt, int nparams, const char *const *params, rpc_db_fn ok);
-
 #endif

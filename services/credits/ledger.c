@@ -45,7 +45,7 @@ void credits_purchase(rpc_call *c, const ProtobufCMessage *req)
         return;
     const char *p[4] = {r->user_id, r->tier_id,
                         r->payment_reference[0] ? r->payment_reference : NULL, r->request_id};
-    credits_run1(c, ST_PURCHASE, 4, p, reply_purchase);
+    rpc_db1(c, ST_PURCHASE, 4, p, reply_purchase);
 }
 
 void credits_spend(rpc_call *c, const ProtobufCMessage *req)
@@ -59,7 +59,7 @@ void credits_spend(rpc_call *c, const ProtobufCMessage *req)
     snprintf(amount, sizeof(amount), "%d", r->amount);
     const char *p[5] = {r->user_id, amount, r->description[0] ? r->description : NULL,
                         r->generation_id[0] ? r->generation_id : NULL, r->request_id};
-    credits_run1(c, ST_SPEND, 5, p, reply_spend);
+    rpc_db1(c, ST_SPEND, 5, p, reply_spend);
 }
 
 void credits_refund(rpc_call *c, const ProtobufCMessage *req)
@@ -69,7 +69,7 @@ void credits_refund(rpc_call *c, const ProtobufCMessage *req)
         arg_uuid(c, "generation_id", r->generation_id, 1) || arg_request_id(c, r->request_id, 1))
         return;
     const char *p[4] = {r->user_id, r->generation_id, r->request_id, NULL};
-    credits_run1(c, ST_REFUND, 4, p, reply_refund);
+    rpc_db1(c, ST_REFUND, 4, p, reply_refund);
 }
 
 void credits_grant(rpc_call *c, const ProtobufCMessage *req)
@@ -83,7 +83,7 @@ void credits_grant(rpc_call *c, const ProtobufCMessage *req)
     snprintf(amount, sizeof(amount), "%d", r->amount);
     const char *p[4] = {r->user_id, amount, r->description[0] ? r->description : NULL,
                         r->request_id};
-    credits_run1(c, ST_GRANT, 4, p, reply_grant);
+    rpc_db1(c, ST_GRANT, 4, p, reply_grant);
 }
 
 void credits_list_transactions(rpc_call *c, const ProtobufCMessage *req)

@@ -23,7 +23,7 @@ void credits_get_profile(rpc_call *c, const ProtobufCMessage *req)
 {
     (void)req;
     const char *p[1] = {rpc_claims(c)->sub};
-    credits_run1(c, ST_GET_PROFILE, 1, p, reply_profile);
+    rpc_db1(c, ST_GET_PROFILE, 1, p, reply_profile);
 }
 
 void credits_update_profile(rpc_call *c, const ProtobufCMessage *req)
@@ -52,12 +52,12 @@ void credits_update_profile(rpc_call *c, const ProtobufCMessage *req)
     const char *sub = rpc_claims(c)->sub;
     if (!bits) {
         const char *p[1] = {sub};
-        credits_run1(c, ST_GET_PROFILE, 1, p, reply_profile);
+        rpc_db1(c, ST_GET_PROFILE, 1, p, reply_profile);
         return;
     }
     const char *p[4] = {sub, (bits & M_USERNAME) ? r->profile->username : NULL,
                         (bits & M_AVATAR) ? "t" : "f", r->profile->avatar_url};
-    credits_run1(c, ST_UPDATE_PROFILE, 4, p, reply_profile);
+    rpc_db1(c, ST_UPDATE_PROFILE, 4, p, reply_profile);
 }
 
 void credits_create_user(rpc_call *c, const ProtobufCMessage *req)
@@ -101,18 +101,7 @@ void credits_get_balance(rpc_call *c, const ProtobufCMessage *req)
     if (arg_uuid(c, "user_id", r->user_id, 1) != 0)
         return;
     const char *p[1] = {r->user_id};
-    credits_run1(c, ST_GET_BALANCE, 1, p, reply_balance);
-}
-
-void credits_run1(rpc_call *c, int stmt, int nparams, const char *const *params, rpc_db_fn ok)
-{
-    pgq *q = rpc_db(c);
-    if (!q) {
-        rpc_fail(c, GRPC_STATUS_UNAVAILABLE, "database unavailable, try again later");
-        return;
-    }
-    if (rpc_db_add(c, q, stmt, nparams, params) == 0)
-        rpc_db_run(c, q, ok);
+    rpc_db1(c, ST_GET_BALANCE, 1, p, reply_balance);
 }
 
 /* The profile is the last statement's single row. */

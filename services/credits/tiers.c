@@ -25,7 +25,7 @@ void credits_list_pricing_tiers(rpc_call *c, const ProtobufCMessage *req)
         return;
     rpc_set_data(c, pg, NULL);
     const char *p[3] = {pg->cur_us, pg->cur_id, pg->fetch};
-    credits_run1(c, ST_LIST_TIERS, 3, p, reply_tiers);
+    rpc_db1(c, ST_LIST_TIERS, 3, p, reply_tiers);
 }
 
 static void reply_tiers(rpc_call *c, pgq *q)
