@@ -24,8 +24,11 @@ int list_begin(rpc_call *c, int32_t page_size, const char *page_token, const cha
         return 0;
     const rpc_server *s = call_server_const(c);
     long long us;
-    if (pagetoken_decode(s->page_key, sizeof(s->page_key), p->scope, page_token, strlen(page_token),
-                         &us, p->id_buf) != 0) {
+    size_t n = strlen(page_token);
+    if (pagetoken_decode(s->page_key, sizeof(s->page_key), p->scope, page_token, n, &us,
+                         p->id_buf) != 0 &&
+        (!s->has_page_key_prev || pagetoken_decode(s->page_key_prev, sizeof(s->page_key_prev),
+                                                   p->scope, page_token, n, &us, p->id_buf) != 0)) {
         rpc_fail(c, GRPC_STATUS_INVALID_ARGUMENT,
                  "page_token is invalid or belongs to another request");
         return -1;

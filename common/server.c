@@ -120,6 +120,15 @@ static int serve(rpc_server *s)
         log_msg(CONFIG_LOG_ERROR, "cannot derive the page token key");
         return 1;
     }
+    /* During a key rotation, pages handed out by pods still on the old
+     * secret keep working (tokens are always issued with the new key). */
+    if (s->cfg.jwt_secret_prev) {
+        klen = sizeof(s->page_key_prev);
+        s->has_page_key_prev =
+            HMAC(EVP_sha256(), s->cfg.jwt_secret_prev, (int)s->cfg.jwt_secret_prev_len,
+                 (const unsigned char *)"cameos page tokens v1", 21, s->page_key_prev,
+                 &klen) != NULL;
+    }
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
 
     const char *names[] = {svc->desc->name, "grpc.health.v1.Health",

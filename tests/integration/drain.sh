@@ -4,28 +4,12 @@
 # process exits 0 within the grace period.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 : "${CAMEOS_BUILD_DIR:?CAMEOS_BUILD_DIR is not set (scripts/test.sh sets it)}"
-BIN="$CAMEOS_BUILD_DIR/services/credits/cameos-credits"
-# A port pair of its own, away from the suite's (two suites run one after the other).
-free_port() {
-	local p
-	for _ in $(seq 1 50); do
-		p=$((20000 + RANDOM % 20000))
-		if ! ss -ltnH "sport = :$p or sport = :$((p + 1))" | grep -q .; then
-			echo "$p"
-			return
-		fi
-	done
-	echo 51071
-}
-PORT=${DRAIN_PORT:-$(free_port)}
-SVC_URL=${DATABASE_URL/\/\/postgres@/\/\/cameos_credits@}
 INFLIGHT=8
 
-env DATABASE_URL="$SVC_URL" GRPC_LISTEN="127.0.0.1:$PORT" METRICS_LISTEN="127.0.0.1:$((PORT + 1))" \
-	JWT_SECRET="$JWT_SECRET" SHUTDOWN_GRACE_MS=10000 "$BIN" >"$IT_TMP/drain.log" 2>&1 &
-pid=$!
+spawn_credits drain SHUTDOWN_GRACE_MS=10000
+pid=$SPAWN_PID PORT=$SPAWN_PORT
 if wait_health 30 "127.0.0.1:$PORT" "" SERVING; then pass "drain instance is SERVING"; else
-	fail "drain instance is SERVING" "$(tail -n 5 "$IT_TMP/drain.log")"
+	fail "drain instance is SERVING" "$(tail -n 5 "$SPAWN_LOG")"
 	kill "$pid" 2>/dev/null
 	done_testing
 	exit 1
@@ -71,7 +55,7 @@ for i in $(seq 1 "$INFLIGHT"); do
 	fi
 done
 is "$ok" "$INFLIGHT" "all $INFLIGHT calls in flight at SIGTERM completed OK"
-grep -q '"msg":"stopped"' "$IT_TMP/drain.log" && pass "the log ends with a clean stop" ||
-	fail "the log ends with a clean stop" "$(tail -n 3 "$IT_TMP/drain.log")"
+grep -q '"msg":"stopped"' "$SPAWN_LOG" && pass "the log ends with a clean stop" ||
+	fail "the log ends with a clean stop" "$(tail -n 3 "$SPAWN_LOG")"
 
 done_testing

@@ -154,3 +154,37 @@ wait_health() {
 }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# ------------------------------------------------- instances of our own
+# For tests that restart or reconfigure a service: a credits process of the
+# test's own, on a free port pair, with extra environment. Needs
+# CAMEOS_BUILD_DIR (scripts/test.sh sets it).
+
+# free_port: a port p with p and p+1 free.
+free_port() {
+	local p
+	for _ in $(seq 1 50); do
+		p=$((20000 + RANDOM % 20000))
+		if ! ss -ltnH "sport = :$p or sport = :$((p + 1))" | grep -q .; then
+			echo "$p"
+			return
+		fi
+	done
+	return 1
+}
+
+# spawn_credits NAME [VAR=value...]: starts cameos-credits as the service
+# role on a free port; sets SPAWN_PID, SPAWN_PORT and SPAWN_LOG. Later
+# VAR=value pairs override the defaults (e.g. JWT_SECRET=...).
+spawn_credits() {
+	local name=$1
+	shift
+	: "${CAMEOS_BUILD_DIR:?CAMEOS_BUILD_DIR is not set (scripts/test.sh sets it)}"
+	SPAWN_PORT=$(free_port)
+	SPAWN_LOG="$IT_TMP/$name.log"
+	env DATABASE_URL="${DATABASE_URL/\/\/postgres@/\/\/cameos_credits@}" \
+		GRPC_LISTEN="127.0.0.1:$SPAWN_PORT" METRICS_LISTEN="127.0.0.1:$((SPAWN_PORT + 1))" \
+		JWT_SECRET="$JWT_SECRET" "$@" \
+		"$CAMEOS_BUILD_DIR/services/credits/cameos-credits" >"$SPAWN_LOG" 2>&1 &
+	SPAWN_PID=$!
+}
