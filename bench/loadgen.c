@@ -10,7 +10,10 @@
  *
  *   cameos-loadgen -a ADDR -m METHOD -u USERS_FILE -k JWT_SECRET
  *                  [-c CONCURRENCY] [-n CONNECTIONS] [-d SECONDS] [-P PAGE]
- * METHOD: GetProfile | SpendCredits | GetBalance | ListCreditTransactions.
+ * METHOD: GetProfile | SpendCredits | GetBalance | ListCreditTransactions (credits),
+ * CreateGeneration | ListGenerations (content), GetCampaign |
+ * ListStoryboardSequences (planning). GetCampaign asks for the campaign whose
+ * id is the user's with 4000-9000 for 4000-8000 (bench/content_planning.sh seeds them).
  * USERS_FILE: one user uuid a line; tokens are minted here (HS256, 1 h).
  * -P N (ListCreditTransactions): first walk to page N of the first user's
  * ledger (pages of 50), then load that same page.
@@ -28,7 +31,9 @@
 #include <openssl/hmac.h>
 #include <time.h>
 
+#include "cameos/content/v1/content.pb-c.h"
 #include "cameos/credits/v1/credits.pb-c.h"
+#include "cameos/planning/v1/planning.pb-c.h"
 
 #define MAX_USERS 100000
 #define MAX_LAT   (1u << 22)
@@ -64,6 +69,7 @@ static grpc_byte_buffer *make_request(const user *u);
 static int cmp_double(const void *a, const void *b);
 static char *mint(const char *secret, const char *sub, const char *role);
 static int user_call(void);
+static const char *service_of(const char *m);
 static char *walk_pages(grpc_channel *ch, int page);
 
 int main(int argc, char **argv)
@@ -197,7 +203,7 @@ static int start_call(slot *s, grpc_channel *ch, grpc_completion_queue *cq)
 {
     const user *u = &users[(size_t)rand() % nusers];
     char path[128];
-    snprintf(path, sizeof(path), "/cameos.credits.v1.CreditsService/%s", method);
+    snprintf(path, sizeof(path), "/%s/%s", service_of(method), method);
     grpc_slice mslice = grpc_slice_from_copied_string(path);
     s->start = gpr_now(GPR_CLOCK_MONOTONIC);
     s->call = grpc_channel_create_call(
@@ -236,7 +242,16 @@ static int start_call(slot *s, grpc_channel *ch, grpc_completion_queue *cq)
 /* Methods a user calls with their own token; the rest are internal. */
 static int user_call(void)
 {
-    return strcmp(method, "GetProfile") == 0 || strcmp(method, "ListCreditTransactions") == 0;
+    return strcmp(method, "SpendCredits") != 0 && strcmp(method, "GetBalance") != 0;
+}
+
+static const char *service_of(const char *m)
+{
+    if (strstr(m, "Generation"))
+        return "cameos.content.v1.ContentService";
+    if (strstr(m, "Campaign") || strstr(m, "Storyboard"))
+        return "cameos.planning.v1.PlanningService";
+    return "cameos.credits.v1.CreditsService";
 }
 
 static grpc_byte_buffer *make_request(const user *u)
@@ -263,6 +278,32 @@ static grpc_byte_buffer *make_request(const user *u)
         r.page_size = 50;
         r.page_token = (char *)page_token;
         n = cameos__credits__v1__list_credit_transactions_request__pack(&r, buf);
+    } else if (strcmp(method, "CreateGeneration") == 0) {
+        Cameos__Content__V1__Generation g = CAMEOS__CONTENT__V1__GENERATION__INIT;
+        g.prompt = "a lighthouse at dawn, slow dolly in";
+        g.model = CAMEOS__CONTENT__V1__MODEL__MODEL_VEO_FAST;
+        g.aspect_ratio = CAMEOS__CONTENT__V1__ASPECT_RATIO__ASPECT_RATIO_16_9;
+        g.resolution = CAMEOS__CONTENT__V1__RESOLUTION__RESOLUTION_720P;
+        g.mode = CAMEOS__CONTENT__V1__GENERATION_MODE__GENERATION_MODE_TEXT_TO_VIDEO;
+        Cameos__Content__V1__CreateGenerationRequest r =
+            CAMEOS__CONTENT__V1__CREATE_GENERATION_REQUEST__INIT;
+        r.generation = &g;
+        n = cameos__content__v1__create_generation_request__pack(&r, buf);
+    } else if (strcmp(method, "ListGenerations") == 0 ||
+               strcmp(method, "ListStoryboardSequences") == 0) {
+        /* Both requests start {int32 page_size = 1; string page_token = 2}. */
+        Cameos__Content__V1__ListGenerationsRequest r =
+            CAMEOS__CONTENT__V1__LIST_GENERATIONS_REQUEST__INIT;
+        r.page_size = 50;
+        n = cameos__content__v1__list_generations_request__pack(&r, buf);
+    } else if (strcmp(method, "GetCampaign") == 0) {
+        char cid[37];
+        memcpy(cid, u->id, sizeof(cid));
+        memcpy(cid + 19, "9000", 4); /* 00000000-0000-4000-9000-<n> */
+        Cameos__Planning__V1__GetCampaignRequest r =
+            CAMEOS__PLANNING__V1__GET_CAMPAIGN_REQUEST__INIT;
+        r.id = cid;
+        n = cameos__planning__v1__get_campaign_request__pack(&r, buf);
     } else {
         n = 0; /* GetProfileRequest is empty */
     }

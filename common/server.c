@@ -85,6 +85,19 @@ int rpc_main(const rpc_service *svc, int argc, char **argv)
         }
         return migrate_run(url) == 0 ? 0 : 1;
     }
+    if (argc > 1 && strcmp(argv[1], "sql") == 0) {
+        /* The statements as prepared, for benchmarks that must send the very
+         * same SQL (bench/): `sql` lists their names, `sql NAME` prints one. */
+        int found = 0;
+        for (size_t i = 0; i < svc->nstmts; i++) {
+            if (argc == 2)
+                printf("%s\n", svc->stmts[i].name);
+            else if (strcmp(argv[2], svc->stmts[i].name) == 0 && ++found)
+                printf("%s\n", svc->stmts[i].sql);
+        }
+        free(s);
+        return argc == 2 || found ? 0 : 1;
+    }
     if (config_load(&s->cfg, svc->binary, svc->default_grpc_listen, svc->default_metrics_listen,
                     config_getenv, NULL, err, sizeof(err)) != 0) {
         fprintf(stderr, "%s: configuration error: %s\n", svc->binary, err);
@@ -94,7 +107,7 @@ int rpc_main(const rpc_service *svc, int argc, char **argv)
     log_init(svc->binary, s->cfg.log_level);
     int rc;
     if (argc > 1) {
-        fprintf(stderr, "usage: %s [migrate]\n", svc->binary);
+        fprintf(stderr, "usage: %s [migrate | sql [NAME]]\n", svc->binary);
         rc = 2;
     } else {
         rc = serve(s);

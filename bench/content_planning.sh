@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# bench/content_planning.sh [DURATION_S] [CONCURRENCY]: issues 4 and 5.
+# CreateGeneration and ListGenerations (page of 50), GetCampaign and
+# ListStoryboardSequences (page of 50), each against pgbench on the same
+# transaction (see bench/lib.sh). List cases use 100 users with 60 rows each.
+DUR=${1:-10} CONC=${2:-16}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+LISTERS=100
+
+echo "== seeding $NUSERS users, their campaigns, and rows for $LISTERS listers (idempotent)"
+seed_users
+"${PSQL[@]}" >/dev/null <<SQL
+insert into public.campaigns (id, user_id, name)
+  select ('00000000-0000-4000-9000-' || lpad(g::text, 12, '0'))::uuid,
+         ('00000000-0000-4000-8000-' || lpad(g::text, 12, '0'))::uuid, 'bench campaign ' || g
+  from generate_series(1, $NUSERS) g
+  on conflict do nothing;
+insert into public.storyboard_sequences (user_id, name, frames, total_duration)
+  select ('00000000-0000-4000-8000-' || lpad(g::text, 12, '0'))::uuid, 'bench board ' || k,
+         '[{"index":0,"description":"open","duration_seconds":4}]', 4
+  from generate_series(1, $LISTERS) g, generate_series(1, 60) k
+  where (select count(*) from public.storyboard_sequences s
+         where s.user_id = ('00000000-0000-4000-8000-' || lpad(g::text, 12, '0'))::uuid) < 60;
+-- Generations go through the real function, so the ledger stays whole.
+select count(*) from (
+  select set_config('request.jwt.claims', '{"role":"service_role"}', true),
+         public.content_create_generation(('00000000-0000-4000-8000-' || lpad(g::text, 12, '0'))::uuid,
+           'bench-seed-' || g || '-' || k, 'seeded', 'veo-fast', '16:9', '720p', 'text_to_video', NULL)
+  from generate_series(1, $LISTERS) g, generate_series(1, 60) k) s;
+SQL
+head -n "$LISTERS" "$WORK/users" >"$WORK/listers"
+
+pgbench_script "$WORK/gen_create" content gen_create "$CLAIMS_USER" "$U" NULL \
+	"'a lighthouse at dawn, slow dolly in'" "'veo-fast'" "'16:9'" "'720p'" "'text_to_video'" NULL
+pgbench_script "$WORK/gen_list" content gen_list "$CLAIMS_USER" "$U" NULL NULL 51 NULL NULL
+C="('00000000-0000-4000-9000-' || lpad(:n::text, 12, '0'))::uuid"
+pgbench_script "$WORK/campaign_get" planning campaign_get "$CLAIMS_USER" "$C" "$U"
+pgbench_script "$WORK/storyboard_list" planning storyboard_list "$CLAIMS_USER" "$U" NULL NULL 51 \
+	NULL NULL
+
+run_case content CreateGeneration "$WORK/gen_create" "$WORK/users"
+run_case content ListGenerations "$WORK/gen_list" "$WORK/listers"
+run_case planning GetCampaign "$WORK/campaign_get" "$WORK/users"
+run_case planning ListStoryboardSequences "$WORK/storyboard_list" "$WORK/listers"
+
+echo
+echo "== service processes"
+for svc in content planning; do echo "peak RSS  $(peak_rss "$svc") kB (VmHWM of cameos-$svc)"; done

@@ -1,0 +1,113 @@
+# shellcheck shell=bash
+# bench/lib.sh: what the benchmarks share (sourced). Each case runs, at the
+# same concurrency on the same machine:
+#   - the service, driven by bench/loadgen (calls for many users), codes counted;
+#   - pgbench on the very transaction the service sends: the statement text
+#     comes from the binary itself (`cameos-X sql NAME`), with its parameters
+#     replaced by per-user SQL expressions, once plain (BEGIN, claims,
+#     statement, COMMIT: one round trip each) and once pipelined (what the
+#     service sends: claims and statement in one pipeline, implicit transaction);
+# and prints calls/s, latency percentiles, the service/pgbench ratios and the
+# database connections the service holds. Figures only: nothing passes or
+# fails on speed.
+set -euo pipefail
+BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$BENCH_ROOT"
+DUR=${DUR:-10}
+CONC=${CONC:-16}
+NUSERS=${NUSERS:-1000}
+BUILD=build
+LOADGEN=$BUILD/bench/cameos-loadgen
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+scripts/stack.sh up >/dev/null
+# shellcheck disable=SC1091
+. .stack/env
+PSQL=(psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -qAt)
+PG_HOSTPORT=$(sed -E 's|.*@([^/]+)/.*|\1|' <<<"$DATABASE_URL")
+# Bench users have ids 00000000-0000-4000-8000-<n, 12 digits>, n = 1..NUSERS.
+U="('00000000-0000-4000-8000-' || lpad(:n::text, 12, '0'))::uuid"
+CLAIMS_USER="'{\"sub\":\"' || $U || '\",\"role\":\"authenticated\"}'"
+CLAIMS_SERVICE="'{\"sub\":\"00000000-0000-0000-0000-000000000000\",\"role\":\"service_role\"}'"
+
+# seed_users: NUSERS users with a large balance, idempotently.
+seed_users() {
+	"${PSQL[@]}" >/dev/null <<SQL
+insert into auth.users (id, email)
+  select ('00000000-0000-4000-8000-' || lpad(g::text, 12, '0'))::uuid, 'bench' || g || '@bench.local'
+  from generate_series(1, $NUSERS) g
+  on conflict do nothing;
+select set_config('request.jwt.claims', '{"role":"service_role"}', false);
+select count(*) from (
+  select public.ledger_grant(('00000000-0000-4000-8000-' || lpad(g::text, 12, '0'))::uuid,
+                             1000000, 'benchmark balance', 'bench-seed-' || g)
+  from generate_series(1, $NUSERS) g) s;
+SQL
+	seq 1 "$NUSERS" | awk '{ printf "00000000-0000-4000-8000-%012d\n", $1 }' >"$WORK/users"
+}
+
+# pgbench_script OUT BINARY STATEMENT CLAIMS PARAM... : writes OUT.sql (plain)
+# and OUT_pipelined.sql. PARAM k replaces $k (an SQL expression; may use :n).
+pgbench_script() {
+	local out=$1 bin=$2 stmt=$3 claims=$4 sql k=1
+	shift 4
+	sql=$("$BUILD/services/$bin/cameos-$bin" sql "$stmt")
+	for expr in "$@"; do
+		# Highest numbers first would be needed past $9; no statement has that many.
+		sql=$(EXPR="$expr" K="$k" perl -pe 's/\$$ENV{K}(?![0-9])/$ENV{EXPR}/g' <<<"$sql")
+		k=$((k + 1))
+	done
+	local prelude="select set_config('request.jwt.claims', $claims, true), set_config('statement_timeout', '0', true);"
+	{
+		echo '\set n random(1, :nusers)'
+		echo '\set r random(1, 1000000000000)'
+		echo 'BEGIN;'
+		echo "$prelude"
+		echo "$sql;"
+		echo 'COMMIT;'
+	} >"$out.sql"
+	{
+		echo '\set n random(1, :nusers)'
+		echo '\set r random(1, 1000000000000)'
+		echo '\startpipeline'
+		echo "$prelude"
+		echo "$sql;"
+		echo '\endpipeline'
+	} >"$out"_pipelined.sql
+}
+
+tps() { sed -nE 's/^tps = ([0-9.]+).*/\1/p' | head -n1; }
+calls() { sed -nE 's/.*= ([0-9]+) calls\/s.*/\1/p'; }
+
+# run_case SERVICE METHOD SCRIPT USERS_FILE [loadgen args...]: one comparison.
+run_case() {
+	local svc=$1 method=$2 script=$3 users=$4 addr out s plain piped nusers
+	shift 4
+	case $svc in
+	credits) addr=$CREDITS_ADDR ;;
+	content) addr=$CONTENT_ADDR ;;
+	planning) addr=$PLANNING_ADDR ;;
+	esac
+	nusers=$(wc -l <"$users")
+	echo
+	echo "== $method: concurrency $CONC, ${DUR}s each, $nusers users"
+	out=$("$LOADGEN" -a "$addr" -m "$method" -u "$users" -k "$JWT_SECRET" -c "$CONC" -n 4 \
+		-d "$DUR" "$@")
+	sed 's/^/service   /' <<<"$out"
+	s=$(calls <<<"$out")
+	local url="postgresql://cameos_$svc@$PG_HOSTPORT/cameos"
+	plain=$(pgbench -n -M prepared -c "$CONC" -j 2 -T "$DUR" -D nusers="$nusers" \
+		-f "$script.sql" "$url" 2>&1 | tps)
+	piped=$(pgbench -n -M prepared -c "$CONC" -j 2 -T "$DUR" -D nusers="$nusers" \
+		-f "${script}_pipelined.sql" "$url" 2>&1 | tps)
+	printf 'pgbench   plain %.0f tps, pipelined %.0f tps (%d clients)\n' "$plain" "$piped" "$CONC"
+	awk -v s="$s" -v p="$plain" -v q="$piped" \
+		'BEGIN { printf "ratio     service/plain %.2f, service/pipelined %.2f\n", s / p, s / q }'
+	echo "db conns  $("${PSQL[@]}" -c "select count(*) from pg_stat_activity where application_name = 'cameos-$svc'") held by cameos-$svc"
+}
+
+# peak_rss SERVICE: VmHWM of the stack's process.
+peak_rss() {
+	awk '$1 == "VmHWM:" { print $2 }' "/proc/$(cat ".stack/$1.pid")/status"
+}
