@@ -17,13 +17,8 @@
  * Workers only record what they saw; every assertion runs on the test's own
  * thread after the join. Needs CREDITS_ADDR, JWT_SECRET, DATABASE_URL.
  */
-#include "client.h"
-#include "testdb.h"
-#include "token.h"
+#include "credits_fixture.h"
 
-#include "cameos/credits/v1/credits.pb-c.h"
-
-#include <criterion/criterion.h>
 #include <criterion/logging.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -34,8 +29,6 @@
 #include <sys/random.h>
 #include <time.h>
 
-#define RPC(m)        "/cameos.credits.v1.CreditsService/" m
-#define NIL_UUID      "00000000-0000-0000-0000-000000000000"
 #define CC_THREADS    50
 #define CC_OPS        70 /* per thread: 3500 in all, retries not counted */
 #define CC_CHANNELS   5
@@ -77,9 +70,7 @@ static char users[CC_USERS][37];
 static char gens[CC_USERS][CC_GENS][37];
 static char tiers[2][37];
 static char run_tag[17];
-static char *svc_tok;
 
-static const char *cc_env(const char *name);
 static uint64_t cc_rand(uint64_t *s);
 static void cc_plan(cc_worker *w, cc_op *op, int i);
 static void cc_attempt(cc_worker *w, cc_op *op, int deadline_ms);
@@ -90,14 +81,11 @@ static void cc_resolve(cc_worker *w, cc_op *op);
 static void *cc_worker_main(void *arg);
 static char *cc_uuid_array(char (*ids)[37], size_t n) __attribute__((warn_unused_result));
 
+TestSuite(credits_concurrency, .init = cf_setup, .fini = cf_teardown);
+
 Test(credits_concurrency, ledger_invariants_hold_under_mixed_load, .timeout = 600)
 {
-    const char *addr = cc_env("CREDITS_ADDR");
-    const char *secret = cc_env("JWT_SECRET");
-    (void)cc_env("DATABASE_URL");
-    PGconn *db = tdb_connect();
-    svc_tok = tt_mint(secret, NIL_UUID, "service_role", 3600);
-    cr_assert_not_null(svc_tok);
+    const char *addr = cf_env("CREDITS_ADDR");
     tc_chan *chans[CC_CHANNELS];
     for (int i = 0; i < CC_CHANNELS; i++) {
         chans[i] = tc_connect(addr);
@@ -111,18 +99,18 @@ Test(credits_concurrency, ledger_invariants_hold_under_mixed_load, .timeout = 60
 
     /* Users, their generations (3/5 in error, 1/5 success, 1/5 running) and tiers. */
     for (int u = 0; u < CC_USERS; u++) {
-        char *id = tdb_new_user(db, "conc");
+        char *id = tdb_new_user(cf_db, "conc");
         snprintf(users[u], sizeof(users[u]), "%s", id);
         free(id);
         const char *p[] = {users[u]};
         PGresult *res =
-            PQexecParams(db,
+            PQexecParams(cf_db,
                          "INSERT INTO public.generations (user_id, prompt, status, credits_used)"
                          " SELECT $1, 'load ' || g, (ARRAY['error','error','error','success',"
                          "'generating'])[g % 5 + 1], 10 + g % 30 FROM generate_series(0, 39) g"
                          " ORDER BY g RETURNING id::text",
                          1, NULL, p, NULL, NULL, 0);
-        cr_assert_eq(PQresultStatus(res), PGRES_TUPLES_OK, "%s", PQerrorMessage(db));
+        cr_assert_eq(PQresultStatus(res), PGRES_TUPLES_OK, "%s", PQerrorMessage(cf_db));
         cr_assert_eq(PQntuples(res), CC_GENS);
         for (int g = 0; g < CC_GENS; g++)
             snprintf(gens[u][g], 37, "%s", PQgetvalue(res, g, 0));
@@ -130,17 +118,14 @@ Test(credits_concurrency, ledger_invariants_hold_under_mixed_load, .timeout = 60
     }
     static const char *const tier_names[] = {"Starter", "Creator"};
     for (int t = 0; t < 2; t++) {
-        const char *p[] = {tier_names[t]};
-        char *id =
-            tdb_scalar(db, "SELECT id::text FROM public.pricing_tiers WHERE name = $1", 1, p);
-        cr_assert_not_null(id);
+        char *id = cf_tier(tier_names[t]);
         snprintf(tiers[t], 37, "%s", id);
         free(id);
     }
     char *user_arr = cc_uuid_array(users, CC_USERS);
     const char *up[] = {user_arr};
     long long rows_before = tdb_int(
-        db, "SELECT count(*) FROM public.credit_transactions WHERE user_id = ANY($1::uuid[])", 1,
+        cf_db, "SELECT count(*) FROM public.credit_transactions WHERE user_id = ANY($1::uuid[])", 1,
         up);
     cr_assert_eq(rows_before, CC_USERS, "only the welcome bonuses so far");
 
@@ -231,7 +216,7 @@ Test(credits_concurrency, ledger_invariants_hold_under_mixed_load, .timeout = 60
 
     /* The database: the invariants of API.md §4, per user. */
     char *bad = tdb_scalar(
-        db,
+        cf_db,
         "SELECT string_agg(format('%s: credits %s, sum %s, total_spent %s, debits %s, refunds %s',"
         " p.id, p.credits, s.total, p.total_spent, s.debits, s.refunds), '; ')"
         " FROM public.user_profiles p CROSS JOIN LATERAL ("
@@ -244,7 +229,7 @@ Test(credits_concurrency, ledger_invariants_hold_under_mixed_load, .timeout = 60
         1, up);
     cr_assert_null(bad, "ledger invariants broken: %s", bad);
     bad = tdb_scalar(
-        db,
+        cf_db,
         "SELECT string_agg(format('%s (%s): %s debits %s, %s refunds %s', g.id, g.status,"
         " d.n, d.amount, r.n, r.amount), '; ')"
         " FROM public.generations g"
@@ -258,7 +243,7 @@ Test(credits_concurrency, ledger_invariants_hold_under_mixed_load, .timeout = 60
         "  OR (r.n = 1 AND (g.status <> 'error' OR d.n <> 1 OR r.amount <> -d.amount)))",
         1, up);
     cr_assert_null(bad, "generation invariants broken: %s", bad);
-    bad = tdb_scalar(db,
+    bad = tdb_scalar(cf_db,
                      "SELECT string_agg(t.id::text, ', ') FROM public.credit_transactions t"
                      " JOIN public.generations g ON g.id = t.generation_id"
                      " WHERE t.user_id = ANY($1::uuid[]) AND g.user_id <> t.user_id",
@@ -267,7 +252,7 @@ Test(credits_concurrency, ledger_invariants_hold_under_mixed_load, .timeout = 60
     for (int u = 0; u < CC_USERS; u++) {
         const char *p[] = {users[u]};
         long long credits =
-            tdb_int(db, "SELECT credits FROM public.user_profiles WHERE id = $1", 1, p);
+            tdb_int(cf_db, "SELECT credits FROM public.user_profiles WHERE id = $1", 1, p);
         cr_assert_eq(credits, expect_credits[u],
                      "user %d: balance %lld, but the OK answers add up to %lld", u, credits,
                      expect_credits[u]);
@@ -275,7 +260,7 @@ Test(credits_concurrency, ledger_invariants_hold_under_mixed_load, .timeout = 60
 
     /* One row per request_id that got OK: the same rows the clients were told. */
     long long rows_after = tdb_int(
-        db, "SELECT count(*) FROM public.credit_transactions WHERE user_id = ANY($1::uuid[])", 1,
+        cf_db, "SELECT count(*) FROM public.credit_transactions WHERE user_id = ANY($1::uuid[])", 1,
         up);
     cr_assert_eq(rows_after - rows_before, (long long)nok_ids,
                  "%lld ledger rows written, %zu request_ids got OK", rows_after - rows_before,
@@ -291,13 +276,13 @@ Test(credits_concurrency, ledger_invariants_hold_under_mixed_load, .timeout = 60
                 memcpy(ids[k++], w[i].ops[j].txid, 37);
     char *id_arr = cc_uuid_array(ids, k);
     const char *ip[] = {id_arr, user_arr};
-    long long matched = tdb_int(db,
+    long long matched = tdb_int(cf_db,
                                 "SELECT count(DISTINCT t.id) FROM public.credit_transactions t"
                                 " WHERE t.id = ANY($1::uuid[]) AND t.user_id = ANY($2::uuid[])",
                                 2, ip);
     cr_assert_eq(matched, (long long)nok_ids, "%lld of the %zu transactions answered exist",
                  matched, nok_ids);
-    long long keys = tdb_int(db,
+    long long keys = tdb_int(cf_db,
                              "SELECT count(*) FROM public.request_keys WHERE user_id ="
                              " ANY($1::uuid[]) AND request_id LIKE 'cc-%'",
                              1, up);
@@ -317,17 +302,6 @@ Test(credits_concurrency, ledger_invariants_hold_under_mixed_load, .timeout = 60
     free(user_arr);
     for (int i = 0; i < CC_CHANNELS; i++)
         tc_close(chans[i]);
-    free(svc_tok);
-    svc_tok = NULL;
-    PQfinish(db);
-}
-
-static const char *cc_env(const char *name)
-{
-    const char *v = getenv(name);
-    if (v == NULL || *v == '\0')
-        cr_assert_fail("%s is not set: source .stack/env (or export it) before running", name);
-    return v;
 }
 
 /* xorshift64*: per-thread, no locks. */
@@ -458,8 +432,8 @@ static int cc_send(tc_chan *ch, const cc_op *op, int deadline_ms, tc_result *out
         q.description = op->kind == K_SPEND ? "load spend" : "load generation";
         q.generation_id = op->kind == K_SPEND_GEN ? gen : "";
         q.request_id = (char *)op->rid;
-        return tc_unary(ch, RPC("SpendCredits"), &q.base,
-                        &cameos__credits__v1__spend_credits_response__descriptor, svc_tok, NULL,
+        return tc_unary(ch, CF_RPC("SpendCredits"), &q.base,
+                        &cameos__credits__v1__spend_credits_response__descriptor, cf_svc_tok, NULL,
                         deadline_ms, out);
     }
     case K_REFUND: {
@@ -468,8 +442,8 @@ static int cc_send(tc_chan *ch, const cc_op *op, int deadline_ms, tc_result *out
         q.user_id = (char *)uid;
         q.generation_id = gen;
         q.request_id = (char *)op->rid;
-        return tc_unary(ch, RPC("RefundCredits"), &q.base,
-                        &cameos__credits__v1__refund_credits_response__descriptor, svc_tok, NULL,
+        return tc_unary(ch, CF_RPC("RefundCredits"), &q.base,
+                        &cameos__credits__v1__refund_credits_response__descriptor, cf_svc_tok, NULL,
                         deadline_ms, out);
     }
     case K_PURCHASE: {
@@ -479,9 +453,9 @@ static int cc_send(tc_chan *ch, const cc_op *op, int deadline_ms, tc_result *out
         q.tier_id = (char *)tiers[op->tier];
         q.payment_reference = (char *)op->rid;
         q.request_id = (char *)op->rid;
-        return tc_unary(ch, RPC("PurchaseCredits"), &q.base,
-                        &cameos__credits__v1__purchase_credits_response__descriptor, svc_tok, NULL,
-                        deadline_ms, out);
+        return tc_unary(ch, CF_RPC("PurchaseCredits"), &q.base,
+                        &cameos__credits__v1__purchase_credits_response__descriptor, cf_svc_tok,
+                        NULL, deadline_ms, out);
     }
     default: {
         Cameos__Credits__V1__GrantCreditsRequest q =
@@ -490,8 +464,8 @@ static int cc_send(tc_chan *ch, const cc_op *op, int deadline_ms, tc_result *out
         q.amount = op->amount;
         q.description = "load grant";
         q.request_id = (char *)op->rid;
-        return tc_unary(ch, RPC("GrantCredits"), &q.base,
-                        &cameos__credits__v1__grant_credits_response__descriptor, svc_tok, NULL,
+        return tc_unary(ch, CF_RPC("GrantCredits"), &q.base,
+                        &cameos__credits__v1__grant_credits_response__descriptor, cf_svc_tok, NULL,
                         deadline_ms, out);
     }
     }

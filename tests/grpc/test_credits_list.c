@@ -8,20 +8,12 @@
  * makes its own users and looks only at them; tiers other tests may add are
  * tolerated, the four seeded ones must be there as seeded.
  */
-#include "client.h"
-#include "testdb.h"
-#include "token.h"
+#include "credits_fixture.h"
 
-#include "cameos/credits/v1/credits.pb-c.h"
-
-#include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
-#define RPC(m)    "/cameos.credits.v1.CreditsService/" m
-#define NIL_UUID  "00000000-0000-0000-0000-000000000000"
 #define PAGE_ROWS 120
 #define PAGE_SIZE 7
 #define MAX_SEEN  1024
@@ -38,16 +30,6 @@ typedef struct lt_row {
     int nanos;
 } lt_row;
 
-static const char *secret;
-static tc_chan *chan;
-static PGconn *db;
-static char *svc_tok;
-
-static void lt_setup(void);
-static void lt_teardown(void);
-static const char *lt_env(const char *name);
-static char *lt_tok(const char *uid) __attribute__((warn_unused_result));
-static void lt_rid(char *out);
 static char *lt_grant(const char *uid, int amount) __attribute__((warn_unused_result));
 static tc_result lt_list(const char *tok, int page_size, const char *page_token, int type)
     __attribute__((warn_unused_result));
@@ -58,81 +40,48 @@ static int lt_list_all(const char *tok, int type, lt_row *rows, int max)
 static int lt_newer(const lt_row *a, const lt_row *b) __attribute__((warn_unused_result));
 static void lt_keep(lt_row *dst, const lt_tx *t);
 
-#define EXPECT_CODE(r, want, what)                                                                 \
-    cr_assert_eq((r).code, (want), "%s: want %s, got %s (%s)", (what), tc_code_name(want),         \
-                 tc_code_name((r).code), (r).message)
-
-TestSuite(credits_list, .init = lt_setup, .fini = lt_teardown, .timeout = 180);
+TestSuite(credits_list, .init = cf_setup, .fini = cf_teardown, .timeout = 180);
 
 Test(credits_list, transactions_newest_first_and_filtered_by_type)
 {
-    char *uid = tdb_new_user(db, "lister");
-    char *tok = lt_tok(uid);
+    char *uid = tdb_new_user(cf_db, "lister");
+    char *tok = cf_user_tok(uid);
     const char *up[] = {uid};
-    char *gen = tdb_scalar(db,
+    char *gen = tdb_scalar(cf_db,
                            "INSERT INTO public.generations (user_id, prompt, status) VALUES"
                            " ($1, 'list test', 'generating') RETURNING id::text",
                            1, up);
-    char *tier =
-        tdb_scalar(db, "SELECT id::text FROM public.pricing_tiers WHERE name = 'Pro'", 0, NULL);
+    char *tier = cf_tier("Pro");
     char rid[40];
     char *made[6]; /* newest last */
-    made[0] =
-        tdb_scalar(db, "SELECT id::text FROM public.credit_transactions WHERE user_id = $1", 1, up);
+    made[0] = tdb_scalar(
+        cf_db, "SELECT id::text FROM public.credit_transactions WHERE user_id = $1", 1, up);
     made[1] = lt_grant(uid, 15);
 
-    Cameos__Credits__V1__PurchaseCreditsRequest pq =
-        CAMEOS__CREDITS__V1__PURCHASE_CREDITS_REQUEST__INIT;
-    pq.user_id = uid;
-    pq.tier_id = tier;
-    lt_rid(rid);
-    pq.request_id = rid;
-    tc_result r;
-    cr_assert_eq(tc_unary(chan, RPC("PurchaseCredits"), &pq.base,
-                          &cameos__credits__v1__purchase_credits_response__descriptor, svc_tok,
-                          NULL, 0, &r),
-                 0);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "purchase");
-    made[2] = strdup(((Cameos__Credits__V1__PurchaseCreditsResponse *)r.resp)->transaction->id);
+    cf_rid(rid, sizeof(rid));
+    tc_result r = cf_purchase(uid, tier, NULL, rid);
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "purchase");
+    made[2] = strdup(cf_tx(&r, NULL)->id);
     tc_result_free(&r);
 
     const char *gens[2] = {NULL, gen};
     for (int i = 0; i < 2; i++) {
-        Cameos__Credits__V1__SpendCreditsRequest sq =
-            CAMEOS__CREDITS__V1__SPEND_CREDITS_REQUEST__INIT;
-        sq.user_id = uid;
-        sq.amount = 10 + i;
-        sq.generation_id = (char *)(gens[i] ? gens[i] : "");
-        lt_rid(rid);
-        sq.request_id = rid;
-        cr_assert_eq(tc_unary(chan, RPC("SpendCredits"), &sq.base,
-                              &cameos__credits__v1__spend_credits_response__descriptor, svc_tok,
-                              NULL, 0, &r),
-                     0);
-        EXPECT_CODE(r, GRPC_STATUS_OK, "spend");
-        made[3 + i] =
-            strdup(((Cameos__Credits__V1__SpendCreditsResponse *)r.resp)->transaction->id);
+        cf_rid(rid, sizeof(rid));
+        r = cf_spend(uid, 10 + i, NULL, gens[i], rid);
+        CF_EXPECT_CODE(r, GRPC_STATUS_OK, "spend");
+        made[3 + i] = strdup(cf_tx(&r, NULL)->id);
         tc_result_free(&r);
     }
     const char *gp[] = {gen};
-    tdb_exec(db, "UPDATE public.generations SET status = 'error' WHERE id = $1", 1, gp);
-    Cameos__Credits__V1__RefundCreditsRequest rq =
-        CAMEOS__CREDITS__V1__REFUND_CREDITS_REQUEST__INIT;
-    rq.user_id = uid;
-    rq.generation_id = gen;
-    lt_rid(rid);
-    rq.request_id = rid;
-    cr_assert_eq(tc_unary(chan, RPC("RefundCredits"), &rq.base,
-                          &cameos__credits__v1__refund_credits_response__descriptor, svc_tok, NULL,
-                          0, &r),
-                 0);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "refund");
-    char *refund_id =
-        strdup(((Cameos__Credits__V1__RefundCreditsResponse *)r.resp)->transaction->id);
+    tdb_exec(cf_db, "UPDATE public.generations SET status = 'error' WHERE id = $1", 1, gp);
+    cf_rid(rid, sizeof(rid));
+    r = cf_refund(uid, gen, rid);
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "refund");
+    char *refund_id = strdup(cf_tx(&r, NULL)->id);
     tc_result_free(&r);
 
     r = lt_list(tok, 0, "", 0);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "ListCreditTransactions");
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "ListCreditTransactions");
     const lt_page *pg = (const void *)r.resp;
     cr_assert_eq(pg->n_credit_transactions, 6);
     cr_assert_str_eq(pg->next_page_token, "", "one page holds everything");
@@ -164,7 +113,7 @@ Test(credits_list, transactions_newest_first_and_filtered_by_type)
     } filters[] = {{1, 1}, {2, 2}, {3, 1}, {4, 2}};
     for (size_t f = 0; f < sizeof(filters) / sizeof(filters[0]); f++) {
         r = lt_list(tok, 0, "", filters[f].type);
-        EXPECT_CODE(r, GRPC_STATUS_OK, "filtered list");
+        CF_EXPECT_CODE(r, GRPC_STATUS_OK, "filtered list");
         pg = (const void *)r.resp;
         cr_assert_eq(pg->n_credit_transactions, filters[f].n, "type %d", filters[f].type);
         for (size_t i = 0; i < pg->n_credit_transactions; i++)
@@ -173,11 +122,11 @@ Test(credits_list, transactions_newest_first_and_filtered_by_type)
     }
     /* Page sizes above 1000 are coerced, not refused. */
     r = lt_list(tok, 5000, "", 0);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "page_size 5000");
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "page_size 5000");
     cr_assert_eq(((const lt_page *)r.resp)->n_credit_transactions, 6);
     tc_result_free(&r);
     r = lt_list(tok, 2, "", 0);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "page_size 2");
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "page_size 2");
     cr_assert_eq(((const lt_page *)r.resp)->n_credit_transactions, 2);
     cr_assert_str_neq(((const lt_page *)r.resp)->next_page_token, "");
     tc_result_free(&r);
@@ -193,26 +142,26 @@ Test(credits_list, transactions_newest_first_and_filtered_by_type)
 
 Test(credits_list, transaction_list_errors)
 {
-    char *a = tdb_new_user(db, "listerr_a");
-    char *b = tdb_new_user(db, "listerr_b");
-    char *ta = lt_tok(a), *tb = lt_tok(b);
+    char *a = tdb_new_user(cf_db, "listerr_a");
+    char *b = tdb_new_user(cf_db, "listerr_b");
+    char *ta = cf_user_tok(a), *tb = cf_user_tok(b);
     for (int i = 0; i < 3; i++)
         free(lt_grant(a, 1 + i));
     free(lt_grant(b, 9));
 
     tc_result r = lt_list(ta, 1, "", 0);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "first page");
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "first page");
     char *tok_all = strdup(((const lt_page *)r.resp)->next_page_token);
     tc_result_free(&r);
     r = lt_list(ta, 1, "", 4);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "first page, bonus only");
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "first page, bonus only");
     char *tok_bonus = strdup(((const lt_page *)r.resp)->next_page_token);
     tc_result_free(&r);
     cr_assert_str_neq(tok_all, "");
     cr_assert_str_neq(tok_bonus, "");
 
     r = lt_list(ta, 1, tok_all, 0);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "the token with its own filter and user");
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "the token with its own filter and user");
     tc_result_free(&r);
 
     char tampered[512];
@@ -239,13 +188,13 @@ Test(credits_list, transaction_list_errors)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         r = lt_list(bad[i].tok, bad[i].page_size, bad[i].page_token, bad[i].type);
-        EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, bad[i].what);
+        CF_EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, bad[i].what);
         cr_assert_null(r.resp);
         tc_result_free(&r);
     }
     /* A list token is not a tier token either. */
     r = lt_tiers_call(ta, 1, tok_all);
-    EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, "transaction token on ListPricingTiers");
+    CF_EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, "transaction token on ListPricingTiers");
     tc_result_free(&r);
     free(tok_all);
     free(tok_bonus);
@@ -257,17 +206,17 @@ Test(credits_list, transaction_list_errors)
 
 Test(credits_list, paging_while_rows_are_added_skips_and_repeats_nothing)
 {
-    char *uid = tdb_new_user(db, "pager");
-    char *tok = lt_tok(uid);
+    char *uid = tdb_new_user(cf_db, "pager");
+    char *tok = cf_user_tok(uid);
     for (int i = 0; i < PAGE_ROWS; i++)
         free(lt_grant(uid, 1 + i % 50));
     const char *up[] = {uid};
     /* What existed at the start, in the order the list must give it. */
-    PGresult *res = PQexecParams(db,
+    PGresult *res = PQexecParams(cf_db,
                                  "SELECT id::text FROM public.credit_transactions WHERE user_id"
                                  " = $1 ORDER BY created_at DESC, id DESC",
                                  1, NULL, up, NULL, NULL, 0);
-    cr_assert_eq(PQresultStatus(res), PGRES_TUPLES_OK, "%s", PQerrorMessage(db));
+    cr_assert_eq(PQresultStatus(res), PGRES_TUPLES_OK, "%s", PQerrorMessage(cf_db));
     int n0 = PQntuples(res);
     cr_assert_eq(n0, PAGE_ROWS + 1);
     char(*start)[37] = calloc((size_t)n0, 37);
@@ -282,7 +231,7 @@ Test(credits_list, paging_while_rows_are_added_skips_and_repeats_nothing)
     char token[512] = "";
     for (;;) {
         tc_result r = lt_list(tok, PAGE_SIZE, token, 0);
-        EXPECT_CODE(r, GRPC_STATUS_OK, "page");
+        CF_EXPECT_CODE(r, GRPC_STATUS_OK, "page");
         const lt_page *pg = (const void *)r.resp;
         cr_assert_leq(pg->n_credit_transactions, PAGE_SIZE);
         for (size_t i = 0; i < pg->n_credit_transactions; i++) {
@@ -326,9 +275,9 @@ Test(credits_list, paging_while_rows_are_added_skips_and_repeats_nothing)
 
 Test(credits_list, users_see_only_their_own_transactions)
 {
-    char *a = tdb_new_user(db, "iso_list_a");
-    char *b = tdb_new_user(db, "iso_list_b");
-    char *ta = lt_tok(a), *tb = lt_tok(b);
+    char *a = tdb_new_user(cf_db, "iso_list_a");
+    char *b = tdb_new_user(cf_db, "iso_list_b");
+    char *ta = cf_user_tok(a), *tb = cf_user_tok(b);
     char *a_ids[8];
     for (int i = 0; i < 8; i++)
         a_ids[i] = lt_grant(a, 5);
@@ -348,11 +297,9 @@ Test(credits_list, users_see_only_their_own_transactions)
 
     /* B's profile is B's. */
     Cameos__Credits__V1__GetProfileRequest gp = CAMEOS__CREDITS__V1__GET_PROFILE_REQUEST__INIT;
-    tc_result r;
-    cr_assert_eq(tc_unary(chan, RPC("GetProfile"), &gp.base,
-                          &cameos__credits__v1__profile__descriptor, tb, NULL, 0, &r),
-                 0);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "B's GetProfile");
+    tc_result r =
+        cf_call(CF_RPC("GetProfile"), &gp.base, &cameos__credits__v1__profile__descriptor, tb);
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "B's GetProfile");
     cr_assert_str_eq(((const Cameos__Credits__V1__Profile *)r.resp)->id, b);
     cr_assert_eq(((const Cameos__Credits__V1__Profile *)r.resp)->credits, 106);
     tc_result_free(&r);
@@ -367,12 +314,12 @@ Test(credits_list, users_see_only_their_own_transactions)
 
 Test(credits_list, pricing_tiers_as_seeded)
 {
-    char *uid = tdb_new_user(db, "tiers");
-    char *tok = lt_tok(uid);
+    char *uid = tdb_new_user(cf_db, "tiers");
+    char *tok = cf_user_tok(uid);
     char name[40];
-    lt_rid(name);
+    cf_rid(name, sizeof(name));
     const char *np[] = {name};
-    char *hidden = tdb_scalar(db,
+    char *hidden = tdb_scalar(cf_db,
                               "INSERT INTO public.pricing_tiers (name, credits, price, is_active,"
                               " sort_order) VALUES ('hidden ' || $1, 1, 0.01, false, 0)"
                               " RETURNING id::text",
@@ -386,7 +333,7 @@ Test(credits_list, pricing_tiers_as_seeded)
                   {"Enterprise", "299.99", 5000}};
 
     tc_result r = lt_tiers_call(tok, 0, "");
-    EXPECT_CODE(r, GRPC_STATUS_OK, "ListPricingTiers");
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "ListPricingTiers");
     const lt_tiers *tl = (const void *)r.resp;
     cr_assert_str_eq(tl->next_page_token, "");
     char ids[TIER_ROWS][37];
@@ -414,7 +361,7 @@ Test(credits_list, pricing_tiers_as_seeded)
     size_t walked = 0;
     for (;;) {
         r = lt_tiers_call(tok, 1, token);
-        EXPECT_CODE(r, GRPC_STATUS_OK, "tier page");
+        CF_EXPECT_CODE(r, GRPC_STATUS_OK, "tier page");
         tl = (const void *)r.resp;
         cr_assert_leq(tl->n_pricing_tiers, 1);
         if (tl->n_pricing_tiers == 1) {
@@ -431,87 +378,30 @@ Test(credits_list, pricing_tiers_as_seeded)
     cr_assert_eq(walked, nall);
 
     r = lt_tiers_call(tok, -1, "");
-    EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, "negative page_size");
+    CF_EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, "negative page_size");
     tc_result_free(&r);
     r = lt_tiers_call(tok, 1, "garbage");
-    EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, "garbage page_token");
+    CF_EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, "garbage page_token");
     tc_result_free(&r);
     r = lt_tiers_call(NULL, 0, "");
-    EXPECT_CODE(r, GRPC_STATUS_UNAUTHENTICATED, "no token");
+    CF_EXPECT_CODE(r, GRPC_STATUS_UNAUTHENTICATED, "no token");
     tc_result_free(&r);
 
     const char *hp[] = {hidden};
-    tdb_exec(db, "DELETE FROM public.pricing_tiers WHERE id = $1", 1, hp);
+    tdb_exec(cf_db, "DELETE FROM public.pricing_tiers WHERE id = $1", 1, hp);
     free(hidden);
     free(tok);
     free(uid);
-}
-
-static void lt_setup(void)
-{
-    const char *addr = lt_env("CREDITS_ADDR");
-    secret = lt_env("JWT_SECRET");
-    (void)lt_env("DATABASE_URL");
-    chan = tc_connect(addr);
-    cr_assert_not_null(chan, "tc_connect(%s)", addr);
-    cr_assert_eq(tc_wait_ready(chan, 10000), 0, "credits service at %s is not reachable", addr);
-    db = tdb_connect();
-    svc_tok = tt_mint(secret, NIL_UUID, "service_role", 3600);
-    cr_assert_not_null(svc_tok);
-}
-
-static void lt_teardown(void)
-{
-    free(svc_tok);
-    svc_tok = NULL;
-    if (db != NULL)
-        PQfinish(db);
-    db = NULL;
-    tc_close(chan);
-    chan = NULL;
-}
-
-static const char *lt_env(const char *name)
-{
-    const char *v = getenv(name);
-    if (v == NULL || *v == '\0')
-        cr_assert_fail("%s is not set: source .stack/env (or export it) before running", name);
-    return v;
-}
-
-static char *lt_tok(const char *uid)
-{
-    char *t = tt_mint(secret, uid, "authenticated", 3600);
-    cr_assert_not_null(t);
-    return t;
-}
-
-/* "rid-" and 32 random hex digits into out (at least 37 bytes). */
-static void lt_rid(char *out)
-{
-    unsigned char b[16];
-    cr_assert_eq(getrandom(b, sizeof(b), 0), (ssize_t)sizeof(b));
-    memcpy(out, "rid-", 4);
-    for (size_t i = 0; i < 16; i++)
-        snprintf(out + 4 + 2 * i, 3, "%02x", b[i]);
 }
 
 /* GrantCredits with a fresh request_id; returns the transaction id (malloc'd). */
 static char *lt_grant(const char *uid, int amount)
 {
     char rid[40];
-    lt_rid(rid);
-    Cameos__Credits__V1__GrantCreditsRequest q = CAMEOS__CREDITS__V1__GRANT_CREDITS_REQUEST__INIT;
-    q.user_id = (char *)uid;
-    q.amount = amount;
-    q.request_id = rid;
-    tc_result r;
-    cr_assert_eq(tc_unary(chan, RPC("GrantCredits"), &q.base,
-                          &cameos__credits__v1__grant_credits_response__descriptor, svc_tok, NULL,
-                          0, &r),
-                 0);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "GrantCredits");
-    char *id = strdup(((const Cameos__Credits__V1__GrantCreditsResponse *)r.resp)->transaction->id);
+    cf_rid(rid, sizeof(rid));
+    tc_result r = cf_grant(uid, amount, NULL, rid);
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "GrantCredits");
+    char *id = strdup(cf_tx(&r, NULL)->id);
     tc_result_free(&r);
     cr_assert_not_null(id);
     return id;
@@ -524,12 +414,8 @@ static tc_result lt_list(const char *tok, int page_size, const char *page_token,
     q.page_size = page_size;
     q.page_token = (char *)page_token;
     q.transaction_type = (Cameos__Credits__V1__TransactionType)type;
-    tc_result r;
-    cr_assert_eq(tc_unary(chan, RPC("ListCreditTransactions"), &q.base,
-                          &cameos__credits__v1__list_credit_transactions_response__descriptor, tok,
-                          NULL, 0, &r),
-                 0);
-    return r;
+    return cf_call(CF_RPC("ListCreditTransactions"), &q.base,
+                   &cameos__credits__v1__list_credit_transactions_response__descriptor, tok);
 }
 
 static tc_result lt_tiers_call(const char *tok, int page_size, const char *page_token)
@@ -538,12 +424,8 @@ static tc_result lt_tiers_call(const char *tok, int page_size, const char *page_
         CAMEOS__CREDITS__V1__LIST_PRICING_TIERS_REQUEST__INIT;
     q.page_size = page_size;
     q.page_token = (char *)page_token;
-    tc_result r;
-    cr_assert_eq(tc_unary(chan, RPC("ListPricingTiers"), &q.base,
-                          &cameos__credits__v1__list_pricing_tiers_response__descriptor, tok, NULL,
-                          0, &r),
-                 0);
-    return r;
+    return cf_call(CF_RPC("ListPricingTiers"), &q.base,
+                   &cameos__credits__v1__list_pricing_tiers_response__descriptor, tok);
 }
 
 /* Every row of the caller's list of type (0: all), page by page (size 3). */
@@ -554,7 +436,7 @@ static int lt_list_all(const char *tok, int type, lt_row *rows, int max)
     for (int pages = 0;; pages++) {
         cr_assert_lt(pages, 1000, "paging does not end");
         tc_result r = lt_list(tok, 3, token, type);
-        EXPECT_CODE(r, GRPC_STATUS_OK, "list page");
+        CF_EXPECT_CODE(r, GRPC_STATUS_OK, "list page");
         const lt_page *pg = (const void *)r.resp;
         for (size_t i = 0; i < pg->n_credit_transactions; i++) {
             cr_assert_lt(n, max);

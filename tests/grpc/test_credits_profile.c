@@ -1,40 +1,20 @@
 /*
  * test_credits_profile - CreditsService profiles over a real channel:
  * GetProfile, UpdateProfile, CreateUser, GetBalance, authentication and the
- * internal-only rule for every internal RPC.
+ * internal-only rule for every internal CF_RPC.
  *
  * Needs CREDITS_ADDR, JWT_SECRET and a superuser DATABASE_URL. Every test
  * makes its own users and looks only at them: the database is shared.
  */
-#include "client.h"
-#include "testdb.h"
+#include "credits_fixture.h"
 #include "token.h"
 
-#include "cameos/credits/v1/credits.pb-c.h"
-
-#include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
-#define RPC(m)     "/cameos.credits.v1.CreditsService/" m
-#define NIL_UUID   "00000000-0000-0000-0000-000000000000"
 #define AVATAR_MAX 2048
 
-static const char *secret;
-static tc_chan *chan;
-static PGconn *db;
-static char *svc_tok;
-
-static void pf_setup(void);
-static void pf_teardown(void);
-static const char *pf_env(const char *name);
-static tc_result pf_call(const char *method, const void *req, const ProtobufCMessageDescriptor *d,
-                         const char *tok) __attribute__((warn_unused_result));
-static char *pf_user_tok(const char *uid) __attribute__((warn_unused_result));
-static void pf_hex(char *out, size_t n);
-static char *pf_state(const char *uid) __attribute__((warn_unused_result));
 static tc_result pf_get(const char *tok) __attribute__((warn_unused_result));
 static tc_result pf_update(const char *tok, const char *username, const char *avatar,
                            const char *const *paths, size_t npaths)
@@ -42,22 +22,18 @@ static tc_result pf_update(const char *tok, const char *username, const char *av
 static tc_result pf_create(const char *id, const char *email, const char *meta_username,
                            const char *tok) __attribute__((warn_unused_result));
 
-#define EXPECT_CODE(r, want, what)                                                                 \
-    cr_assert_eq((r).code, (want), "%s: want %s, got %s (%s)", (what), tc_code_name(want),         \
-                 tc_code_name((r).code), (r).message)
-
-TestSuite(credits_profile, .init = pf_setup, .fini = pf_teardown, .timeout = 120);
+TestSuite(credits_profile, .init = cf_setup, .fini = cf_teardown, .timeout = 120);
 
 Test(credits_profile, get_profile_returns_own_profile)
 {
-    char *uid = tdb_new_user(db, "getprof");
-    char *tok = pf_user_tok(uid);
+    char *uid = tdb_new_user(cf_db, "getprof");
+    char *tok = cf_user_tok(uid);
     tc_result r = pf_get(tok);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "GetProfile");
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "GetProfile");
     const Cameos__Credits__V1__Profile *p = (const void *)r.resp;
     const char *params[] = {uid};
     char *name =
-        tdb_scalar(db, "SELECT username FROM public.user_profiles WHERE id = $1", 1, params);
+        tdb_scalar(cf_db, "SELECT username FROM public.user_profiles WHERE id = $1", 1, params);
     cr_assert_str_eq(p->id, uid);
     cr_assert_str_eq(p->username, name);
     cr_assert_str_eq(p->avatar_url, "");
@@ -65,7 +41,7 @@ Test(credits_profile, get_profile_returns_own_profile)
     cr_assert_str_eq(p->total_spent, "0");
     cr_assert_not_null(p->created_at);
     cr_assert_not_null(p->updated_at);
-    long long created = tdb_int(db,
+    long long created = tdb_int(cf_db,
                                 "SELECT floor(extract(epoch FROM created_at))::int8 FROM "
                                 "public.user_profiles WHERE id = $1",
                                 1, params);
@@ -78,10 +54,10 @@ Test(credits_profile, get_profile_returns_own_profile)
 
 Test(credits_profile, get_profile_without_profile_is_not_found)
 {
-    char *ghost = tdb_scalar(db, "SELECT gen_random_uuid()::text", 0, NULL);
-    char *tok = pf_user_tok(ghost);
+    char *ghost = tdb_scalar(cf_db, "SELECT gen_random_uuid()::text", 0, NULL);
+    char *tok = cf_user_tok(ghost);
     tc_result r = pf_get(tok);
-    EXPECT_CODE(r, GRPC_STATUS_NOT_FOUND, "GetProfile for a sub with no profile");
+    CF_EXPECT_CODE(r, GRPC_STATUS_NOT_FOUND, "GetProfile for a sub with no profile");
     cr_assert_null(r.resp);
     tc_result_free(&r);
     free(tok);
@@ -90,18 +66,18 @@ Test(credits_profile, get_profile_without_profile_is_not_found)
 
 Test(credits_profile, missing_or_bad_token_is_unauthenticated)
 {
-    char *uid = tdb_new_user(db, "badtok");
+    char *uid = tdb_new_user(cf_db, "badtok");
     char payload[256];
     snprintf(payload, sizeof(payload), "{\"sub\":\"%s\",\"role\":\"authenticated\"}", uid);
     char *tokens[] = {
         NULL,
         strdup("not-a-jwt"),
         strdup("aaaa.bbbb.cccc"),
-        tt_mint(secret, uid, "authenticated", -3600),
-        tt_mint("another-secret-another-secret-0123456789", uid, "authenticated", 300),
+        tt_mint(cf_secret, uid, "authenticated", -3600),
+        tt_mint("another-cf_secret-another-cf_secret-0123456789", uid, "authenticated", 300),
         tt_mint_claims(NULL, "{\"alg\":\"none\",\"typ\":\"JWT\"}", payload),
-        tt_mint_claims(secret, NULL, payload), /* no exp */
-        tt_mint(secret, "not-a-uuid", "authenticated", 300),
+        tt_mint_claims(cf_secret, NULL, payload), /* no exp */
+        tt_mint(cf_secret, "not-a-uuid", "authenticated", 300),
     };
     size_t n = sizeof(tokens) / sizeof(tokens[0]);
     for (size_t i = 1; i < n; i++)
@@ -110,21 +86,21 @@ Test(credits_profile, missing_or_bad_token_is_unauthenticated)
         tc_result r = pf_get(tokens[i]);
         char what[64];
         snprintf(what, sizeof(what), "GetProfile with bad token #%zu", i);
-        EXPECT_CODE(r, GRPC_STATUS_UNAUTHENTICATED, what);
+        CF_EXPECT_CODE(r, GRPC_STATUS_UNAUTHENTICATED, what);
         tc_result_free(&r);
         free(tokens[i]);
     }
-    /* Every RPC authenticates before it looks at the request. */
+    /* Every CF_RPC authenticates before it looks at the request. */
     static const char *const all[] = {"GetProfile",       "UpdateProfile", "ListCreditTransactions",
                                       "ListPricingTiers", "CreateUser",    "PurchaseCredits",
                                       "SpendCredits",     "RefundCredits", "GrantCredits",
                                       "GetBalance"};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
         char path[128];
-        snprintf(path, sizeof(path), RPC("%s"), all[i]);
+        snprintf(path, sizeof(path), CF_RPC("%s"), all[i]);
         tc_result r;
-        cr_assert_eq(tc_unary_raw(chan, path, NULL, 0, NULL, NULL, 0, &r), 0);
-        EXPECT_CODE(r, GRPC_STATUS_UNAUTHENTICATED, all[i]);
+        cr_assert_eq(tc_unary_raw(cf_chan, path, NULL, 0, NULL, NULL, 0, &r), 0);
+        CF_EXPECT_CODE(r, GRPC_STATUS_UNAUTHENTICATED, all[i]);
         tc_result_free(&r);
     }
     free(uid);
@@ -132,16 +108,16 @@ Test(credits_profile, missing_or_bad_token_is_unauthenticated)
 
 Test(credits_profile, update_username_and_avatar_with_masks)
 {
-    char *uid = tdb_new_user(db, "upd");
-    char *tok = pf_user_tok(uid);
+    char *uid = tdb_new_user(cf_db, "upd");
+    char *tok = cf_user_tok(uid);
     char name[40], other[40];
-    pf_hex(name + snprintf(name, sizeof(name), "u_"), 20);
-    pf_hex(other + snprintf(other, sizeof(other), "v."), 20);
+    cf_hex(name + snprintf(name, sizeof(name), "u_"), 20);
+    cf_hex(other + snprintf(other, sizeof(other), "v."), 20);
     const char *p_user[] = {"username"}, *p_avatar[] = {"avatar_url"},
                *p_both[] = {"username", "avatar_url"};
 
     tc_result r = pf_update(tok, name, "https://ignored.example/a.png", p_user, 1);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "UpdateProfile username");
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "UpdateProfile username");
     const Cameos__Credits__V1__Profile *p = (const void *)r.resp;
     cr_assert_str_eq(p->username, name);
     cr_assert_str_eq(p->avatar_url, "", "avatar_url is not in the mask: unchanged");
@@ -150,14 +126,14 @@ Test(credits_profile, update_username_and_avatar_with_masks)
     tc_result_free(&r);
 
     r = pf_update(tok, "ignored_name", "http://cdn.example/p.png", p_avatar, 1);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "UpdateProfile avatar_url (http)");
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "UpdateProfile avatar_url (http)");
     p = (const void *)r.resp;
     cr_assert_str_eq(p->username, name);
     cr_assert_str_eq(p->avatar_url, "http://cdn.example/p.png");
     tc_result_free(&r);
 
     r = pf_update(tok, other, "https://cdn.example/q.png?s=64", p_both, 2);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "UpdateProfile both");
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "UpdateProfile both");
     p = (const void *)r.resp;
     cr_assert_str_eq(p->username, other);
     cr_assert_str_eq(p->avatar_url, "https://cdn.example/q.png?s=64");
@@ -166,13 +142,13 @@ Test(credits_profile, update_username_and_avatar_with_masks)
 
     /* The mask names avatar_url and the value is empty: it is cleared. */
     r = pf_update(tok, "", "", p_avatar, 1);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "UpdateProfile clearing avatar_url");
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "UpdateProfile clearing avatar_url");
     cr_assert_str_eq(((const Cameos__Credits__V1__Profile *)r.resp)->avatar_url, "");
     cr_assert_str_eq(((const Cameos__Credits__V1__Profile *)r.resp)->username, other);
     tc_result_free(&r);
 
     const char *params[] = {uid};
-    char *db_row = tdb_scalar(db,
+    char *db_row = tdb_scalar(cf_db,
                               "SELECT concat_ws('|', username, coalesce(avatar_url, '<null>'),"
                               " credits, total_spent) FROM public.user_profiles WHERE id = $1",
                               1, params);
@@ -180,30 +156,28 @@ Test(credits_profile, update_username_and_avatar_with_masks)
     snprintf(want, sizeof(want), "%s|<null>|100|0", other);
     cr_assert_str_eq(db_row, want);
     free(db_row);
-    cr_assert_eq(tdb_int(db, "SELECT count(*) FROM public.credit_transactions WHERE user_id = $1",
-                         1, params),
-                 1, "profile updates write no ledger rows");
+    cr_assert_eq(cf_rows(uid), 1, "profile updates write no ledger rows");
     free(tok);
     free(uid);
 }
 
 Test(credits_profile, empty_mask_updates_the_fields_that_are_set)
 {
-    char *uid = tdb_new_user(db, "emptymask");
-    char *tok = pf_user_tok(uid);
+    char *uid = tdb_new_user(cf_db, "emptymask");
+    char *tok = cf_user_tok(uid);
     char name[40], name2[40];
-    pf_hex(name + snprintf(name, sizeof(name), "em_"), 16);
-    pf_hex(name2 + snprintf(name2, sizeof(name2), "em2-"), 16);
+    cf_hex(name + snprintf(name, sizeof(name), "em_"), 16);
+    cf_hex(name2 + snprintf(name2, sizeof(name2), "em2-"), 16);
 
     tc_result r = pf_update(tok, NULL, "https://img.example/1.png", NULL, 0);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "empty mask, avatar set");
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "empty mask, avatar set");
     const Cameos__Credits__V1__Profile *p = (const void *)r.resp;
     cr_assert_str_eq(p->avatar_url, "https://img.example/1.png");
     char *orig_name = strdup(p->username);
     tc_result_free(&r);
 
     r = pf_update(tok, name, NULL, NULL, 0);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "empty mask, username set");
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "empty mask, username set");
     p = (const void *)r.resp;
     cr_assert_str_eq(p->username, name);
     cr_assert_str_eq(p->avatar_url, "https://img.example/1.png", "unset avatar_url is kept");
@@ -211,22 +185,22 @@ Test(credits_profile, empty_mask_updates_the_fields_that_are_set)
     tc_result_free(&r);
 
     r = pf_update(tok, name2, "https://img.example/2.png", NULL, 0);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "empty mask, both set");
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "empty mask, both set");
     p = (const void *)r.resp;
     cr_assert_str_eq(p->username, name2);
     cr_assert_str_eq(p->avatar_url, "https://img.example/2.png");
     tc_result_free(&r);
 
     /* Nothing set, nothing masked: a no-op that returns the profile. */
-    char *before = pf_state(uid);
+    char *before = cf_state(uid);
     r = pf_update(tok, NULL, NULL, NULL, 0);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "empty mask, nothing set");
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "empty mask, nothing set");
     p = (const void *)r.resp;
     cr_assert_str_eq(p->username, name2);
     cr_assert_str_eq(p->avatar_url, "https://img.example/2.png");
     cr_assert_eq(p->credits, 100);
     tc_result_free(&r);
-    char *after = pf_state(uid);
+    char *after = cf_state(uid);
     cr_assert_str_eq(after, before);
     free(before);
     free(after);
@@ -237,8 +211,8 @@ Test(credits_profile, empty_mask_updates_the_fields_that_are_set)
 
 Test(credits_profile, invalid_updates_change_nothing)
 {
-    char *uid = tdb_new_user(db, "badupd");
-    char *tok = pf_user_tok(uid);
+    char *uid = tdb_new_user(cf_db, "badupd");
+    char *tok = cf_user_tok(uid);
     char long33[34], long_url[AVATAR_MAX + 2];
     memset(long33, 'a', 33);
     long33[33] = '\0';
@@ -251,14 +225,14 @@ Test(credits_profile, invalid_updates_change_nothing)
                                            "img.example/a.png",       "https://",
                                            "file:///etc/passwd",      "https://bad host/a.png"};
     const char *p_user[] = {"username"}, *p_avatar[] = {"avatar_url"};
-    char *before = pf_state(uid);
+    char *before = cf_state(uid);
 
     for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]) + 1; i++) {
         const char *n = i < sizeof(bad_names) / sizeof(bad_names[0]) ? bad_names[i] : long33;
         tc_result r = pf_update(tok, n, NULL, p_user, 1);
         char what[96];
         snprintf(what, sizeof(what), "username \"%.40s\"", n);
-        EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, what);
+        CF_EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, what);
         cr_assert(strstr(r.message, "username") != NULL, "message names the field: %s", r.message);
         tc_result_free(&r);
     }
@@ -267,19 +241,19 @@ Test(credits_profile, invalid_updates_change_nothing)
         tc_result r = pf_update(tok, NULL, u, p_avatar, 1);
         char what[96];
         snprintf(what, sizeof(what), "avatar_url \"%.40s\" (%zu chars)", u, strlen(u));
-        EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, what);
+        CF_EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, what);
         cr_assert(strstr(r.message, "avatar_url") != NULL, "message names the field: %s",
                   r.message);
         tc_result_free(&r);
         /* Through the empty-mask path too. */
         r = pf_update(tok, NULL, u, NULL, 0);
-        EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, what);
+        CF_EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, what);
         tc_result_free(&r);
     }
     /* A good username beside a bad avatar_url: the whole update is refused. */
     const char *p_both[] = {"username", "avatar_url"};
     tc_result r = pf_update(tok, "perfectly_fine_name", "ftp://x.example/a", p_both, 2);
-    EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, "good username, bad avatar");
+    CF_EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, "good username, bad avatar");
     tc_result_free(&r);
 
     /* Masks naming output-only or unknown fields. */
@@ -291,7 +265,7 @@ Test(credits_profile, invalid_updates_change_nothing)
         prof.username = "sneaky_name";
         prof.credits = 1000000;
         prof.total_spent = (char *)"0";
-        prof.id = (char *)NIL_UUID;
+        prof.id = (char *)CF_NIL_UUID;
         Google__Protobuf__FieldMask mask = GOOGLE__PROTOBUF__FIELD_MASK__INIT;
         mask.n_paths = 2;
         mask.paths = (char **)paths;
@@ -299,10 +273,11 @@ Test(credits_profile, invalid_updates_change_nothing)
             CAMEOS__CREDITS__V1__UPDATE_PROFILE_REQUEST__INIT;
         req.profile = &prof;
         req.update_mask = &mask;
-        r = pf_call(RPC("UpdateProfile"), &req, &cameos__credits__v1__profile__descriptor, tok);
+        r = cf_call(CF_RPC("UpdateProfile"), &req.base, &cameos__credits__v1__profile__descriptor,
+                    tok);
         char what[64];
         snprintf(what, sizeof(what), "mask path \"%s\"", bad_paths[i]);
-        EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, what);
+        CF_EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, what);
         tc_result_free(&r);
     }
     /* Credits in the request body with an empty mask are output-only: ignored. */
@@ -312,18 +287,19 @@ Test(credits_profile, invalid_updates_change_nothing)
     Cameos__Credits__V1__UpdateProfileRequest req =
         CAMEOS__CREDITS__V1__UPDATE_PROFILE_REQUEST__INIT;
     req.profile = &prof;
-    r = pf_call(RPC("UpdateProfile"), &req, &cameos__credits__v1__profile__descriptor, tok);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "credits in the body, empty mask");
+    r = cf_call(CF_RPC("UpdateProfile"), &req.base, &cameos__credits__v1__profile__descriptor, tok);
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "credits in the body, empty mask");
     cr_assert_eq(((const Cameos__Credits__V1__Profile *)r.resp)->credits, 100);
     tc_result_free(&r);
     /* No profile at all. */
     Cameos__Credits__V1__UpdateProfileRequest empty =
         CAMEOS__CREDITS__V1__UPDATE_PROFILE_REQUEST__INIT;
-    r = pf_call(RPC("UpdateProfile"), &empty, &cameos__credits__v1__profile__descriptor, tok);
-    EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, "no profile in the request");
+    r = cf_call(CF_RPC("UpdateProfile"), &empty.base, &cameos__credits__v1__profile__descriptor,
+                tok);
+    CF_EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, "no profile in the request");
     tc_result_free(&r);
 
-    char *after = pf_state(uid);
+    char *after = cf_state(uid);
     cr_assert_str_eq(after, before, "refused updates changed the profile");
     free(before);
     free(after);
@@ -331,11 +307,11 @@ Test(credits_profile, invalid_updates_change_nothing)
     /* The limits themselves are accepted: 32-character name, 2048-character URL. */
     char name32[33];
     memcpy(name32, "lim_", 4);
-    pf_hex(name32 + 4, 28);
+    cf_hex(name32 + 4, 28);
     long_url[AVATAR_MAX] = '\0';
     const char *p_both2[] = {"username", "avatar_url"};
     r = pf_update(tok, name32, long_url, p_both2, 2);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "32-character username and 2048-character avatar_url");
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "32-character username and 2048-character avatar_url");
     cr_assert_str_eq(((const Cameos__Credits__V1__Profile *)r.resp)->username, name32);
     cr_assert_eq(strlen(((const Cameos__Credits__V1__Profile *)r.resp)->avatar_url), AVATAR_MAX);
     tc_result_free(&r);
@@ -345,27 +321,27 @@ Test(credits_profile, invalid_updates_change_nothing)
 
 Test(credits_profile, taken_username_is_already_exists)
 {
-    char *a = tdb_new_user(db, "owner");
-    char *b = tdb_new_user(db, "taker");
-    char *ta = pf_user_tok(a), *tb = pf_user_tok(b);
+    char *a = tdb_new_user(cf_db, "owner");
+    char *b = tdb_new_user(cf_db, "taker");
+    char *ta = cf_user_tok(a), *tb = cf_user_tok(b);
     char name[40];
-    pf_hex(name + snprintf(name, sizeof(name), "Taken."), 20);
+    cf_hex(name + snprintf(name, sizeof(name), "Taken."), 20);
     const char *p_user[] = {"username"};
     tc_result r = pf_update(ta, name, NULL, p_user, 1);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "A takes the name");
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "A takes the name");
     tc_result_free(&r);
 
-    char *before = pf_state(b);
+    char *before = cf_state(b);
     r = pf_update(tb, name, "https://img.example/b.png", NULL, 0);
-    EXPECT_CODE(r, GRPC_STATUS_ALREADY_EXISTS, "B takes A's name");
+    CF_EXPECT_CODE(r, GRPC_STATUS_ALREADY_EXISTS, "B takes A's name");
     cr_assert(strstr(r.message, "username") != NULL, "%s", r.message);
     tc_result_free(&r);
-    char *after = pf_state(b);
+    char *after = cf_state(b);
     cr_assert_str_eq(after, before, "B's profile changed although the update failed");
 
     /* Setting one's own current name again is no conflict. */
     r = pf_update(ta, name, NULL, p_user, 1);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "A sets its own name again");
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "A sets its own name again");
     tc_result_free(&r);
     free(before);
     free(after);
@@ -377,16 +353,17 @@ Test(credits_profile, taken_username_is_already_exists)
 
 Test(credits_profile, update_without_profile_is_not_found)
 {
-    char *ghost = tdb_scalar(db, "SELECT gen_random_uuid()::text", 0, NULL);
-    char *tok = pf_user_tok(ghost);
+    char *ghost = tdb_scalar(cf_db, "SELECT gen_random_uuid()::text", 0, NULL);
+    char *tok = cf_user_tok(ghost);
     char name[40];
-    pf_hex(name + snprintf(name, sizeof(name), "ghost_"), 16);
+    cf_hex(name + snprintf(name, sizeof(name), "ghost_"), 16);
     tc_result r = pf_update(tok, name, NULL, NULL, 0);
-    EXPECT_CODE(r, GRPC_STATUS_NOT_FOUND, "UpdateProfile for a sub with no profile");
+    CF_EXPECT_CODE(r, GRPC_STATUS_NOT_FOUND, "UpdateProfile for a sub with no profile");
     tc_result_free(&r);
     const char *params[] = {name};
     cr_assert_eq(
-        tdb_int(db, "SELECT count(*) FROM public.user_profiles WHERE username = $1", 1, params), 0);
+        tdb_int(cf_db, "SELECT count(*) FROM public.user_profiles WHERE username = $1", 1, params),
+        0);
     free(tok);
     free(ghost);
 }
@@ -394,21 +371,21 @@ Test(credits_profile, update_without_profile_is_not_found)
 Test(credits_profile, create_user_makes_profile_and_bonus)
 {
     char hex[17], email[64], name[40];
-    pf_hex(hex, 16);
+    cf_hex(hex, 16);
     snprintf(email, sizeof(email), "create_%s@example.test", hex);
     snprintf(name, sizeof(name), "meta_%s", hex);
-    tc_result r = pf_create(NULL, email, name, svc_tok);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "CreateUser");
+    tc_result r = pf_create(NULL, email, name, cf_svc_tok);
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "CreateUser");
     const Cameos__Credits__V1__Profile *p = (const void *)r.resp;
     cr_assert_str_eq(p->username, name, "username comes from the metadata");
     cr_assert_eq(p->credits, 100);
     cr_assert_str_eq(p->total_spent, "0");
     cr_assert_eq(strlen(p->id), 36);
     const char *params[] = {p->id};
-    char *row = tdb_scalar(db, "SELECT email FROM auth.users WHERE id = $1", 1, params);
+    char *row = tdb_scalar(cf_db, "SELECT email FROM auth.users WHERE id = $1", 1, params);
     cr_assert_str_eq(row, email);
     free(row);
-    row = tdb_scalar(db,
+    row = tdb_scalar(cf_db,
                      "SELECT string_agg(concat_ws('|', amount, transaction_type), ',')"
                      " FROM public.credit_transactions WHERE user_id = $1",
                      1, params);
@@ -416,9 +393,9 @@ Test(credits_profile, create_user_makes_profile_and_bonus)
     free(row);
 
     /* The new user's own token sees the same profile. */
-    char *tok = pf_user_tok(p->id);
+    char *tok = cf_user_tok(p->id);
     tc_result g = pf_get(tok);
-    EXPECT_CODE(g, GRPC_STATUS_OK, "GetProfile of the created user");
+    CF_EXPECT_CODE(g, GRPC_STATUS_OK, "GetProfile of the created user");
     cr_assert_str_eq(((const Cameos__Credits__V1__Profile *)g.resp)->username, name);
     tc_result_free(&g);
     free(tok);
@@ -428,24 +405,24 @@ Test(credits_profile, create_user_makes_profile_and_bonus)
 Test(credits_profile, create_user_derives_username_from_email)
 {
     char hex[17], email[64], email2[64], local[40], chosen[37];
-    pf_hex(hex, 16);
+    cf_hex(hex, 16);
     snprintf(local, sizeof(local), "derive.%s", hex);
     snprintf(email, sizeof(email), "%s@example.test", local);
     snprintf(email2, sizeof(email2), "%s@other.example", local);
-    char *id = tdb_scalar(db, "SELECT gen_random_uuid()::text", 0, NULL);
+    char *id = tdb_scalar(cf_db, "SELECT gen_random_uuid()::text", 0, NULL);
     snprintf(chosen, sizeof(chosen), "%s", id);
     free(id);
 
-    tc_result r = pf_create(chosen, email, NULL, svc_tok);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "CreateUser without metadata");
+    tc_result r = pf_create(chosen, email, NULL, cf_svc_tok);
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "CreateUser without metadata");
     cr_assert_str_eq(((const Cameos__Credits__V1__Profile *)r.resp)->username, local);
     cr_assert_str_eq(((const Cameos__Credits__V1__Profile *)r.resp)->id, chosen,
                      "the caller's id is kept");
     tc_result_free(&r);
 
     /* Same local part, invalid metadata name: derived again, made unique. */
-    r = pf_create(NULL, email2, "x", svc_tok);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "CreateUser with a clashing local part");
+    r = pf_create(NULL, email2, "x", cf_svc_tok);
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "CreateUser with a clashing local part");
     const char *n2 = ((const Cameos__Credits__V1__Profile *)r.resp)->username;
     cr_assert_str_neq(n2, local);
     cr_assert_eq(strncmp(n2, local, strlen(local) - 2), 0, "\"%s\" derives from \"%s\"", n2, local);
@@ -455,32 +432,32 @@ Test(credits_profile, create_user_derives_username_from_email)
 Test(credits_profile, create_user_errors)
 {
     char hex[17], email[64], chosen[37];
-    pf_hex(hex, 16);
+    cf_hex(hex, 16);
     snprintf(email, sizeof(email), "dup_%s@example.test", hex);
-    char *id = tdb_scalar(db, "SELECT gen_random_uuid()::text", 0, NULL);
+    char *id = tdb_scalar(cf_db, "SELECT gen_random_uuid()::text", 0, NULL);
     snprintf(chosen, sizeof(chosen), "%s", id);
     free(id);
-    tc_result r = pf_create(chosen, email, NULL, svc_tok);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "first CreateUser");
+    tc_result r = pf_create(chosen, email, NULL, cf_svc_tok);
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "first CreateUser");
     tc_result_free(&r);
 
-    r = pf_create(NULL, email, NULL, svc_tok);
-    EXPECT_CODE(r, GRPC_STATUS_ALREADY_EXISTS, "duplicate email");
+    r = pf_create(NULL, email, NULL, cf_svc_tok);
+    CF_EXPECT_CODE(r, GRPC_STATUS_ALREADY_EXISTS, "duplicate email");
     tc_result_free(&r);
     char email2[64];
     snprintf(email2, sizeof(email2), "dupid_%s@example.test", hex);
-    r = pf_create(chosen, email2, NULL, svc_tok);
-    EXPECT_CODE(r, GRPC_STATUS_ALREADY_EXISTS, "duplicate id");
+    r = pf_create(chosen, email2, NULL, cf_svc_tok);
+    CF_EXPECT_CODE(r, GRPC_STATUS_ALREADY_EXISTS, "duplicate id");
     tc_result_free(&r);
 
     static const char *const bad_emails[] = {"",           "plain",       "@example.test",
                                              "a@b",        "a b@ex.test", "a@@ex.test",
                                              "a@ex.test.", "a@.ex.test",  "a\x01@ex.test"};
     for (size_t i = 0; i < sizeof(bad_emails) / sizeof(bad_emails[0]); i++) {
-        r = pf_create(NULL, bad_emails[i], NULL, svc_tok);
+        r = pf_create(NULL, bad_emails[i], NULL, cf_svc_tok);
         char what[64];
         snprintf(what, sizeof(what), "email \"%s\"", bad_emails[i]);
-        EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, what);
+        CF_EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, what);
         tc_result_free(&r);
     }
     static const char *const bad_ids[] = {"not-a-uuid", "1234", "' OR 1=1 --",
@@ -489,24 +466,25 @@ Test(credits_profile, create_user_errors)
     char email3[64];
     snprintf(email3, sizeof(email3), "badid_%s@example.test", hex);
     for (size_t i = 0; i < sizeof(bad_ids) / sizeof(bad_ids[0]); i++) {
-        r = pf_create(bad_ids[i], email3, NULL, svc_tok);
-        EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, bad_ids[i]);
+        r = pf_create(bad_ids[i], email3, NULL, cf_svc_tok);
+        CF_EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, bad_ids[i]);
         cr_assert(strstr(r.message, "id") != NULL, "%s", r.message);
         tc_result_free(&r);
     }
     Cameos__Credits__V1__CreateUserRequest none = CAMEOS__CREDITS__V1__CREATE_USER_REQUEST__INIT;
-    r = pf_call(RPC("CreateUser"), &none, &cameos__credits__v1__profile__descriptor, svc_tok);
-    EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, "no user");
+    r = cf_call(CF_RPC("CreateUser"), &none.base, &cameos__credits__v1__profile__descriptor,
+                cf_svc_tok);
+    CF_EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, "no user");
     tc_result_free(&r);
 
     /* An authenticated user may not create users. */
-    char *uid = tdb_new_user(db, "notsvc");
-    char *tok = pf_user_tok(uid);
+    char *uid = tdb_new_user(cf_db, "notsvc");
+    char *tok = cf_user_tok(uid);
     r = pf_create(NULL, email3, NULL, tok);
-    EXPECT_CODE(r, GRPC_STATUS_PERMISSION_DENIED, "CreateUser with a user token");
+    CF_EXPECT_CODE(r, GRPC_STATUS_PERMISSION_DENIED, "CreateUser with a user token");
     tc_result_free(&r);
     const char *params[] = {email3};
-    cr_assert_eq(tdb_int(db, "SELECT count(*) FROM auth.users WHERE email = $1", 1, params), 0,
+    cr_assert_eq(tdb_int(cf_db, "SELECT count(*) FROM auth.users WHERE email = $1", 1, params), 0,
                  "a refused CreateUser inserted the user");
     free(tok);
     free(uid);
@@ -514,32 +492,32 @@ Test(credits_profile, create_user_errors)
 
 Test(credits_profile, get_balance)
 {
-    char *uid = tdb_new_user(db, "balance");
+    char *uid = tdb_new_user(cf_db, "balance");
     const char *params[] = {uid};
-    tdb_exec(db, "UPDATE public.user_profiles SET credits = 77, total_spent = 23 WHERE id = $1", 1,
-             params);
+    tdb_exec(cf_db, "UPDATE public.user_profiles SET credits = 77, total_spent = 23 WHERE id = $1",
+             1, params);
     Cameos__Credits__V1__GetBalanceRequest req = CAMEOS__CREDITS__V1__GET_BALANCE_REQUEST__INIT;
     req.user_id = uid;
-    tc_result r = pf_call(RPC("GetBalance"), &req,
-                          &cameos__credits__v1__get_balance_response__descriptor, svc_tok);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "GetBalance");
+    tc_result r = cf_call(CF_RPC("GetBalance"), &req.base,
+                          &cameos__credits__v1__get_balance_response__descriptor, cf_svc_tok);
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "GetBalance");
     const Cameos__Credits__V1__GetBalanceResponse *b = (const void *)r.resp;
     cr_assert_eq(b->credits, 77);
     cr_assert_str_eq(b->total_spent, "23");
     tc_result_free(&r);
 
-    char *ghost = tdb_scalar(db, "SELECT gen_random_uuid()::text", 0, NULL);
+    char *ghost = tdb_scalar(cf_db, "SELECT gen_random_uuid()::text", 0, NULL);
     req.user_id = ghost;
-    r = pf_call(RPC("GetBalance"), &req, &cameos__credits__v1__get_balance_response__descriptor,
-                svc_tok);
-    EXPECT_CODE(r, GRPC_STATUS_NOT_FOUND, "GetBalance of an unknown user");
+    r = cf_call(CF_RPC("GetBalance"), &req.base,
+                &cameos__credits__v1__get_balance_response__descriptor, cf_svc_tok);
+    CF_EXPECT_CODE(r, GRPC_STATUS_NOT_FOUND, "GetBalance of an unknown user");
     tc_result_free(&r);
     static const char *const bad[] = {"", "nope", "123e4567-e89b-12d3-a456-42661417400"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         req.user_id = (char *)bad[i];
-        r = pf_call(RPC("GetBalance"), &req, &cameos__credits__v1__get_balance_response__descriptor,
-                    svc_tok);
-        EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, bad[i]);
+        r = cf_call(CF_RPC("GetBalance"), &req.base,
+                    &cameos__credits__v1__get_balance_response__descriptor, cf_svc_tok);
+        CF_EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, bad[i]);
         tc_result_free(&r);
     }
     free(ghost);
@@ -548,16 +526,11 @@ Test(credits_profile, get_balance)
 
 Test(credits_profile, internal_rpcs_refuse_user_tokens)
 {
-    char *uid = tdb_new_user(db, "intern");
-    char *tok = pf_user_tok(uid);
-    const char *params[] = {uid};
-    char *tier =
-        tdb_scalar(db, "SELECT id::text FROM public.pricing_tiers WHERE name = 'Starter'", 0, NULL);
-    char *gen = tdb_scalar(db,
-                           "INSERT INTO public.generations (user_id, prompt, status, credits_used)"
-                           " VALUES ($1, 'p', 'error', 10) RETURNING id::text",
-                           1, params);
-    char *before = pf_state(uid);
+    char *uid = tdb_new_user(cf_db, "intern");
+    char *tok = cf_user_tok(uid);
+    char *tier = cf_tier("Starter");
+    char *gen = cf_gen(uid, "error");
+    char *before = cf_state(uid);
 
     Cameos__Credits__V1__PurchaseCreditsRequest pur =
         CAMEOS__CREDITS__V1__PURCHASE_CREDITS_REQUEST__INIT;
@@ -588,16 +561,16 @@ Test(credits_profile, internal_rpcs_refuse_user_tokens)
         const char *method;
         const ProtobufCMessage *req;
     } calls[] = {
-        {RPC("PurchaseCredits"), &pur.base}, {RPC("SpendCredits"), &sp.base},
-        {RPC("RefundCredits"), &rf.base},    {RPC("GrantCredits"), &gr.base},
-        {RPC("GetBalance"), &gb.base},       {RPC("CreateUser"), &cu.base},
+        {CF_RPC("PurchaseCredits"), &pur.base}, {CF_RPC("SpendCredits"), &sp.base},
+        {CF_RPC("RefundCredits"), &rf.base},    {CF_RPC("GrantCredits"), &gr.base},
+        {CF_RPC("GetBalance"), &gb.base},       {CF_RPC("CreateUser"), &cu.base},
     };
     for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
-        tc_result r = pf_call(calls[i].method, calls[i].req, NULL, tok);
-        EXPECT_CODE(r, GRPC_STATUS_PERMISSION_DENIED, calls[i].method);
+        tc_result r = cf_call(calls[i].method, calls[i].req, NULL, tok);
+        CF_EXPECT_CODE(r, GRPC_STATUS_PERMISSION_DENIED, calls[i].method);
         tc_result_free(&r);
     }
-    char *after = pf_state(uid);
+    char *after = cf_state(uid);
     cr_assert_str_eq(after, before, "a refused internal call changed the account");
     free(before);
     free(after);
@@ -609,36 +582,36 @@ Test(credits_profile, internal_rpcs_refuse_user_tokens)
 
 Test(credits_profile, each_user_sees_only_their_profile)
 {
-    char *a = tdb_new_user(db, "iso_a");
-    char *b = tdb_new_user(db, "iso_b");
+    char *a = tdb_new_user(cf_db, "iso_a");
+    char *b = tdb_new_user(cf_db, "iso_b");
     const char *pa[] = {a};
-    tdb_exec(db, "UPDATE public.user_profiles SET credits = 4321 WHERE id = $1", 1, pa);
-    char *ta = pf_user_tok(a), *tb = pf_user_tok(b);
+    tdb_exec(cf_db, "UPDATE public.user_profiles SET credits = 4321 WHERE id = $1", 1, pa);
+    char *ta = cf_user_tok(a), *tb = cf_user_tok(b);
     tc_result r = pf_get(tb);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "B's GetProfile");
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "B's GetProfile");
     cr_assert_str_eq(((const Cameos__Credits__V1__Profile *)r.resp)->id, b);
     cr_assert_eq(((const Cameos__Credits__V1__Profile *)r.resp)->credits, 100);
     tc_result_free(&r);
     r = pf_get(ta);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "A's GetProfile");
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "A's GetProfile");
     cr_assert_str_eq(((const Cameos__Credits__V1__Profile *)r.resp)->id, a);
     cr_assert_eq(((const Cameos__Credits__V1__Profile *)r.resp)->credits, 4321);
     tc_result_free(&r);
     /* profile.id in an update is ignored: B's update lands on B. */
     char name[40];
-    pf_hex(name + snprintf(name, sizeof(name), "isob_"), 16);
+    cf_hex(name + snprintf(name, sizeof(name), "isob_"), 16);
     Cameos__Credits__V1__Profile prof = CAMEOS__CREDITS__V1__PROFILE__INIT;
     prof.id = a;
     prof.username = name;
     Cameos__Credits__V1__UpdateProfileRequest req =
         CAMEOS__CREDITS__V1__UPDATE_PROFILE_REQUEST__INIT;
     req.profile = &prof;
-    char *a_before = pf_state(a);
-    r = pf_call(RPC("UpdateProfile"), &req, &cameos__credits__v1__profile__descriptor, tb);
-    EXPECT_CODE(r, GRPC_STATUS_OK, "B updates with A's id in the body");
+    char *a_before = cf_state(a);
+    r = cf_call(CF_RPC("UpdateProfile"), &req.base, &cameos__credits__v1__profile__descriptor, tb);
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "B updates with A's id in the body");
     cr_assert_str_eq(((const Cameos__Credits__V1__Profile *)r.resp)->id, b);
     tc_result_free(&r);
-    char *a_after = pf_state(a);
+    char *a_after = cf_state(a);
     cr_assert_str_eq(a_after, a_before, "A's profile changed");
     free(a_before);
     free(a_after);
@@ -648,84 +621,10 @@ Test(credits_profile, each_user_sees_only_their_profile)
     free(b);
 }
 
-static void pf_setup(void)
-{
-    const char *addr = pf_env("CREDITS_ADDR");
-    secret = pf_env("JWT_SECRET");
-    (void)pf_env("DATABASE_URL");
-    chan = tc_connect(addr);
-    cr_assert_not_null(chan, "tc_connect(%s)", addr);
-    cr_assert_eq(tc_wait_ready(chan, 10000), 0, "credits service at %s is not reachable", addr);
-    db = tdb_connect();
-    svc_tok = tt_mint(secret, NIL_UUID, "service_role", 3600);
-    cr_assert_not_null(svc_tok);
-}
-
-static void pf_teardown(void)
-{
-    free(svc_tok);
-    svc_tok = NULL;
-    if (db != NULL)
-        PQfinish(db);
-    db = NULL;
-    tc_close(chan);
-    chan = NULL;
-}
-
-static const char *pf_env(const char *name)
-{
-    const char *v = getenv(name);
-    if (v == NULL || *v == '\0')
-        cr_assert_fail("%s is not set: source .stack/env (or export it) before running", name);
-    return v;
-}
-
-static tc_result pf_call(const char *method, const void *req, const ProtobufCMessageDescriptor *d,
-                         const char *tok)
-{
-    tc_result r;
-    int rc = tc_unary(chan, method, req, d, tok, NULL, 0, &r);
-    cr_assert_eq(rc, 0, "%s failed locally", method);
-    return r;
-}
-
-static char *pf_user_tok(const char *uid)
-{
-    char *t = tt_mint(secret, uid, "authenticated", 3600);
-    cr_assert_not_null(t);
-    return t;
-}
-
-/* n random lowercase hex digits and a NUL. */
-static void pf_hex(char *out, size_t n)
-{
-    unsigned char b[64];
-    cr_assert_leq(n, 2 * sizeof(b));
-    cr_assert_eq(getrandom(b, (n + 1) / 2, 0), (ssize_t)((n + 1) / 2));
-    for (size_t i = 0; i < n; i++)
-        out[i] = "0123456789abcdef"[(b[i / 2] >> (i % 2 ? 0 : 4)) & 0xf];
-    out[n] = '\0';
-}
-
-/* Everything about an account a refused call must leave alone, as one text. */
-static char *pf_state(const char *uid)
-{
-    const char *params[] = {uid};
-    char *s = tdb_scalar(
-        db,
-        "SELECT concat_ws('|', p.credits, p.total_spent, p.username, coalesce(p.avatar_url, '-'),"
-        " p.updated_at, (SELECT count(*) FROM public.credit_transactions t WHERE t.user_id = p.id),"
-        " (SELECT count(*) FROM public.request_keys k WHERE k.user_id = p.id))"
-        " FROM public.user_profiles p WHERE p.id = $1",
-        1, params);
-    cr_assert_not_null(s, "no profile for %s", uid);
-    return s;
-}
-
 static tc_result pf_get(const char *tok)
 {
     Cameos__Credits__V1__GetProfileRequest req = CAMEOS__CREDITS__V1__GET_PROFILE_REQUEST__INIT;
-    return pf_call(RPC("GetProfile"), &req, &cameos__credits__v1__profile__descriptor, tok);
+    return cf_call(CF_RPC("GetProfile"), &req.base, &cameos__credits__v1__profile__descriptor, tok);
 }
 
 /* NULL username/avatar leave the field unset (""). */
@@ -744,7 +643,8 @@ static tc_result pf_update(const char *tok, const char *username, const char *av
         CAMEOS__CREDITS__V1__UPDATE_PROFILE_REQUEST__INIT;
     req.profile = &prof;
     req.update_mask = npaths ? &mask : NULL;
-    return pf_call(RPC("UpdateProfile"), &req, &cameos__credits__v1__profile__descriptor, tok);
+    return cf_call(CF_RPC("UpdateProfile"), &req.base, &cameos__credits__v1__profile__descriptor,
+                   tok);
 }
 
 static tc_result pf_create(const char *id, const char *email, const char *meta_username,
@@ -773,5 +673,5 @@ static tc_result pf_create(const char *id, const char *email, const char *meta_u
     u.raw_user_meta_data = &meta;
     Cameos__Credits__V1__CreateUserRequest req = CAMEOS__CREDITS__V1__CREATE_USER_REQUEST__INIT;
     req.user = &u;
-    return pf_call(RPC("CreateUser"), &req, &cameos__credits__v1__profile__descriptor, tok);
+    return cf_call(CF_RPC("CreateUser"), &req.base, &cameos__credits__v1__profile__descriptor, tok);
 }

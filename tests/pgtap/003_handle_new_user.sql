@@ -4,8 +4,7 @@
 BEGIN;
 SELECT plan(38);
 
-CREATE FUNCTION pg_temp.claims(text) RETURNS void LANGUAGE sql
-AS $$ SELECT set_config('request.jwt.claims', $1, true); $$;
+\ir helpers.sql
 
 SET LOCAL ROLE cameos_credits;
 SELECT pg_temp.claims('{"role":"service_role"}');

@@ -3,11 +3,7 @@
 BEGIN;
 SELECT plan(47);
 
-CREATE FUNCTION pg_temp.claims(text) RETURNS void LANGUAGE sql
-AS $$ SELECT set_config('request.jwt.claims', $1, true); $$;
-CREATE FUNCTION pg_temp.as_user(uuid) RETURNS void LANGUAGE sql
-AS $$ SELECT set_config('request.jwt.claims',
-                        json_build_object('sub', $1, 'role', 'authenticated')::text, true); $$;
+\ir helpers.sql
 
 -- A and B (superuser insert; the trigger makes profiles and bonuses)
 INSERT INTO auth.users (id, email, raw_user_meta_data) VALUES

@@ -4,8 +4,8 @@
 BEGIN;
 SELECT plan(199);
 
-CREATE FUNCTION pg_temp.claims(text) RETURNS void LANGUAGE sql
-AS $$ SELECT set_config('request.jwt.claims', $1, true); $$;
+\ir helpers.sql
+
 INSERT INTO auth.users (id, email) VALUES ('7a000000-0000-4000-8000-00000000000a', 'pgtap.privs@example.test');
 
 SELECT table_privs_are('auth', 'users', 'cameos_credits', ARRAY['SELECT', 'INSERT'], 'cameos_credits on auth.users: SELECT, INSERT');

@@ -4,18 +4,7 @@
 BEGIN;
 SELECT plan(68);
 
-CREATE FUNCTION pg_temp.claims(text) RETURNS void LANGUAGE sql
-AS $$ SELECT set_config('request.jwt.claims', $1, true); $$;
-CREATE FUNCTION pg_temp.as_user(uuid) RETURNS void LANGUAGE sql
-AS $$ SELECT set_config('request.jwt.claims',
-                        json_build_object('sub', $1, 'role', 'authenticated')::text, true); $$;
-CREATE FUNCTION pg_temp.as_service() RETURNS void LANGUAGE sql
-AS $$ SELECT set_config('request.jwt.claims', '{"role":"service_role"}', true); $$;
--- credits, total_spent, number of ledger rows of a user (read as superuser)
-CREATE FUNCTION pg_temp.state(uuid) RETURNS text LANGUAGE sql SECURITY DEFINER
-AS $$ SELECT p.credits || '/' || p.total_spent || '/' ||
-             (SELECT count(*) FROM credit_transactions t WHERE t.user_id = $1)
-        FROM user_profiles p WHERE p.id = $1 $$;
+\ir helpers.sql
 
 INSERT INTO auth.users (id, email) VALUES
     ('8a000000-0000-4000-8000-00000000000a', 'pgtap.ledger.a@example.test'),

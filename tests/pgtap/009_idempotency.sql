@@ -5,15 +5,8 @@
 BEGIN;
 SELECT plan(50);
 
-CREATE FUNCTION pg_temp.claims(text) RETURNS void LANGUAGE sql
-AS $$ SELECT set_config('request.jwt.claims', $1, true); $$;
-CREATE FUNCTION pg_temp.as_user(uuid) RETURNS void LANGUAGE sql
-AS $$ SELECT set_config('request.jwt.claims',
-                        json_build_object('sub', $1, 'role', 'authenticated')::text, true); $$;
-CREATE FUNCTION pg_temp.state(uuid) RETURNS text LANGUAGE sql SECURITY DEFINER
-AS $$ SELECT p.credits || '/' || p.total_spent || '/' ||
-             (SELECT count(*) FROM credit_transactions t WHERE t.user_id = $1)
-        FROM user_profiles p WHERE p.id = $1 $$;
+\ir helpers.sql
+
 CREATE TEMP TABLE first_result (name text PRIMARY KEY, r ledger_result);
 GRANT ALL ON first_result TO cameos_app;
 

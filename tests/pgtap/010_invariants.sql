@@ -3,11 +3,8 @@
 BEGIN;
 SELECT plan(22);
 
-CREATE FUNCTION pg_temp.claims(text) RETURNS void LANGUAGE sql
-AS $$ SELECT set_config('request.jwt.claims', $1, true); $$;
-CREATE FUNCTION pg_temp.as_user(uuid) RETURNS void LANGUAGE sql
-AS $$ SELECT set_config('request.jwt.claims',
-                        json_build_object('sub', $1, 'role', 'authenticated')::text, true); $$;
+\ir helpers.sql
+
 CREATE TEMP TABLE tally (what text PRIMARY KEY, n int NOT NULL DEFAULT 0);
 INSERT INTO tally (what) VALUES ('spent'), ('refused'), ('refunded'), ('deleted'), ('granted'), ('bought');
 GRANT ALL ON tally TO cameos_app;
