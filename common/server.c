@@ -21,6 +21,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <grpc/support/alloc.h>
+#include <grpc/support/log.h>
 #include <grpc/support/time.h>
 
 #include "grpc/health/v1/health.pb-c.h"
@@ -66,6 +67,7 @@ static void close_db(rpc_server *s);
 static void janitor_cb(uv_timer_t *t);
 static void janitor_done(pgq *q, pgq_result r, void *arg);
 static void on_notify(const char *payload, void *arg);
+static void grpc_log_bridge(gpr_log_func_args *args);
 
 int rpc_main(const rpc_service *svc, int argc, char **argv)
 {
@@ -162,6 +164,11 @@ static int serve(rpc_server *s)
         return 1;
     }
     pthread_mutex_init(&s->lock, NULL);
+    /* gRPC's own messages become JSON lines too: every stderr line parses. */
+    gpr_set_log_function(grpc_log_bridge);
+    gpr_set_log_verbosity(s->cfg.log_level <= CONFIG_LOG_DEBUG  ? GPR_LOG_SEVERITY_DEBUG
+                          : s->cfg.log_level <= CONFIG_LOG_INFO ? GPR_LOG_SEVERITY_INFO
+                                                                : GPR_LOG_SEVERITY_ERROR);
     grpc_init();
 
     grpc_arg args[] = {
@@ -628,6 +635,16 @@ static void janitor_done(pgq *q, pgq_result r, void *arg)
                 pgq_sqlstate(q) ? pgq_sqlstate(q) : "no database");
     }
     pgq_free(q);
+}
+
+/* Called on gRPC's threads: log_msg is safe there (one write per line). */
+static void grpc_log_bridge(gpr_log_func_args *args)
+{
+    int level = args->severity == GPR_LOG_SEVERITY_ERROR  ? CONFIG_LOG_ERROR
+                : args->severity == GPR_LOG_SEVERITY_INFO ? CONFIG_LOG_INFO
+                                                          : CONFIG_LOG_DEBUG;
+    const char *file = strrchr(args->file, '/');
+    log_msg(level, "grpc %s:%d: %s", file ? file + 1 : args->file, args->line, args->message);
 }
 
 static void on_notify(const char *payload, void *arg)
