@@ -2,12 +2,13 @@
  * content.h - the content service: generations, performance metrics, style
  * presets, tool configurations and platform configurations (API.md §5).
  *
- * Every resource is described once, as a content_res: its rowmap (the select
- * list below, column by column), its statements (sql.c), its request types,
- * its field rules and list filters. The handlers in crud.c serve every
- * resource from that description; generation.c, metric.c, preset.c, tool.c
- * and platform.c hold the descriptions and what differs (the generation
- * lifecycle). Nothing here allocates: all of it is static data.
+ * Every resource is declared once, as a res_def (common/resource.h): its
+ * rowmap (the select list below, column by column), its statements (sql.c),
+ * its field rules and list filters; the engine's handlers serve its Get,
+ * List, Create, Update, Delete and Use. generation.c, metric.c, preset.c,
+ * tool.c and platform.c hold the declarations and what differs (the
+ * generation lifecycle, watch.c). Nothing here allocates: all of it is
+ * static data.
  */
 #ifndef CAMEOS_CONTENT_H
 #define CAMEOS_CONTENT_H
@@ -15,16 +16,10 @@
 #include <stddef.h>
 
 #include "cameos/content/v1/content.pb-c.h"
-#include "listing.h"
-#include "rowmap.h"
-#include "rpc.h"
+#include "resource.h"
 
-/* Statement indexes into content_stmts (sql.c). Parameters, by kind:
- * get/delete/use ($1 id, $2 caller); list ($1 caller, $2 cursor time, $3
- * cursor id, $4 rows to fetch, then the resource's filters in order);
- * create ($1 caller, $2 request_id, then rowmap_insert_params, then the
- * resource's create-only columns); update ($1 id, $2 caller, then
- * rowmap_update_params). */
+/* Statement indexes into content_stmts (sql.c); the engine's parameters
+ * (resource.h) but for the worker's two. */
 enum {
     ST_GEN_GET,
     ST_GEN_LIST,
@@ -170,112 +165,19 @@ enum {
 /* The enum tables shared by resources (generation.c). */
 extern const valid_enum content_aspect_ratios[3];
 
-/* The RPCs a resource may have. */
-typedef enum content_op {
-    CT_GET,
-    CT_LIST,
-    CT_CREATE,
-    CT_UPDATE,
-    CT_DELETE,
-    CT_USE,
-    CT_NOPS
-} content_op;
-
-/* A field check, applied on Create to every rule and on Update to the rules
- * of the columns the update changes. */
-typedef enum content_rule_kind {
-    CR_TEXT,     /* text of min..max characters */
-    CR_URL,      /* an http(s) URL of at most max bytes; required when min > 0 */
-    CR_UUID,     /* a UUID; required when min > 0 */
-    CR_SCORE,    /* a double within 0..100 */
-    CR_ENUM_SET, /* a known enum value other than UNSPECIFIED */
-    CR_TEXTS,    /* at most `items` strings of 1..max characters each */
-} content_rule_kind;
-
-typedef struct content_rule {
-    int col; /* rowmap column index */
-    content_rule_kind kind;
-    size_t min, max, items;
-} content_rule;
-
-/* A List filter: a field of the List request, one SQL parameter (NULL when
- * the filter is not set). */
-typedef enum content_filter_kind {
-    CF_TEXT, /* string, exact match; "" is no filter */
-    CF_UUID, /* string holding a UUID; "" is no filter */
-    CF_BOOL, /* google.protobuf.BoolValue; unset is no filter */
-    CF_ENUM, /* enum named like a rowmap column; UNSPECIFIED is no filter */
-} content_filter_kind;
-
-typedef struct content_filter {
-    const char *field;
-    content_filter_kind kind;
-} content_filter;
-
-/* Most filter parameters a List RPC adds after the four paging ones. */
-#define CT_MAX_FILTERS 3
-/* Most columns of a resource (rowmap_update_params writes two per column). */
-#define CT_MAX_COLS 16
-
-typedef struct content_res {
-    const char *field;     /* the resource's field in Create/Update requests */
-    const char *not_found; /* NOT_FOUND message */
-    const rowmap *map;
-    const ProtobufCMessageDescriptor *req[CT_NOPS]; /* request type per RPC; NULL: none */
-    int stmt[CT_NOPS];
-    const ProtobufCMessageDescriptor *list_resp;
-    const content_filter *filters;
-    size_t nfilters;
-    const content_rule *rules;
-    size_t nrules;
-    /* Output-only (RM_OUT) columns that Create still writes, after the
-     * writable ones: fields set once and never updated. */
-    const int *create_only;
-    size_t ncreate_only;
-    /* Checks across fields on Create, after the rules; NULL when none.
-     * 0, or -1 when invalid (the call is answered). */
-    int (*check)(rpc_call *c, const ProtobufCMessage *msg);
-    /* Create: NOT_FOUND message when the statement returns no row (a
-     * referenced row is not the caller's); NULL when that cannot happen. */
-    const char *ref_not_found;
-    /* Delete: FAILED_PRECONDITION message when the statement refuses (its
-     * single row says false); NULL when it never does. */
-    const char *busy;
-} content_res;
-
-extern const content_res content_generation;
-
-/* watch.c: WatchGeneration and the NOTIFY callback that feeds it. */
-void content_watch_generation(rpc_call *c, const ProtobufCMessage *req);
-void content_generation_changed(rpc_server *s, const char *payload);
-extern const content_res content_metric;
-extern const content_res content_preset;
-extern const content_res content_tool;
-extern const content_res content_platform;
-
-/* The handlers (crud.c): one per kind of RPC, for every resource; each finds
- * its resource by the request's type. */
-void content_get(rpc_call *c, const ProtobufCMessage *req);
-void content_list(rpc_call *c, const ProtobufCMessage *req);
-void content_create(rpc_call *c, const ProtobufCMessage *req);
-void content_update(rpc_call *c, const ProtobufCMessage *req);
-void content_delete(rpc_call *c, const ProtobufCMessage *req);
-void content_use(rpc_call *c, const ProtobufCMessage *req);
+extern const res_def content_generation;
+extern const res_def content_metric;
+extern const res_def content_preset;
+extern const res_def content_tool;
+extern const res_def content_platform;
 
 /* The generation lifecycle for the video worker (generation.c). */
 void content_complete_generation(rpc_call *c, const ProtobufCMessage *req);
 void content_fail_generation(rpc_call *c, const ProtobufCMessage *req);
 
-/* Checks the rules of res whose column is in cols (bit i: column i) against
- * msg (check.c). 0, or -1 after failing the call with INVALID_ARGUMENT
- * naming the field as "<res>.<field>". */
-int content_check_rules(rpc_call *c, const content_res *res, const ProtobufCMessage *msg,
-                        unsigned long long cols) __attribute__((warn_unused_result));
-
-/* Starts a transaction of one statement whose result ok answers. On failure
- * the call is already answered; there is nothing left for the handler to do
- * either way (crud.c). */
-void content_run(rpc_call *c, int stmt, int nparams, const char *const *params, rpc_db_fn ok);
+/* watch.c: WatchGeneration and the NOTIFY callback that feeds it. */
+void content_watch_generation(rpc_call *c, const ProtobufCMessage *req);
+void content_generation_changed(rpc_server *s, const char *payload);
 
 /* Limits (characters, items, bytes for URLs). */
 #define CT_PROMPT_MAX  10000 /* prompts */

@@ -1,6 +1,6 @@
 /*
  * generation.c - video generations: the resource (Get, List, Create, Delete
- * through crud.c) and the worker's internal CompleteGeneration and
+ * through the resource engine) and the worker's internal CompleteGeneration and
  * FailGeneration. Creating, completing and failing each run one function of
  * 0012_content.sql, where the row change and the credits it moves (debit on
  * create, refund on failure) share one transaction.
@@ -61,45 +61,35 @@ static const rowmap map = {
     &cameos__content__v1__generation__descriptor, cols, GE_NCOLS, GE_CREATED_AT, GE_ID,
 };
 
-static const content_rule rules[] = {
-    {GE_PROMPT, CR_TEXT, 1, CT_PROMPT_MAX, 0}, {GE_MODEL, CR_ENUM_SET, 0, 0, 0},
-    {GE_ASPECT_RATIO, CR_ENUM_SET, 0, 0, 0},   {GE_RESOLUTION, CR_ENUM_SET, 0, 0, 0},
-    {GE_MODE, CR_ENUM_SET, 0, 0, 0},
+static const res_rule rules[GE_NCOLS] = {
+    [GE_PROMPT] = {.check = RES_TEXT, .min = 1, .max = CT_PROMPT_MAX},
+    [GE_MODEL] = {.check = RES_ENUM},
+    [GE_ASPECT_RATIO] = {.check = RES_ENUM},
+    [GE_RESOLUTION] = {.check = RES_ENUM},
+    [GE_MODE] = {.check = RES_ENUM},
 };
 
-static const content_filter filters[] = {
-    {"status", CF_ENUM},
-    {"model", CF_ENUM},
+static const res_filter filters[] = {
+    {"status", RES_F_ENUM, 0},
+    {"model", RES_F_ENUM, 0},
 };
 
-static int check_reference(rpc_call *c, const ProtobufCMessage *msg);
+static int check_reference(rpc_call *c, const ProtobufCMessage *msg, unsigned long long written);
 static void reply_generation(rpc_call *c, pgq *q);
 
-const content_res content_generation = {
-    .field = "generation",
-    .not_found = "generation not found",
+const res_def content_generation = {
     .map = &map,
-    .req =
-        {
-            [CT_GET] = &cameos__content__v1__get_generation_request__descriptor,
-            [CT_LIST] = &cameos__content__v1__list_generations_request__descriptor,
-            [CT_CREATE] = &cameos__content__v1__create_generation_request__descriptor,
-            [CT_DELETE] = &cameos__content__v1__delete_generation_request__descriptor,
-        },
+    .not_found = "generation not found",
     .stmt =
         {
-            [CT_GET] = ST_GEN_GET,
-            [CT_LIST] = ST_GEN_LIST,
-            [CT_CREATE] = ST_GEN_CREATE,
-            [CT_UPDATE] = -1,
-            [CT_DELETE] = ST_GEN_DELETE,
-            [CT_USE] = -1,
+            [RES_GET] = ST_GEN_GET,
+            [RES_LIST] = ST_GEN_LIST,
+            [RES_CREATE] = ST_GEN_CREATE,
+            [RES_DELETE] = ST_GEN_DELETE,
         },
-    .list_resp = &cameos__content__v1__list_generations_response__descriptor,
     .filters = filters,
     .nfilters = sizeof(filters) / sizeof(filters[0]),
     .rules = rules,
-    .nrules = sizeof(rules) / sizeof(rules[0]),
     .check = check_reference,
     .busy = "generation is still generating; it can be deleted once it has finished",
 };
@@ -111,7 +101,7 @@ void content_complete_generation(rpc_call *c, const ProtobufCMessage *req)
         arg_url(c, "video_url", r->video_url, 0, CT_URL_MAX, 1) != 0)
         return;
     const char *p[2] = {r->id, r->video_url};
-    content_run(c, ST_GEN_COMPLETE, 2, p, reply_generation);
+    rpc_db1(c, ST_GEN_COMPLETE, 2, p, reply_generation);
 }
 
 void content_fail_generation(rpc_call *c, const ProtobufCMessage *req)
@@ -121,13 +111,14 @@ void content_fail_generation(rpc_call *c, const ProtobufCMessage *req)
         arg_text(c, "error_message", r->error_message, 1, CT_MESSAGE_MAX) != 0)
         return;
     const char *p[2] = {r->id, r->error_message};
-    content_run(c, ST_GEN_FAIL, 2, p, reply_generation);
+    rpc_db1(c, ST_GEN_FAIL, 2, p, reply_generation);
 }
 
 /* An image-to-video generation starts from an https image; the other mode
  * takes none. */
-static int check_reference(rpc_call *c, const ProtobufCMessage *msg)
+static int check_reference(rpc_call *c, const ProtobufCMessage *msg, unsigned long long written)
 {
+    (void)written; /* generations are never updated */
     const Cameos__Content__V1__Generation *g = (const void *)msg;
     if (g->mode == CAMEOS__CONTENT__V1__GENERATION_MODE__GENERATION_MODE_IMAGE_TO_VIDEO)
         return arg_url(c, "generation.reference_image_url", g->reference_image_url, 1, CT_URL_MAX,

@@ -1,7 +1,9 @@
 /*
  * cameos-content - video generations, their performance metrics, and the
  * user's style presets, tool configurations and platform configurations
- * (API.md §5). This file is the method table; handlers live beside it.
+ * (API.md §5). This file is the method table: the resource engine
+ * (common/resource.h) serves the declarations beside it, and generation.c
+ * and watch.c the rest.
  */
 #include "content.h"
 
@@ -11,34 +13,34 @@ extern const unsigned char content_fds[];
 extern const size_t content_fds_len;
 
 static const rpc_method methods[] = {
-    {"CreateGeneration", content_create, RPC_AUTH_USER, RPC_UNARY},
-    {"GetGeneration", content_get, RPC_AUTH_USER, RPC_UNARY},
-    {"ListGenerations", content_list, RPC_AUTH_USER, RPC_UNARY},
-    {"DeleteGeneration", content_delete, RPC_AUTH_USER, RPC_UNARY},
+    {"CreateGeneration", res_create, RPC_AUTH_USER, RPC_UNARY},
+    {"GetGeneration", res_get, RPC_AUTH_USER, RPC_UNARY},
+    {"ListGenerations", res_list, RPC_AUTH_USER, RPC_UNARY},
+    {"DeleteGeneration", res_delete, RPC_AUTH_USER, RPC_UNARY},
     {"CompleteGeneration", content_complete_generation, RPC_AUTH_INTERNAL, RPC_UNARY},
     {"FailGeneration", content_fail_generation, RPC_AUTH_INTERNAL, RPC_UNARY},
     {"WatchGeneration", content_watch_generation, RPC_AUTH_USER, RPC_SERVER_STREAM},
-    {"CreatePerformanceMetric", content_create, RPC_AUTH_USER, RPC_UNARY},
-    {"GetPerformanceMetric", content_get, RPC_AUTH_USER, RPC_UNARY},
-    {"ListPerformanceMetrics", content_list, RPC_AUTH_USER, RPC_UNARY},
-    {"UpdatePerformanceMetric", content_update, RPC_AUTH_USER, RPC_UNARY},
-    {"CreateStylePreset", content_create, RPC_AUTH_USER, RPC_UNARY},
-    {"GetStylePreset", content_get, RPC_AUTH_USER, RPC_UNARY},
-    {"ListStylePresets", content_list, RPC_AUTH_USER, RPC_UNARY},
-    {"UpdateStylePreset", content_update, RPC_AUTH_USER, RPC_UNARY},
-    {"DeleteStylePreset", content_delete, RPC_AUTH_USER, RPC_UNARY},
-    {"UseStylePreset", content_use, RPC_AUTH_USER, RPC_UNARY},
-    {"CreateToolConfiguration", content_create, RPC_AUTH_USER, RPC_UNARY},
-    {"GetToolConfiguration", content_get, RPC_AUTH_USER, RPC_UNARY},
-    {"ListToolConfigurations", content_list, RPC_AUTH_USER, RPC_UNARY},
-    {"UpdateToolConfiguration", content_update, RPC_AUTH_USER, RPC_UNARY},
-    {"DeleteToolConfiguration", content_delete, RPC_AUTH_USER, RPC_UNARY},
-    {"UseToolConfiguration", content_use, RPC_AUTH_USER, RPC_UNARY},
-    {"CreatePlatformConfiguration", content_create, RPC_AUTH_USER, RPC_UNARY},
-    {"GetPlatformConfiguration", content_get, RPC_AUTH_USER, RPC_UNARY},
-    {"ListPlatformConfigurations", content_list, RPC_AUTH_USER, RPC_UNARY},
-    {"UpdatePlatformConfiguration", content_update, RPC_AUTH_USER, RPC_UNARY},
-    {"DeletePlatformConfiguration", content_delete, RPC_AUTH_USER, RPC_UNARY},
+    {"CreatePerformanceMetric", res_create, RPC_AUTH_USER, RPC_UNARY},
+    {"GetPerformanceMetric", res_get, RPC_AUTH_USER, RPC_UNARY},
+    {"ListPerformanceMetrics", res_list, RPC_AUTH_USER, RPC_UNARY},
+    {"UpdatePerformanceMetric", res_update, RPC_AUTH_USER, RPC_UNARY},
+    {"CreateStylePreset", res_create, RPC_AUTH_USER, RPC_UNARY},
+    {"GetStylePreset", res_get, RPC_AUTH_USER, RPC_UNARY},
+    {"ListStylePresets", res_list, RPC_AUTH_USER, RPC_UNARY},
+    {"UpdateStylePreset", res_update, RPC_AUTH_USER, RPC_UNARY},
+    {"DeleteStylePreset", res_delete, RPC_AUTH_USER, RPC_UNARY},
+    {"UseStylePreset", res_use, RPC_AUTH_USER, RPC_UNARY},
+    {"CreateToolConfiguration", res_create, RPC_AUTH_USER, RPC_UNARY},
+    {"GetToolConfiguration", res_get, RPC_AUTH_USER, RPC_UNARY},
+    {"ListToolConfigurations", res_list, RPC_AUTH_USER, RPC_UNARY},
+    {"UpdateToolConfiguration", res_update, RPC_AUTH_USER, RPC_UNARY},
+    {"DeleteToolConfiguration", res_delete, RPC_AUTH_USER, RPC_UNARY},
+    {"UseToolConfiguration", res_use, RPC_AUTH_USER, RPC_UNARY},
+    {"CreatePlatformConfiguration", res_create, RPC_AUTH_USER, RPC_UNARY},
+    {"GetPlatformConfiguration", res_get, RPC_AUTH_USER, RPC_UNARY},
+    {"ListPlatformConfigurations", res_list, RPC_AUTH_USER, RPC_UNARY},
+    {"UpdatePlatformConfiguration", res_update, RPC_AUTH_USER, RPC_UNARY},
+    {"DeletePlatformConfiguration", res_delete, RPC_AUTH_USER, RPC_UNARY},
 };
 
 static const rpc_constraint constraints[] = {
@@ -67,5 +69,10 @@ int main(int argc, char **argv)
         .default_grpc_listen = "0.0.0.0:50052",
         .default_metrics_listen = "0.0.0.0:9092",
     };
+    static const res_def *const resources[] = {
+        &content_generation, &content_metric, &content_preset, &content_tool, &content_platform,
+    };
+    if (res_register(&svc, resources, sizeof(resources) / sizeof(resources[0])) != 0)
+        return 1;
     return rpc_main(&svc, argc, argv);
 }

@@ -31,44 +31,36 @@ static const rowmap map = {
 /* After the writable columns, in this order ($9..$12 of metric_create). */
 static const int create_only[] = {ME_GENERATION_ID, ME_PROMPT, ME_CHARACTER_ID, ME_PLATFORM};
 
-static const content_rule rules[] = {
-    {ME_GENERATION_ID, CR_UUID, 1, 0, 0},          {ME_PROMPT, CR_TEXT, 0, CT_PROMPT_MAX, 0},
-    {ME_CHARACTER_ID, CR_TEXT, 0, CT_ITEM_MAX, 0}, {ME_PLATFORM, CR_TEXT, 0, CT_ITEM_MAX, 0},
-    {ME_PREDICTED_SCORE, CR_SCORE, 0, 0, 0},       {ME_QUALITY_SCORE, CR_SCORE, 0, 0, 0},
-    {ME_STYLE_CONSISTENCY, CR_SCORE, 0, 0, 0},     {ME_BRAND_COMPLIANCE, CR_SCORE, 0, 0, 0},
+static const res_rule rules[ME_NCOLS] = {
+    [ME_GENERATION_ID] = {.check = RES_UUID, .min = 1},
+    [ME_PROMPT] = {.check = RES_TEXT, .max = CT_PROMPT_MAX},
+    [ME_CHARACTER_ID] = {.check = RES_TEXT, .max = CT_ITEM_MAX},
+    [ME_PLATFORM] = {.check = RES_TEXT, .max = CT_ITEM_MAX},
+    [ME_PREDICTED_SCORE] = {.check = RES_RANGE, .min = 0, .max = 100},
+    [ME_QUALITY_SCORE] = {.check = RES_RANGE, .min = 0, .max = 100},
+    [ME_STYLE_CONSISTENCY] = {.check = RES_RANGE, .min = 0, .max = 100},
+    [ME_BRAND_COMPLIANCE] = {.check = RES_RANGE, .min = 0, .max = 100},
 };
 
-static const content_filter filters[] = {
-    {"generation_id", CF_UUID},
-    {"platform", CF_TEXT},
-    {"character_id", CF_TEXT},
+static const res_filter filters[] = {
+    {"generation_id", RES_F_UUID, 0},
+    {"platform", RES_F_TEXT, CT_ITEM_MAX},
+    {"character_id", RES_F_TEXT, CT_ITEM_MAX},
 };
 
-const content_res content_metric = {
-    .field = "performance_metric",
-    .not_found = "performance metric not found",
+const res_def content_metric = {
     .map = &map,
-    .req =
-        {
-            [CT_GET] = &cameos__content__v1__get_performance_metric_request__descriptor,
-            [CT_LIST] = &cameos__content__v1__list_performance_metrics_request__descriptor,
-            [CT_CREATE] = &cameos__content__v1__create_performance_metric_request__descriptor,
-            [CT_UPDATE] = &cameos__content__v1__update_performance_metric_request__descriptor,
-        },
+    .not_found = "performance metric not found",
     .stmt =
         {
-            [CT_GET] = ST_METRIC_GET,
-            [CT_LIST] = ST_METRIC_LIST,
-            [CT_CREATE] = ST_METRIC_CREATE,
-            [CT_UPDATE] = ST_METRIC_UPDATE,
-            [CT_DELETE] = -1,
-            [CT_USE] = -1,
+            [RES_GET] = ST_METRIC_GET,
+            [RES_LIST] = ST_METRIC_LIST,
+            [RES_CREATE] = ST_METRIC_CREATE,
+            [RES_UPDATE] = ST_METRIC_UPDATE,
         },
-    .list_resp = &cameos__content__v1__list_performance_metrics_response__descriptor,
     .filters = filters,
     .nfilters = sizeof(filters) / sizeof(filters[0]),
     .rules = rules,
-    .nrules = sizeof(rules) / sizeof(rules[0]),
     .create_only = create_only,
     .ncreate_only = sizeof(create_only) / sizeof(create_only[0]),
     .ref_not_found = "generation not found",

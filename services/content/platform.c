@@ -23,38 +23,27 @@ static const rowmap map = {
     &cameos__content__v1__platform_configuration__descriptor, cols, PC_NCOLS, PC_CREATED_AT, PC_ID,
 };
 
-static const content_rule rules[] = {
-    {PC_PLATFORM, CR_TEXT, 1, CT_ITEM_MAX, 0},
+/* aspect_ratio is optional: UNSPECIFIED clears it, rowmap refuses unknown numbers. */
+static const res_rule rules[PC_NCOLS] = {
+    [PC_PLATFORM] = {.check = RES_TEXT, .min = 1, .max = CT_ITEM_MAX},
 };
 
-static const content_filter filters[] = {
-    {"platform", CF_TEXT},
+static const res_filter filters[] = {
+    {"platform", RES_F_TEXT, CT_ITEM_MAX},
 };
 
-const content_res content_platform = {
-    .field = "platform_configuration",
-    .not_found = "platform configuration not found",
+const res_def content_platform = {
     .map = &map,
-    .req =
-        {
-            [CT_GET] = &cameos__content__v1__get_platform_configuration_request__descriptor,
-            [CT_LIST] = &cameos__content__v1__list_platform_configurations_request__descriptor,
-            [CT_CREATE] = &cameos__content__v1__create_platform_configuration_request__descriptor,
-            [CT_UPDATE] = &cameos__content__v1__update_platform_configuration_request__descriptor,
-            [CT_DELETE] = &cameos__content__v1__delete_platform_configuration_request__descriptor,
-        },
+    .not_found = "platform configuration not found",
     .stmt =
         {
-            [CT_GET] = ST_PLATFORM_GET,
-            [CT_LIST] = ST_PLATFORM_LIST,
-            [CT_CREATE] = ST_PLATFORM_CREATE,
-            [CT_UPDATE] = ST_PLATFORM_UPDATE,
-            [CT_DELETE] = ST_PLATFORM_DELETE,
-            [CT_USE] = -1,
+            [RES_GET] = ST_PLATFORM_GET,
+            [RES_LIST] = ST_PLATFORM_LIST,
+            [RES_CREATE] = ST_PLATFORM_CREATE,
+            [RES_UPDATE] = ST_PLATFORM_UPDATE,
+            [RES_DELETE] = ST_PLATFORM_DELETE,
         },
-    .list_resp = &cameos__content__v1__list_platform_configurations_response__descriptor,
     .filters = filters,
     .nfilters = sizeof(filters) / sizeof(filters[0]),
     .rules = rules,
-    .nrules = sizeof(rules) / sizeof(rules[0]),
 };

@@ -23,44 +23,32 @@ static const rowmap map = {
     &cameos__content__v1__style_preset__descriptor, cols, SP_NCOLS, SP_CREATED_AT, SP_ID,
 };
 
-static const content_rule rules[] = {
-    {SP_NAME, CR_TEXT, 1, CT_NAME_MAX, 0},
-    {SP_CHARACTER_ID, CR_TEXT, 0, CT_ITEM_MAX, 0},
-    {SP_THUMBNAIL_URL, CR_URL, 0, CT_URL_MAX, 0},
-    {SP_TAGS, CR_TEXTS, 0, CT_ITEM_MAX, CT_ITEMS_MAX},
+static const res_rule rules[SP_NCOLS] = {
+    [SP_NAME] = {.check = RES_TEXT, .min = 1, .max = CT_NAME_MAX},
+    [SP_CHARACTER_ID] = {.check = RES_TEXT, .max = CT_ITEM_MAX},
+    [SP_THUMBNAIL_URL] = {.check = RES_URL, .max = CT_URL_MAX},
+    [SP_TAGS] = {.check = RES_ITEMS, .max = CT_ITEMS_MAX, .item_max = CT_ITEM_MAX},
 };
 
-static const content_filter filters[] = {
-    {"tag", CF_TEXT},
-    {"character_id", CF_TEXT},
-    {"is_favorite", CF_BOOL},
+static const res_filter filters[] = {
+    {"tag", RES_F_TEXT, CT_ITEM_MAX},
+    {"character_id", RES_F_TEXT, CT_ITEM_MAX},
+    {"is_favorite", RES_F_BOOL, 0},
 };
 
-const content_res content_preset = {
-    .field = "style_preset",
-    .not_found = "style preset not found",
+const res_def content_preset = {
     .map = &map,
-    .req =
-        {
-            [CT_GET] = &cameos__content__v1__get_style_preset_request__descriptor,
-            [CT_LIST] = &cameos__content__v1__list_style_presets_request__descriptor,
-            [CT_CREATE] = &cameos__content__v1__create_style_preset_request__descriptor,
-            [CT_UPDATE] = &cameos__content__v1__update_style_preset_request__descriptor,
-            [CT_DELETE] = &cameos__content__v1__delete_style_preset_request__descriptor,
-            [CT_USE] = &cameos__content__v1__use_style_preset_request__descriptor,
-        },
+    .not_found = "style preset not found",
     .stmt =
         {
-            [CT_GET] = ST_PRESET_GET,
-            [CT_LIST] = ST_PRESET_LIST,
-            [CT_CREATE] = ST_PRESET_CREATE,
-            [CT_UPDATE] = ST_PRESET_UPDATE,
-            [CT_DELETE] = ST_PRESET_DELETE,
-            [CT_USE] = ST_PRESET_USE,
+            [RES_GET] = ST_PRESET_GET,
+            [RES_LIST] = ST_PRESET_LIST,
+            [RES_CREATE] = ST_PRESET_CREATE,
+            [RES_UPDATE] = ST_PRESET_UPDATE,
+            [RES_DELETE] = ST_PRESET_DELETE,
+            [RES_USE] = ST_PRESET_USE,
         },
-    .list_resp = &cameos__content__v1__list_style_presets_response__descriptor,
     .filters = filters,
     .nfilters = sizeof(filters) / sizeof(filters[0]),
     .rules = rules,
-    .nrules = sizeof(rules) / sizeof(rules[0]),
 };

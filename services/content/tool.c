@@ -22,42 +22,30 @@ static const rowmap map = {
     &cameos__content__v1__tool_configuration__descriptor, cols, TC_NCOLS, TC_CREATED_AT, TC_ID,
 };
 
-static const content_rule rules[] = {
-    {TC_TOOL_NAME, CR_TEXT, 1, CT_NAME_MAX, 0},
-    {TC_CHARACTER_ID, CR_TEXT, 0, CT_ITEM_MAX, 0},
+static const res_rule rules[TC_NCOLS] = {
+    [TC_TOOL_NAME] = {.check = RES_TEXT, .min = 1, .max = CT_NAME_MAX},
+    [TC_CHARACTER_ID] = {.check = RES_TEXT, .max = CT_ITEM_MAX},
 };
 
-static const content_filter filters[] = {
-    {"tool_name", CF_TEXT},
-    {"character_id", CF_TEXT},
-    {"is_favorite", CF_BOOL},
+static const res_filter filters[] = {
+    {"tool_name", RES_F_TEXT, CT_ITEM_MAX},
+    {"character_id", RES_F_TEXT, CT_ITEM_MAX},
+    {"is_favorite", RES_F_BOOL, 0},
 };
 
-const content_res content_tool = {
-    .field = "tool_configuration",
-    .not_found = "tool configuration not found",
+const res_def content_tool = {
     .map = &map,
-    .req =
-        {
-            [CT_GET] = &cameos__content__v1__get_tool_configuration_request__descriptor,
-            [CT_LIST] = &cameos__content__v1__list_tool_configurations_request__descriptor,
-            [CT_CREATE] = &cameos__content__v1__create_tool_configuration_request__descriptor,
-            [CT_UPDATE] = &cameos__content__v1__update_tool_configuration_request__descriptor,
-            [CT_DELETE] = &cameos__content__v1__delete_tool_configuration_request__descriptor,
-            [CT_USE] = &cameos__content__v1__use_tool_configuration_request__descriptor,
-        },
+    .not_found = "tool configuration not found",
     .stmt =
         {
-            [CT_GET] = ST_TOOL_GET,
-            [CT_LIST] = ST_TOOL_LIST,
-            [CT_CREATE] = ST_TOOL_CREATE,
-            [CT_UPDATE] = ST_TOOL_UPDATE,
-            [CT_DELETE] = ST_TOOL_DELETE,
-            [CT_USE] = ST_TOOL_USE,
+            [RES_GET] = ST_TOOL_GET,
+            [RES_LIST] = ST_TOOL_LIST,
+            [RES_CREATE] = ST_TOOL_CREATE,
+            [RES_UPDATE] = ST_TOOL_UPDATE,
+            [RES_DELETE] = ST_TOOL_DELETE,
+            [RES_USE] = ST_TOOL_USE,
         },
-    .list_resp = &cameos__content__v1__list_tool_configurations_response__descriptor,
     .filters = filters,
     .nfilters = sizeof(filters) / sizeof(filters[0]),
     .rules = rules,
-    .nrules = sizeof(rules) / sizeof(rules[0]),
 };

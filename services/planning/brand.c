@@ -1,6 +1,6 @@
 /*
  * brand.c - brand guidelines: the rowmap of a brand_guidelines row, its field
- * limits and its RPCs (all served by crud.c).
+ * rules and its statements (all RPCs served by the resource engine).
  */
 #include "planning.h"
 
@@ -23,37 +23,27 @@ static const rowmap brand_map = {
     &cameos__planning__v1__brand_guideline__descriptor, brand_cols, BG_NCOLS, BG_CREATED_AT, BG_ID,
 };
 
-static const planning_limit brand_limits[BG_NCOLS] = {
-    [BG_BRAND_NAME] = {.min = 1, .max = PL_NAME_MAX},
-    [BG_VALUES] = {.max = PL_ITEMS_MAX, .item_max = PL_ITEM_MAX},
-    [BG_TONE_OF_VOICE] = {.max = PL_ITEMS_MAX, .item_max = PL_ITEM_MAX},
-    [BG_VISUAL_STYLE] = {.max = PL_TEXT_MAX},
-    [BG_DO_LIST] = {.max = PL_ITEMS_MAX, .item_max = PL_ITEM_MAX},
-    [BG_DONT_LIST] = {.max = PL_ITEMS_MAX, .item_max = PL_ITEM_MAX},
-    [BG_COLOR_PALETTE] = {.max = PL_ITEMS_MAX, .item_max = 7, .form = PL_COLORS},
-    [BG_FONTS] = {.max = PL_TEXT_MAX},
+static const res_rule brand_rules[BG_NCOLS] = {
+    [BG_BRAND_NAME] = {.check = RES_TEXT, .min = 1, .max = PL_NAME_MAX},
+    [BG_VALUES] = {.check = RES_ITEMS, .max = PL_ITEMS_MAX, .item_max = PL_ITEM_MAX},
+    [BG_TONE_OF_VOICE] = {.check = RES_ITEMS, .max = PL_ITEMS_MAX, .item_max = PL_ITEM_MAX},
+    [BG_VISUAL_STYLE] = {.check = RES_TEXT, .max = PL_TEXT_MAX},
+    [BG_DO_LIST] = {.check = RES_ITEMS, .max = PL_ITEMS_MAX, .item_max = PL_ITEM_MAX},
+    [BG_DONT_LIST] = {.check = RES_ITEMS, .max = PL_ITEMS_MAX, .item_max = PL_ITEM_MAX},
+    [BG_COLOR_PALETTE] = {.check = RES_COLORS, .max = PL_ITEMS_MAX, .item_max = 7},
+    [BG_FONTS] = {.check = RES_TEXT, .max = PL_TEXT_MAX},
 };
 
-const planning_res planning_brand = {
-    .field = "brand_guideline",
-    .not_found = "brand guidelines not found",
+const res_def planning_brand = {
     .map = &brand_map,
-    .limits = brand_limits,
-    .req =
-        {
-            [PL_GET] = &cameos__planning__v1__get_brand_guideline_request__descriptor,
-            [PL_LIST] = &cameos__planning__v1__list_brand_guidelines_request__descriptor,
-            [PL_CREATE] = &cameos__planning__v1__create_brand_guideline_request__descriptor,
-            [PL_UPDATE] = &cameos__planning__v1__update_brand_guideline_request__descriptor,
-            [PL_DELETE] = &cameos__planning__v1__delete_brand_guideline_request__descriptor,
-        },
+    .not_found = "brand guidelines not found",
     .stmt =
         {
-            [PL_GET] = ST_BRAND_GET,
-            [PL_LIST] = ST_BRAND_LIST,
-            [PL_CREATE] = ST_BRAND_CREATE,
-            [PL_UPDATE] = ST_BRAND_UPDATE,
-            [PL_DELETE] = ST_BRAND_DELETE,
+            [RES_GET] = ST_BRAND_GET,
+            [RES_LIST] = ST_BRAND_LIST,
+            [RES_CREATE] = ST_BRAND_CREATE,
+            [RES_UPDATE] = ST_BRAND_UPDATE,
+            [RES_DELETE] = ST_BRAND_DELETE,
         },
-    .list_resp = &cameos__planning__v1__list_brand_guidelines_response__descriptor,
+    .rules = brand_rules,
 };

@@ -1,21 +1,14 @@
 /*
- * campaign.c - campaigns: the rowmap of a campaigns row, its field limits,
+ * campaign.c - campaigns: the rowmap of a campaigns row, its field rules,
  * the list filters (status, platform) and the check that ties
  * completed_videos to total_videos. Status moves are judged by the update
  * statement itself (sql.c), against the row as it is when locked.
  */
 #include "planning.h"
 
-#include <stdio.h>
-
-#include "args.h"
-#include "validate.h"
-
 /* Planned videos per campaign: generous, and far from int overflow. */
 #define VIDEOS_MAX 100000
 
-static int campaign_filters(rpc_call *c, const ProtobufCMessage *req, const char **params,
-                            char *scope, size_t scope_size);
 static int campaign_extra(rpc_call *c, const ProtobufCMessage *msg, unsigned long long cols);
 
 static const valid_enum campaign_statuses[] = {
@@ -47,70 +40,49 @@ static const rowmap campaign_map = {
     &cameos__planning__v1__campaign__descriptor, campaign_cols, CA_NCOLS, CA_CREATED_AT, CA_ID,
 };
 
-static const planning_limit campaign_limits[CA_NCOLS] = {
-    [CA_NAME] = {.min = 1, .max = PL_NAME_MAX},
-    [CA_DESCRIPTION] = {.max = PL_TEXT_MAX},
-    [CA_TARGET_AUDIENCE] = {.max = PL_TEXT_MAX},
-    [CA_PLATFORM] = {.max = PL_ITEMS_MAX, .item_max = PL_ITEM_MAX},
-    [CA_TOTAL_VIDEOS] = {.min = 0, .max = VIDEOS_MAX},
-    [CA_COMPLETED_VIDEOS] = {.min = 0, .max = VIDEOS_MAX},
-    [CA_CONCEPTS] = {.max = PL_ITEMS_MAX},
-    [CA_BRAND_GUIDELINES_ID] = {.form = PL_UUID},
+static const res_rule campaign_rules[CA_NCOLS] = {
+    [CA_NAME] = {.check = RES_TEXT, .min = 1, .max = PL_NAME_MAX},
+    [CA_DESCRIPTION] = {.check = RES_TEXT, .max = PL_TEXT_MAX},
+    [CA_TARGET_AUDIENCE] = {.check = RES_TEXT, .max = PL_TEXT_MAX},
+    [CA_PLATFORM] = {.check = RES_ITEMS, .max = PL_ITEMS_MAX, .item_max = PL_ITEM_MAX},
+    [CA_STATUS] = {.check = RES_ENUM},
+    [CA_TOTAL_VIDEOS] = {.check = RES_RANGE, .min = 0, .max = VIDEOS_MAX},
+    [CA_COMPLETED_VIDEOS] = {.check = RES_RANGE, .min = 0, .max = VIDEOS_MAX},
+    [CA_CONCEPTS] = {.check = RES_ITEMS, .max = PL_ITEMS_MAX},
+    [CA_BRAND_GUIDELINES_ID] = {.check = RES_UUID},
 };
 
-const planning_res planning_campaign = {
-    .field = "campaign",
-    .not_found = "campaign not found",
+/* $5 status text, $6 one platform the campaign's list must contain. */
+static const res_filter campaign_filters[] = {
+    {"status", RES_F_ENUM, 0},
+    {"platform", RES_F_TEXT, PL_ITEM_MAX},
+};
+
+const res_def planning_campaign = {
     .map = &campaign_map,
-    .limits = campaign_limits,
-    .req =
-        {
-            [PL_GET] = &cameos__planning__v1__get_campaign_request__descriptor,
-            [PL_LIST] = &cameos__planning__v1__list_campaigns_request__descriptor,
-            [PL_CREATE] = &cameos__planning__v1__create_campaign_request__descriptor,
-            [PL_UPDATE] = &cameos__planning__v1__update_campaign_request__descriptor,
-            [PL_DELETE] = &cameos__planning__v1__delete_campaign_request__descriptor,
-        },
+    .not_found = "campaign not found",
     .stmt =
         {
-            [PL_GET] = ST_CAMPAIGN_GET,
-            [PL_LIST] = ST_CAMPAIGN_LIST,
-            [PL_CREATE] = ST_CAMPAIGN_CREATE,
-            [PL_UPDATE] = ST_CAMPAIGN_UPDATE,
-            [PL_DELETE] = ST_CAMPAIGN_DELETE,
+            [RES_GET] = ST_CAMPAIGN_GET,
+            [RES_LIST] = ST_CAMPAIGN_LIST,
+            [RES_CREATE] = ST_CAMPAIGN_CREATE,
+            [RES_UPDATE] = ST_CAMPAIGN_UPDATE,
+            [RES_DELETE] = ST_CAMPAIGN_DELETE,
         },
-    .list_resp = &cameos__planning__v1__list_campaigns_response__descriptor,
     .filters = campaign_filters,
-    .nfilters = 2,
-    .extra = campaign_extra,
+    .nfilters = sizeof(campaign_filters) / sizeof(campaign_filters[0]),
+    .rules = campaign_rules,
+    .check = campaign_extra,
 };
 
 /* ---- internals ------------------------------------------------------- */
-
-/* $5 status text, $6 one platform the campaign's list must contain. */
-static int campaign_filters(rpc_call *c, const ProtobufCMessage *req, const char **params,
-                            char *scope, size_t scope_size)
-{
-    const Cameos__Planning__V1__ListCampaignsRequest *r = (const void *)req;
-    params[0] = NULL;
-    if (r->status != 0 &&
-        !(params[0] = valid_enum_text(campaign_statuses, N_STATUSES, r->status))) {
-        rpc_fail(c, GRPC_STATUS_INVALID_ARGUMENT, "status has an unknown value");
-        return -1;
-    }
-    if (arg_text(c, "platform", r->platform, 0, PL_ITEM_MAX) != 0)
-        return -1;
-    params[1] = r->platform[0] ? r->platform : NULL;
-    snprintf(scope, scope_size, "status=%d|platform=%s", r->status, r->platform);
-    return 0;
-}
 
 /* A partial update that moves only one of the two counters is held to the
  * same rule by the table's campaigns_videos_check (main.c maps it). */
 static int campaign_extra(rpc_call *c, const ProtobufCMessage *msg, unsigned long long cols)
 {
     const Cameos__Planning__V1__Campaign *m = (const void *)msg;
-    const unsigned long long both = PL_COL(CA_TOTAL_VIDEOS) | PL_COL(CA_COMPLETED_VIDEOS);
+    const unsigned long long both = RES_COL(CA_TOTAL_VIDEOS) | RES_COL(CA_COMPLETED_VIDEOS);
     if ((cols & both) == both && m->completed_videos > m->total_videos) {
         rpc_fail(c, GRPC_STATUS_INVALID_ARGUMENT,
                  "campaign.completed_videos must be between 0 and total_videos");

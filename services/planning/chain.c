@@ -1,7 +1,7 @@
 /*
  * chain.c - tool preset chains: the rowmaps of a tool_preset_chains row and
- * of one step in its tools array, their field limits and the RPCs (all
- * served by crud.c, UseToolPresetChain included).
+ * of one step in its tools array, their field rules and the RPCs (all
+ * served by the resource engine, UseToolPresetChain included).
  */
 #include "planning.h"
 
@@ -16,8 +16,8 @@ static const rowmap step_map = {
     &cameos__planning__v1__tool_step__descriptor, step_cols, TS_NCOLS, -1, -1,
 };
 
-static const planning_limit step_limits[TS_NCOLS] = {
-    [TS_TOOL_NAME] = {.min = 1, .max = PL_ITEM_MAX},
+static const res_rule step_rules[TS_NCOLS] = {
+    [TS_TOOL_NAME] = {.check = RES_TEXT, .min = 1, .max = PL_ITEM_MAX},
 };
 
 static const rowmap_col chain_cols[CH_NCOLS] = {
@@ -40,34 +40,23 @@ static const rowmap chain_map = {
     CH_ID,
 };
 
-static const planning_limit chain_limits[CH_NCOLS] = {
-    [CH_NAME] = {.min = 1, .max = PL_NAME_MAX},
-    [CH_DESCRIPTION] = {.max = PL_TEXT_MAX},
-    [CH_TOOLS] = {.min = 1, .max = PL_ITEMS_MAX, .sub = step_limits},
+static const res_rule chain_rules[CH_NCOLS] = {
+    [CH_NAME] = {.check = RES_TEXT, .min = 1, .max = PL_NAME_MAX},
+    [CH_DESCRIPTION] = {.check = RES_TEXT, .max = PL_TEXT_MAX},
+    [CH_TOOLS] = {.check = RES_ITEMS, .min = 1, .max = PL_ITEMS_MAX, .sub = step_rules},
 };
 
-const planning_res planning_chain = {
-    .field = "tool_preset_chain",
-    .not_found = "tool preset chain not found",
+const res_def planning_chain = {
     .map = &chain_map,
-    .limits = chain_limits,
-    .req =
-        {
-            [PL_GET] = &cameos__planning__v1__get_tool_preset_chain_request__descriptor,
-            [PL_LIST] = &cameos__planning__v1__list_tool_preset_chains_request__descriptor,
-            [PL_CREATE] = &cameos__planning__v1__create_tool_preset_chain_request__descriptor,
-            [PL_UPDATE] = &cameos__planning__v1__update_tool_preset_chain_request__descriptor,
-            [PL_DELETE] = &cameos__planning__v1__delete_tool_preset_chain_request__descriptor,
-            [PL_USE] = &cameos__planning__v1__use_tool_preset_chain_request__descriptor,
-        },
+    .not_found = "tool preset chain not found",
     .stmt =
         {
-            [PL_GET] = ST_CHAIN_GET,
-            [PL_LIST] = ST_CHAIN_LIST,
-            [PL_CREATE] = ST_CHAIN_CREATE,
-            [PL_UPDATE] = ST_CHAIN_UPDATE,
-            [PL_DELETE] = ST_CHAIN_DELETE,
-            [PL_USE] = ST_CHAIN_USE,
+            [RES_GET] = ST_CHAIN_GET,
+            [RES_LIST] = ST_CHAIN_LIST,
+            [RES_CREATE] = ST_CHAIN_CREATE,
+            [RES_UPDATE] = ST_CHAIN_UPDATE,
+            [RES_DELETE] = ST_CHAIN_DELETE,
+            [RES_USE] = ST_CHAIN_USE,
         },
-    .list_resp = &cameos__planning__v1__list_tool_preset_chains_response__descriptor,
+    .rules = chain_rules,
 };

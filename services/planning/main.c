@@ -1,8 +1,8 @@
 /*
  * cameos-planning - brand guidelines, campaigns, storyboard sequences and
  * tool preset chains (API.md §6). This file is the method table and the
- * constraint messages; crud.c serves every RPC from the resource
- * descriptions beside it.
+ * constraint messages; the resource engine (common/resource.h) serves every
+ * RPC from the declarations beside it.
  */
 #include "planning.h"
 
@@ -12,27 +12,27 @@ extern const unsigned char planning_fds[];
 extern const size_t planning_fds_len;
 
 static const rpc_method methods[] = {
-    {"CreateBrandGuideline", planning_create, RPC_AUTH_USER, RPC_UNARY},
-    {"GetBrandGuideline", planning_get, RPC_AUTH_USER, RPC_UNARY},
-    {"ListBrandGuidelines", planning_list, RPC_AUTH_USER, RPC_UNARY},
-    {"UpdateBrandGuideline", planning_update, RPC_AUTH_USER, RPC_UNARY},
-    {"DeleteBrandGuideline", planning_delete, RPC_AUTH_USER, RPC_UNARY},
-    {"CreateCampaign", planning_create, RPC_AUTH_USER, RPC_UNARY},
-    {"GetCampaign", planning_get, RPC_AUTH_USER, RPC_UNARY},
-    {"ListCampaigns", planning_list, RPC_AUTH_USER, RPC_UNARY},
-    {"UpdateCampaign", planning_update, RPC_AUTH_USER, RPC_UNARY},
-    {"DeleteCampaign", planning_delete, RPC_AUTH_USER, RPC_UNARY},
-    {"CreateStoryboardSequence", planning_create, RPC_AUTH_USER, RPC_UNARY},
-    {"GetStoryboardSequence", planning_get, RPC_AUTH_USER, RPC_UNARY},
-    {"ListStoryboardSequences", planning_list, RPC_AUTH_USER, RPC_UNARY},
-    {"UpdateStoryboardSequence", planning_update, RPC_AUTH_USER, RPC_UNARY},
-    {"DeleteStoryboardSequence", planning_delete, RPC_AUTH_USER, RPC_UNARY},
-    {"CreateToolPresetChain", planning_create, RPC_AUTH_USER, RPC_UNARY},
-    {"GetToolPresetChain", planning_get, RPC_AUTH_USER, RPC_UNARY},
-    {"ListToolPresetChains", planning_list, RPC_AUTH_USER, RPC_UNARY},
-    {"UpdateToolPresetChain", planning_update, RPC_AUTH_USER, RPC_UNARY},
-    {"DeleteToolPresetChain", planning_delete, RPC_AUTH_USER, RPC_UNARY},
-    {"UseToolPresetChain", planning_use, RPC_AUTH_USER, RPC_UNARY},
+    {"CreateBrandGuideline", res_create, RPC_AUTH_USER, RPC_UNARY},
+    {"GetBrandGuideline", res_get, RPC_AUTH_USER, RPC_UNARY},
+    {"ListBrandGuidelines", res_list, RPC_AUTH_USER, RPC_UNARY},
+    {"UpdateBrandGuideline", res_update, RPC_AUTH_USER, RPC_UNARY},
+    {"DeleteBrandGuideline", res_delete, RPC_AUTH_USER, RPC_UNARY},
+    {"CreateCampaign", res_create, RPC_AUTH_USER, RPC_UNARY},
+    {"GetCampaign", res_get, RPC_AUTH_USER, RPC_UNARY},
+    {"ListCampaigns", res_list, RPC_AUTH_USER, RPC_UNARY},
+    {"UpdateCampaign", res_update, RPC_AUTH_USER, RPC_UNARY},
+    {"DeleteCampaign", res_delete, RPC_AUTH_USER, RPC_UNARY},
+    {"CreateStoryboardSequence", res_create, RPC_AUTH_USER, RPC_UNARY},
+    {"GetStoryboardSequence", res_get, RPC_AUTH_USER, RPC_UNARY},
+    {"ListStoryboardSequences", res_list, RPC_AUTH_USER, RPC_UNARY},
+    {"UpdateStoryboardSequence", res_update, RPC_AUTH_USER, RPC_UNARY},
+    {"DeleteStoryboardSequence", res_delete, RPC_AUTH_USER, RPC_UNARY},
+    {"CreateToolPresetChain", res_create, RPC_AUTH_USER, RPC_UNARY},
+    {"GetToolPresetChain", res_get, RPC_AUTH_USER, RPC_UNARY},
+    {"ListToolPresetChains", res_list, RPC_AUTH_USER, RPC_UNARY},
+    {"UpdateToolPresetChain", res_update, RPC_AUTH_USER, RPC_UNARY},
+    {"DeleteToolPresetChain", res_delete, RPC_AUTH_USER, RPC_UNARY},
+    {"UseToolPresetChain", res_use, RPC_AUTH_USER, RPC_UNARY},
 };
 
 /* The service checks these first; the table has the last word under races
@@ -64,5 +64,13 @@ int main(int argc, char **argv)
         .default_grpc_listen = "0.0.0.0:50053",
         .default_metrics_listen = "0.0.0.0:9093",
     };
+    static const res_def *const resources[] = {
+        &planning_brand,
+        &planning_campaign,
+        &planning_storyboard,
+        &planning_chain,
+    };
+    if (res_register(&svc, resources, sizeof(resources) / sizeof(resources[0])) != 0)
+        return 1;
     return rpc_main(&svc, argc, argv);
 }

@@ -2,11 +2,12 @@
  * planning.h - the planning service: brand guidelines, campaigns, storyboard
  * sequences and tool preset chains (API.md §6).
  *
- * Every resource is described once, as a planning_res: its rowmap (the select
- * list below, column by column), its statements (sql.c), its request types
- * and its field checks. The handlers in crud.c serve all four resources from
- * that description; brand.c, campaign.c, storyboard.c and chain.c hold what
- * differs. Nothing here allocates: all of it is static data.
+ * Every resource is declared once, as a res_def (common/resource.h): its
+ * rowmap (the select list below, column by column), its statements (sql.c),
+ * its field rules and list filters; the engine's handlers serve every RPC
+ * from that. brand.c, campaign.c, storyboard.c and chain.c hold the
+ * declarations and what differs. Nothing here allocates: all of it is
+ * static data.
  */
 #ifndef CAMEOS_PLANNING_H
 #define CAMEOS_PLANNING_H
@@ -14,15 +15,10 @@
 #include <stddef.h>
 
 #include "cameos/planning/v1/planning.pb-c.h"
-#include "listing.h"
-#include "rowmap.h"
-#include "rpc.h"
+#include "resource.h"
 
-/* Statement indexes into planning_stmts (sql.c). Parameters, by kind:
- * get/delete/use ($1 id, $2 caller); list ($1 caller, $2 cursor time, $3
- * cursor id, $4 rows to fetch, then the resource's filters); create ($1
- * caller, $2 request_id, then rowmap_insert_params); update ($1 id, $2
- * caller, then rowmap_update_params). */
+/* Statement indexes into planning_stmts (sql.c), with the engine's
+ * parameters (resource.h). */
 enum {
     ST_BRAND_GET,
     ST_BRAND_LIST,
@@ -126,30 +122,6 @@ enum {
     CH_NCOLS
 };
 
-/* The RPCs every resource may have. */
-typedef enum planning_op {
-    PL_GET,
-    PL_LIST,
-    PL_CREATE,
-    PL_UPDATE,
-    PL_DELETE,
-    PL_USE,
-    PL_NOPS
-} planning_op;
-
-/* Most filter parameters a List RPC adds after the four paging ones. */
-#define PLANNING_MAX_FILTERS 2
-/* Most columns of a resource (rowmap ncols). */
-#define PLANNING_MAX_COLS 16
-
-_Static_assert(BG_NCOLS <= PLANNING_MAX_COLS && CA_NCOLS <= PLANNING_MAX_COLS &&
-                   SB_NCOLS <= PLANNING_MAX_COLS && CH_NCOLS <= PLANNING_MAX_COLS,
-               "PLANNING_MAX_COLS sizes the parameter arrays of crud.c");
-
-/* Bit of column i in a column set (rowmap column indexes, as
- * rowmap_update_params reports them). */
-#define PL_COL(i) (1ull << (i))
-
 /* Limits shared by the resources (characters, items). */
 #define PL_NAME_MAX   200  /* names: 1..200 */
 #define PL_TEXT_MAX   5000 /* descriptions and other long text */
@@ -157,62 +129,9 @@ _Static_assert(BG_NCOLS <= PLANNING_MAX_COLS && CA_NCOLS <= PLANNING_MAX_COLS &&
 #define PL_ITEMS_MAX  100  /* items of any repeated field but frames */
 #define PL_FRAMES_MAX 500
 
-/* What a writable column accepts, by the column's rowmap kind:
- * RM_TEXT       min..max characters; with PL_UUID a UUID, or empty when min is 0
- * RM_INT32      min <= value <= max
- * RM_TEXT_ARRAY min..max items of 1..item_max characters; with PL_COLORS
- *               each "#RGB" or "#RRGGBB"
- * RM_STRUCT_LIST, RM_MSG_LIST  min..max items; RM_MSG_LIST items are checked
- *               against sub (one limit per column of the column's sub rowmap)
- * RM_ENUM       a value of the column's table; 0 only on create when
- *               RM_NULLABLE (the database default applies)
- * RM_BOOL, RM_STRUCT  anything. */
-typedef struct planning_limit {
-    long long min, max;
-    int item_max;
-    unsigned form; /* PL_UUID, PL_COLORS */
-    const struct planning_limit *sub;
-} planning_limit;
-enum { PL_UUID = 1u << 0, PL_COLORS = 1u << 1 };
-
-typedef struct planning_res {
-    const char *field;     /* the resource's field in Create/Update requests */
-    const char *not_found; /* NOT_FOUND message */
-    const rowmap *map;
-    const planning_limit *limits;                   /* one per rowmap column */
-    const ProtobufCMessageDescriptor *req[PL_NOPS]; /* request type per RPC; NULL: none */
-    int stmt[PL_NOPS];
-    const ProtobufCMessageDescriptor *list_resp;
-    /* List filters: writes nfilters parameters (NULL = no filter) and the
-     * page-token scope text of the filters; -1 when one is invalid (the call
-     * is answered). NULL when the list has no filters. */
-    int (*filters)(rpc_call *c, const ProtobufCMessage *req, const char **params, char *scope,
-                   size_t scope_size);
-    int nfilters;
-    /* Checks across fields beyond the limits (may be NULL); same contract as
-     * planning_check. */
-    int (*extra)(rpc_call *c, const ProtobufCMessage *msg, unsigned long long cols);
-} planning_res;
-
-extern const planning_res planning_brand;
-extern const planning_res planning_campaign;
-extern const planning_res planning_storyboard;
-extern const planning_res planning_chain;
-
-/* The handlers (crud.c): one per kind of RPC, for every resource; each finds
- * its resource by the request's type. */
-void planning_get(rpc_call *c, const ProtobufCMessage *req);
-void planning_list(rpc_call *c, const ProtobufCMessage *req);
-void planning_create(rpc_call *c, const ProtobufCMessage *req);
-void planning_update(rpc_call *c, const ProtobufCMessage *req);
-void planning_delete(rpc_call *c, const ProtobufCMessage *req);
-void planning_use(rpc_call *c, const ProtobufCMessage *req);
-
-/* Checks the writable columns in cols (PL_COL bits) of msg, a resource of
- * res, against res->limits and res->extra; creating: a Create (defaults
- * allowed where the database has them). 0, or -1 after failing the call with
- * INVALID_ARGUMENT naming the field ("campaign.frames[2].duration_seconds"). */
-int planning_check(rpc_call *c, const planning_res *res, const ProtobufCMessage *msg,
-                   unsigned long long cols, int creating) __attribute__((warn_unused_result));
+extern const res_def planning_brand;
+extern const res_def planning_campaign;
+extern const res_def planning_storyboard;
+extern const res_def planning_chain;
 
 #endif

@@ -1,22 +1,15 @@
 /*
  * storyboard.c - storyboard sequences: the rowmaps of a storyboard_sequences
- * row and of one frame in its frames array, their field limits and the list
+ * row and of one frame in its frames array, their field rules and the list
  * filters (campaign_id, character_id). total_duration is output-only: the
  * statements compute it from the frames they write (sql.c).
  */
 #include "planning.h"
 
 #include <stdint.h>
-#include <stdio.h>
-
-#include "args.h"
-#include "validate.h"
 
 /* One frame lasts at most an hour: 500 of them still fit an int. */
 #define FRAME_SECONDS_MAX 3600
-
-static int storyboard_filters(rpc_call *c, const ProtobufCMessage *req, const char **params,
-                              char *scope, size_t scope_size);
 
 enum { FR_INDEX, FR_DESCRIPTION, FR_DURATION_SECONDS, FR_SHOT, FR_CAMERA, FR_NCOLS };
 
@@ -32,12 +25,12 @@ static const rowmap frame_map = {
     &cameos__planning__v1__frame__descriptor, frame_cols, FR_NCOLS, -1, -1,
 };
 
-static const planning_limit frame_limits[FR_NCOLS] = {
-    [FR_INDEX] = {.min = 0, .max = INT32_MAX},
-    [FR_DESCRIPTION] = {.max = PL_TEXT_MAX},
-    [FR_DURATION_SECONDS] = {.min = 1, .max = FRAME_SECONDS_MAX},
-    [FR_SHOT] = {.max = PL_ITEM_MAX},
-    [FR_CAMERA] = {.max = PL_ITEM_MAX},
+static const res_rule frame_rules[FR_NCOLS] = {
+    [FR_INDEX] = {.check = RES_RANGE, .min = 0, .max = INT32_MAX},
+    [FR_DESCRIPTION] = {.check = RES_TEXT, .max = PL_TEXT_MAX},
+    [FR_DURATION_SECONDS] = {.check = RES_RANGE, .min = 1, .max = FRAME_SECONDS_MAX},
+    [FR_SHOT] = {.check = RES_TEXT, .max = PL_ITEM_MAX},
+    [FR_CAMERA] = {.check = RES_TEXT, .max = PL_ITEM_MAX},
 };
 
 static const rowmap_col storyboard_cols[SB_NCOLS] = {
@@ -60,55 +53,32 @@ static const rowmap storyboard_map = {
     SB_ID,
 };
 
-static const planning_limit storyboard_limits[SB_NCOLS] = {
-    [SB_CAMPAIGN_ID] = {.form = PL_UUID},
-    [SB_NAME] = {.min = 1, .max = PL_NAME_MAX},
-    [SB_FRAMES] = {.max = PL_FRAMES_MAX, .sub = frame_limits},
-    [SB_CHARACTER_ID] = {.max = PL_ITEM_MAX},
+static const res_rule storyboard_rules[SB_NCOLS] = {
+    [SB_CAMPAIGN_ID] = {.check = RES_UUID},
+    [SB_NAME] = {.check = RES_TEXT, .min = 1, .max = PL_NAME_MAX},
+    [SB_FRAMES] = {.check = RES_ITEMS, .max = PL_FRAMES_MAX, .sub = frame_rules},
+    [SB_CHARACTER_ID] = {.check = RES_TEXT, .max = PL_ITEM_MAX},
 };
-
-const planning_res planning_storyboard = {
-    .field = "storyboard_sequence",
-    .not_found = "storyboard sequence not found",
-    .map = &storyboard_map,
-    .limits = storyboard_limits,
-    .req =
-        {
-            [PL_GET] = &cameos__planning__v1__get_storyboard_sequence_request__descriptor,
-            [PL_LIST] = &cameos__planning__v1__list_storyboard_sequences_request__descriptor,
-            [PL_CREATE] = &cameos__planning__v1__create_storyboard_sequence_request__descriptor,
-            [PL_UPDATE] = &cameos__planning__v1__update_storyboard_sequence_request__descriptor,
-            [PL_DELETE] = &cameos__planning__v1__delete_storyboard_sequence_request__descriptor,
-        },
-    .stmt =
-        {
-            [PL_GET] = ST_STORYBOARD_GET,
-            [PL_LIST] = ST_STORYBOARD_LIST,
-            [PL_CREATE] = ST_STORYBOARD_CREATE,
-            [PL_UPDATE] = ST_STORYBOARD_UPDATE,
-            [PL_DELETE] = ST_STORYBOARD_DELETE,
-        },
-    .list_resp = &cameos__planning__v1__list_storyboard_sequences_response__descriptor,
-    .filters = storyboard_filters,
-    .nfilters = 2,
-};
-
-/* ---- internals ------------------------------------------------------- */
 
 /* $5 campaign UUID, $6 character id. Another user's campaign_id simply
  * matches nothing: the statement filters by the caller. */
-static int storyboard_filters(rpc_call *c, const ProtobufCMessage *req, const char **params,
-                              char *scope, size_t scope_size)
-{
-    const Cameos__Planning__V1__ListStoryboardSequencesRequest *r = (const void *)req;
-    if (arg_uuid(c, "campaign_id", r->campaign_id, 0) != 0 ||
-        arg_text(c, "character_id", r->character_id, 0, PL_ITEM_MAX) != 0)
-        return -1;
-    params[0] = r->campaign_id[0] ? r->campaign_id : NULL;
-    params[1] = r->character_id[0] ? r->character_id : NULL;
-    /* The UUID is compared as a uuid: spell it one way in the scope. */
-    char id[37];
-    valid_uuid_lower(r->campaign_id, id);
-    snprintf(scope, scope_size, "campaign_id=%s|character_id=%s", id, r->character_id);
-    return 0;
-}
+static const res_filter storyboard_filters[] = {
+    {"campaign_id", RES_F_UUID, 0},
+    {"character_id", RES_F_TEXT, PL_ITEM_MAX},
+};
+
+const res_def planning_storyboard = {
+    .map = &storyboard_map,
+    .not_found = "storyboard sequence not found",
+    .stmt =
+        {
+            [RES_GET] = ST_STORYBOARD_GET,
+            [RES_LIST] = ST_STORYBOARD_LIST,
+            [RES_CREATE] = ST_STORYBOARD_CREATE,
+            [RES_UPDATE] = ST_STORYBOARD_UPDATE,
+            [RES_DELETE] = ST_STORYBOARD_DELETE,
+        },
+    .filters = storyboard_filters,
+    .nfilters = sizeof(storyboard_filters) / sizeof(storyboard_filters[0]),
+    .rules = storyboard_rules,
+};
