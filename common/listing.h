@@ -21,11 +21,14 @@
 /* Time columns travel as epoch microseconds: exact, and free of DateStyle. */
 #define SQL_US(col) "(extract(epoch from " col ") * 1000000)::int8"
 /* Keyset condition, newest first, index-friendly on (created_at, id) for the
- * first page too ($t NULL means "from the top"). */
+ * first page too ($t NULL means "from the top"). to_timestamp(float8) is
+ * immutable, so a custom plan folds the bound into an index condition
+ * (timestamptz + interval is only stable: it stayed a filter and page 1000
+ * read 50k rows); it is exact to the microsecond for any time within
+ * +-140 years (checked on a million random values). */
 #define SQL_BEFORE(tcol, idcol, tparam, idparam)                                                   \
-    "(" tcol ", " idcol ") < (coalesce(timestamptz 'epoch' + " tparam                              \
-    "::int8 * interval '1 microsecond', 'infinity'), coalesce(" idparam                            \
-    "::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))"
+    "(" tcol ", " idcol ") < (coalesce(to_timestamp(" tparam "::int8 / 1e6::float8),"              \
+    " 'infinity'), coalesce(" idparam "::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))"
 
 typedef struct list_page {
     int limit;          /* rows to serve */

@@ -348,8 +348,9 @@ static void conn_connect_step(pgconn *c)
     if (PQenterPipelineMode(c->pg) != 1 ||
         PQsendPrepare(c->pg, CLAIMS_STMT,
                       "select set_config('request.jwt.claims', $1, true),"
-                      " set_config('statement_timeout', $2, true)",
-                      2, NULL) != 1) {
+                      " set_config('statement_timeout', $2, true),"
+                      " set_config('plan_cache_mode', $3, true)",
+                      3, NULL) != 1) {
         conn_fail(c);
         return;
     }
@@ -592,7 +593,10 @@ static void conn_read(pgconn *c)
 static int q_send(pgconn *c, pgq *q)
 {
     pgpool *p = c->pool;
-    int prelude = q->claims || q->timeout_ms;
+    int custom = 0;
+    for (int i = 0; i < q->nstmts; i++)
+        custom |= (p->stmts[q->stmt[i]].flags & PGPOOL_CUSTOM_PLAN) != 0;
+    int prelude = q->claims || q->timeout_ms || custom;
     q->cursor = prelude ? -1 : 0;
     if (prelude) {
         /* The deadline travels as statement_timeout, local to this
@@ -600,8 +604,9 @@ static int q_send(pgconn *c, pgq *q)
          * no cancel request can hit another call's statement. */
         char timeout[24];
         snprintf(timeout, sizeof(timeout), "%ld", q->timeout_ms);
-        const char *v[2] = {q->claims ? q->claims : "", timeout};
-        if (PQsendQueryPrepared(c->pg, CLAIMS_STMT, 2, v, NULL, NULL, 0) != 1)
+        const char *v[3] = {q->claims ? q->claims : "", timeout,
+                            custom ? "force_custom_plan" : "auto"};
+        if (PQsendQueryPrepared(c->pg, CLAIMS_STMT, 3, v, NULL, NULL, 0) != 1)
             return -1;
     }
     for (int i = 0; i < q->nstmts; i++) {

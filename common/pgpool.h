@@ -33,7 +33,14 @@ typedef struct pgpool_stmt {
     const char *name; /* unique, e.g. "get_profile" */
     const char *sql;
     int nparams;
+    unsigned flags; /* PGPOOL_* */
 } pgpool_stmt;
+
+/* Plan this statement for its parameters every time. For keyset lists: a
+ * generic plan cannot know that one user has 200k rows and another 3, and
+ * picks "read all the user's rows, then sort" (measured: 110 ms instead of
+ * 0.15 ms for page 1 of 200k rows). Set with set_config in the transaction. */
+#define PGPOOL_CUSTOM_PLAN 1u
 
 typedef enum pgq_result {
     PGQ_OK = 0,
