@@ -77,6 +77,14 @@ pgbench_script() {
 	} >"$out"_pipelined.sql
 }
 
+# handled METRICS_ADDR METHOD CODE: the sum of grpc_server_handled_total for
+# the method (and code, when not empty) on the service's own /metrics.
+handled() {
+	curl -sf "http://$1/metrics" | awk -v m="grpc_method=\"$2\"" -v code="$3" \
+		'index($0, "grpc_server_handled_total{") == 1 && index($0, m) &&
+		 (code == "" || index($0, "grpc_code=\"" code "\"")) { n += $NF } END { print n + 0 }'
+}
+
 tps() { sed -nE 's/^tps = ([0-9.]+).*/\1/p' | head -n1; }
 calls() { sed -nE 's/.*= ([0-9]+) calls\/s.*/\1/p'; }
 
@@ -90,12 +98,19 @@ run_case() {
 	planning) addr=$PLANNING_ADDR ;;
 	esac
 	nusers=$(wc -l <"$users")
+	local maddr ok0 ok1 all0 all1
+	case $svc in credits) maddr=127.0.0.1:9091 ;; content) maddr=127.0.0.1:9092 ;; *) maddr=127.0.0.1:9093 ;; esac
+	ok0=$(handled "$maddr" "$method" OK)
+	all0=$(handled "$maddr" "$method" "")
 	echo
 	echo "== $method: concurrency $CONC, ${DUR}s each, $nusers users"
 	out=$("$LOADGEN" -a "$addr" -m "$method" -u "$users" -k "$JWT_SECRET" -c "$CONC" -n 4 \
 		-d "$DUR" "$@")
 	sed 's/^/service   /' <<<"$out"
 	s=$(calls <<<"$out")
+	ok1=$(handled "$maddr" "$method" OK)
+	all1=$(handled "$maddr" "$method" "")
+	echo "server    /metrics: $((all1 - all0)) handled, $((ok1 - ok0)) OK (grpc_server_handled_total)"
 	local url="postgresql://cameos_$svc@$PG_HOSTPORT/cameos"
 	plain=$(pgbench -n -M prepared -c "$CONC" -j 2 -T "$DUR" -D nusers="$nusers" \
 		-f "$script.sql" "$url" 2>&1 | tps)
