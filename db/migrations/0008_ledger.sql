@@ -35,6 +35,25 @@ BEGIN
 END
 $$;
 
+-- The argument checks spend and grant share (CM400 names the field).
+CREATE OR REPLACE FUNCTION public.ledger_check_amount(p_amount integer, p_description text)
+RETURNS void
+LANGUAGE plpgsql
+IMMUTABLE
+SET search_path = ''
+AS $$
+BEGIN
+    IF p_amount IS NULL OR p_amount <= 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'CM400', MESSAGE = 'amount must be greater than 0';
+    END IF;
+    IF pg_catalog.length(p_description) > 1000 THEN
+        RAISE EXCEPTION USING ERRCODE = 'CM400',
+            MESSAGE = 'description must be at most 1000 characters';
+    END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION public.ledger_check_amount(integer, text) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION public.ledger_spend(p_user_id uuid, p_amount integer,
                                                p_description text, p_generation_id uuid,
                                                p_request_id text)
@@ -49,13 +68,7 @@ DECLARE
     v_row     public.ledger_result;
 BEGIN
     PERFORM public.ledger_authorize_caller(p_user_id);
-    IF p_amount IS NULL OR p_amount <= 0 THEN
-        RAISE EXCEPTION USING ERRCODE = 'CM400', MESSAGE = 'amount must be greater than 0';
-    END IF;
-    IF pg_catalog.length(p_description) > 1000 THEN
-        RAISE EXCEPTION USING ERRCODE = 'CM400',
-            MESSAGE = 'description must be at most 1000 characters';
-    END IF;
+    PERFORM public.ledger_check_amount(p_amount, p_description);
 
     v_prior := public.ledger_claim_request(p_user_id, p_request_id,
         pg_catalog.jsonb_build_object('function', 'ledger_spend', 'amount', p_amount,
@@ -208,13 +221,7 @@ DECLARE
     v_row     public.ledger_result;
 BEGIN
     PERFORM public.ledger_authorize_caller(p_user_id);
-    IF p_amount IS NULL OR p_amount <= 0 THEN
-        RAISE EXCEPTION USING ERRCODE = 'CM400', MESSAGE = 'amount must be greater than 0';
-    END IF;
-    IF pg_catalog.length(p_description) > 1000 THEN
-        RAISE EXCEPTION USING ERRCODE = 'CM400',
-            MESSAGE = 'description must be at most 1000 characters';
-    END IF;
+    PERFORM public.ledger_check_amount(p_amount, p_description);
 
     v_prior := public.ledger_claim_request(p_user_id, p_request_id,
         pg_catalog.jsonb_build_object('function', 'ledger_grant', 'amount', p_amount,
