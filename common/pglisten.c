@@ -9,8 +9,8 @@
 #include <string.h>
 #include <libpq-fe.h>
 
-#define LISTEN_BACKOFF_MIN_MS 100
-#define LISTEN_BACKOFF_MAX_MS 5000
+#define LISTEN_BACKOFF_MIN_MS     100
+#define LISTEN_BACKOFF_MAX_MS     5000
 #define LISTEN_CONNECT_TIMEOUT_MS 5000
 
 typedef enum { L_DOWN, L_CONNECTING, L_LISTENING, L_READY } lstate;

@@ -38,10 +38,10 @@ struct rpc_server {
     const rpc_service *svc;
     config cfg;
     auth_keys keys;
-    struct authcache *tokens;   /* verified bearer tokens */
+    struct authcache *tokens; /* verified bearer tokens */
     unsigned char page_key[32];
     unsigned char page_key_prev[32]; /* from JWT_SECRET_PREVIOUS during rotation */
-    int has_page_key_prev; /* HMAC key of page tokens, derived from JWT_SECRET */
+    int has_page_key_prev;           /* HMAC key of page tokens, derived from JWT_SECRET */
     uv_loop_t loop;
     grpc_server *server;
     grpc_completion_queue *cq;

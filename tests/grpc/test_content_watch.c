@@ -91,8 +91,8 @@ Test(content_watch, generating_then_success_then_ok)
     cr_assert_eq(pthread_create(&t, NULL, watch_thread, &w), 0);
     wait_first(&w);
     long long before = mono_us();
-    tc_result r = worker_call(CT_RPC("CompleteGeneration"), id, "video_url",
-                              "https://videos.example/v.mp4");
+    tc_result r =
+        worker_call(CT_RPC("CompleteGeneration"), id, "video_url", "https://videos.example/v.mp4");
     long long committed = mono_us(); /* the answer comes after the commit */
     CT_EXPECT(r, GRPC_STATUS_OK, "CompleteGeneration");
     tc_result_free(&r);
@@ -101,7 +101,8 @@ Test(content_watch, generating_then_success_then_ok)
     cr_assert_eq(w.res.code, GRPC_STATUS_OK, "the stream ends OK after success, got %s (%s)",
                  tc_code_name(w.res.code), w.res.message);
     cr_assert_eq(w.n, 2, "two messages: the current row, then the change (got %d)", w.n);
-    cr_assert_eq(w.statuses[0], CAMEOS__CONTENT__V1__GENERATION_STATUS__GENERATION_STATUS_GENERATING);
+    cr_assert_eq(w.statuses[0],
+                 CAMEOS__CONTENT__V1__GENERATION_STATUS__GENERATION_STATUS_GENERATING);
     cr_assert_eq(w.statuses[1], CAMEOS__CONTENT__V1__GENERATION_STATUS__GENERATION_STATUS_SUCCESS);
     cr_assert_geq(w.at_us[1], before, "the change arrives after the worker's call began");
     /* The figure, not a timed assertion (the machines are noisy): the issue
@@ -195,9 +196,8 @@ Test(content_watch, a_hundred_watchers_share_one_listening_connection)
 {
     ct_user u = ct_new_user("watch100");
     char *id = ct_new_generation(&u, CAMEOS__CONTENT__V1__MODEL__MODEL_VEO_FAST);
-    long long conns_before =
-        ct_count("select count(*) from pg_stat_activity where application_name = 'cameos-content'",
-                 NULL);
+    long long conns_before = ct_count(
+        "select count(*) from pg_stat_activity where application_name = 'cameos-content'", NULL);
     static watch_run w[N_WATCHERS];
     pthread_t t[N_WATCHERS];
     for (int i = 0; i < N_WATCHERS; i++) {
@@ -209,9 +209,8 @@ Test(content_watch, a_hundred_watchers_share_one_listening_connection)
     }
     for (int i = 0; i < N_WATCHERS; i++)
         wait_first(&w[i]);
-    long long conns_during =
-        ct_count("select count(*) from pg_stat_activity where application_name = 'cameos-content'",
-                 NULL);
+    long long conns_during = ct_count(
+        "select count(*) from pg_stat_activity where application_name = 'cameos-content'", NULL);
     tc_result r = worker_call(CT_RPC("CompleteGeneration"), id, "video_url",
                               "https://videos.example/many.mp4");
     CT_EXPECT(r, GRPC_STATUS_OK, "CompleteGeneration");
@@ -220,9 +219,9 @@ Test(content_watch, a_hundred_watchers_share_one_listening_connection)
     for (int i = 0; i < N_WATCHERS; i++) {
         pthread_join(t[i], NULL);
         ok += w[i].res.code == GRPC_STATUS_OK;
-        both += w[i].n == 2 &&
-                w[i].statuses[1] ==
-                    CAMEOS__CONTENT__V1__GENERATION_STATUS__GENERATION_STATUS_SUCCESS;
+        both +=
+            w[i].n == 2 &&
+            w[i].statuses[1] == CAMEOS__CONTENT__V1__GENERATION_STATUS__GENERATION_STATUS_SUCCESS;
         tc_result_free(&w[i].res);
     }
     cr_assert_eq(ok, N_WATCHERS, "every stream ends OK (%d did)", ok);
