@@ -18,7 +18,7 @@
 
 #define AMOUNT_MAX      1000000
 #define DESCRIPTION_MAX 1000
-#define PAYMENT_REF_MAX 256
+#define PAYMENT_REF_MAX 255 /* as ledger_purchase checks it */
 
 static const valid_enum tx_types[] = {
     {CAMEOS__CREDITS__V1__TRANSACTION_TYPE__TRANSACTION_TYPE_PURCHASE, "purchase"},
