@@ -27,13 +27,12 @@
 #include <grpc/grpc.h>
 #include <grpc/grpc_security.h>
 #include <grpc/support/time.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <time.h>
 
 #include "cameos/content/v1/content.pb-c.h"
 #include "cameos/credits/v1/credits.pb-c.h"
 #include "cameos/planning/v1/planning.pb-c.h"
+#include "token.h"
 
 #define MAX_USERS 100000
 #define MAX_LAT   (1u << 22)
@@ -67,7 +66,6 @@ static int load_users(const char *path);
 static int start_call(slot *s, grpc_channel *ch, grpc_completion_queue *cq);
 static grpc_byte_buffer *make_request(const user *u);
 static int cmp_double(const void *a, const void *b);
-static char *mint(const char *secret, const char *sub, const char *role);
 static int user_call(void);
 static const char *service_of(const char *m);
 static char *walk_pages(grpc_channel *ch, int page);
@@ -113,8 +111,8 @@ int main(int argc, char **argv)
         return 2;
     }
     for (size_t i = 0; i < nusers; i++)
-        users[i].token = mint(secret, users[i].id, "authenticated");
-    service_token = mint(secret, "00000000-0000-0000-0000-000000000000", "service_role");
+        users[i].token = tt_mint(secret, users[i].id, "authenticated", 3600);
+    service_token = tt_mint(secret, "00000000-0000-0000-0000-000000000000", "service_role", 3600);
     grpc_init();
     grpc_channel_credentials *creds = grpc_insecure_credentials_create();
     grpc_channel **chans = calloc((size_t)nconn, sizeof(*chans));
@@ -332,43 +330,6 @@ static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
-}
-
-static size_t b64url(const unsigned char *in, size_t n, char *out)
-{
-    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0) |
-                     (i + 2 < n ? in[i + 2] : 0);
-        out[o++] = a[(v >> 18) & 63];
-        out[o++] = a[(v >> 12) & 63];
-        if (i + 1 < n)
-            out[o++] = a[(v >> 6) & 63];
-        if (i + 2 < n)
-            out[o++] = a[v & 63];
-    }
-    out[o] = 0;
-    return o;
-}
-
-static char *mint(const char *secret, const char *sub, const char *role)
-{
-    char payload[256], tok[1024];
-    const char *hdr = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
-    long long now = (long long)time(NULL);
-    int pn = snprintf(payload, sizeof(payload),
-                      "{\"sub\":\"%s\",\"role\":\"%s\",\"iat\":%lld,\"exp\":%lld}", sub, role, now,
-                      now + 3600);
-    size_t o = b64url((const unsigned char *)hdr, strlen(hdr), tok);
-    tok[o++] = '.';
-    o += b64url((const unsigned char *)payload, (size_t)pn, tok + o);
-    unsigned char mac[32];
-    unsigned maclen = sizeof(mac);
-    HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)tok, o, mac, &maclen);
-    tok[o++] = '.';
-    b64url(mac, maclen, tok + o);
-    return strdup(tok);
 }
 
 /* Follows next_page_token from page 1 to page `page` of users[0], one call

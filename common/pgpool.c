@@ -100,6 +100,7 @@ static void q_reset_results(pgq *q);
 static int q_send(pgconn *c, pgq *q);
 static void kick_cb(uv_timer_t *t);
 static void kick(pgpool *p);
+static void fail_pending(pgpool *p);
 static void notice_ignore(void *arg, const char *msg);
 static void conn_handle_closed(uv_handle_t *h);
 static void poll_closed(uv_handle_t *h);
@@ -159,13 +160,7 @@ void pgpool_close(pgpool *p, void (*closed)(void *arg), void *arg)
         conn_fail(c); /* fails its pipelines, closes its poll handle */
         uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
     }
-    while (p->pending_head) {
-        pgq *q = p->pending_head;
-        p->pending_head = q->next;
-        p->npending--;
-        q_finish(q, PGQ_UNAVAILABLE);
-    }
-    p->pending_tail = NULL;
+    fail_pending(p);
     /* Run the done callbacks now: the loop may not turn again for them. */
     kick_cb(&p->kick);
     uv_close((uv_handle_t *)&p->kick, kick_closed);
@@ -652,15 +647,19 @@ static void pool_dispatch(pgpool *p)
         conn_flush(best);
     }
     if (!p->up && p->failed_once) {
-        /* Nothing can serve the queue: fail fast rather than hang. */
-        while (p->pending_head) {
-            pgq *q = p->pending_head;
-            p->pending_head = q->next;
-            p->npending--;
-            q_finish(q, PGQ_UNAVAILABLE);
-        }
-        p->pending_tail = NULL;
+        fail_pending(p); /* nothing can serve the queue: fail fast rather than hang */
     }
+}
+
+static void fail_pending(pgpool *p)
+{
+    while (p->pending_head) {
+        pgq *q = p->pending_head;
+        p->pending_head = q->next;
+        p->npending--;
+        q_finish(q, PGQ_UNAVAILABLE);
+    }
+    p->pending_tail = NULL;
 }
 
 static void pool_update_state(pgpool *p)
