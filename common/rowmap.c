@@ -10,8 +10,8 @@
 #include <string.h>
 #include <jansson.h>
 
+#include "google/protobuf/timestamp.pb-c.h"
 #include "pbjson.h"
-#include "pgrow.h"
 
 #define FIELD(msg, fd, type) ((type *)((char *)(msg) + (fd)->offset))
 #define COUNT(msg, fd)       ((size_t *)((char *)(msg) + (fd)->quantifier_offset))
@@ -104,8 +104,8 @@ void rowmap_reply_list(rpc_call *c, const rowmap *m, pgq *q, const list_page *p,
     *COUNT(out, items) = (size_t)serve;
     *FIELD(out, items, ProtobufCMessage **) = ptrs;
     *FIELD(out, token, const char *) =
-        list_next(c, p, n, serve ? pgrow_i64(r, serve - 1, m->cursor_ts) : 0,
-                  serve ? pgrow_str(r, serve - 1, m->cursor_id) : "", tok);
+        list_next(c, p, n, serve ? strtoll(PQgetvalue(r, serve - 1, m->cursor_ts), NULL, 10) : 0,
+                  serve ? PQgetvalue(r, serve - 1, m->cursor_id) : "", tok);
     rpc_reply(c, out);
 }
 

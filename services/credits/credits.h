@@ -6,6 +6,7 @@
 #define CAMEOS_CREDITS_H
 
 #include "cameos/credits/v1/credits.pb-c.h"
+#include "rowmap.h"
 #include "rpc.h"
 
 /* Statement indexes into credits_stmts (sql.c). */
@@ -27,9 +28,14 @@ enum {
 };
 extern const pgpool_stmt credits_stmts[CREDITS_NSTMTS];
 
-/* Column counts of the row shapes the statements return. */
-#define PROFILE_NCOLS 7
-#define TX_NCOLS      8
+/* The row shapes the statements return, declared once (sql.c): the select
+ * lists PROFILE_COLS, TX_COLS (+ balance for the ledger functions), the tier
+ * list and the balance. */
+extern const rowmap credits_profile_map;
+extern const rowmap credits_tx_map;
+extern const rowmap credits_tier_map;
+extern const rowmap credits_balance_map;
+#define TX_NCOLS 8 /* the ledger functions' balance follows the transaction */
 
 void credits_get_profile(rpc_call *c, const ProtobufCMessage *req);
 void credits_update_profile(rpc_call *c, const ProtobufCMessage *req);
@@ -41,12 +47,5 @@ void credits_purchase(rpc_call *c, const ProtobufCMessage *req);
 void credits_spend(rpc_call *c, const ProtobufCMessage *req);
 void credits_refund(rpc_call *c, const ProtobufCMessage *req);
 void credits_grant(rpc_call *c, const ProtobufCMessage *req);
-
-/* A transaction row (TX_NCOLS columns from col) into *t. Strings point into
- * r; *meta_out receives the decoded metadata Struct, which the caller frees
- * with protobuf_c_message_free_unpacked after replying. -1 on bad metadata. */
-int credits_tx_from_row(const PGresult *r, int row, int col,
-                        Cameos__Credits__V1__CreditTransaction *t, Google__Protobuf__Timestamp *ts,
-                        Google__Protobuf__Struct **meta_out) __attribute__((warn_unused_result));
 
 #endif

@@ -12,21 +12,11 @@
 
 #include "args.h"
 #include "listing.h"
-#include "pbjson.h"
-#include "pgrow.h"
 #include "validate.h"
 
 #define AMOUNT_MAX      1000000
 #define DESCRIPTION_MAX 1000
 #define PAYMENT_REF_MAX 255 /* as ledger_purchase checks it */
-
-static const valid_enum tx_types[] = {
-    {CAMEOS__CREDITS__V1__TRANSACTION_TYPE__TRANSACTION_TYPE_PURCHASE, "purchase"},
-    {CAMEOS__CREDITS__V1__TRANSACTION_TYPE__TRANSACTION_TYPE_GENERATION, "generation"},
-    {CAMEOS__CREDITS__V1__TRANSACTION_TYPE__TRANSACTION_TYPE_REFUND, "refund"},
-    {CAMEOS__CREDITS__V1__TRANSACTION_TYPE__TRANSACTION_TYPE_BONUS, "bonus"},
-};
-#define N_TX_TYPES (sizeof(tx_types) / sizeof(tx_types[0]))
 
 static int check_amount(rpc_call *c, int amount);
 static void reply_purchase(rpc_call *c, pgq *q);
@@ -90,8 +80,9 @@ void credits_list_transactions(rpc_call *c, const ProtobufCMessage *req)
 {
     const Cameos__Credits__V1__ListCreditTransactionsRequest *r = (const void *)req;
     const char *type = NULL;
+    const rowmap_col *tcol = &credits_tx_map.cols[2]; /* transaction_type */
     if (r->transaction_type != 0 &&
-        !(type = valid_enum_text(tx_types, N_TX_TYPES, r->transaction_type))) {
+        !(type = valid_enum_text(tcol->enums, tcol->nenums, r->transaction_type))) {
         rpc_fail(c, GRPC_STATUS_INVALID_ARGUMENT, "transaction_type is not a known type");
         return;
     }
@@ -119,29 +110,6 @@ void credits_list_transactions(rpc_call *c, const ProtobufCMessage *req)
     *keep = pg;
     rpc_set_data(c, keep, NULL);
     rpc_db_run(c, q, reply_list);
-}
-
-int credits_tx_from_row(const PGresult *r, int row, int col,
-                        Cameos__Credits__V1__CreditTransaction *t, Google__Protobuf__Timestamp *ts,
-                        Google__Protobuf__Struct **meta_out)
-{
-    int type = 0;
-    cameos__credits__v1__credit_transaction__init(t);
-    t->id = pgrow_str(r, row, col);
-    t->amount = pgrow_i32(r, row, col + 1);
-    if (valid_enum_value(tx_types, N_TX_TYPES, pgrow_str(r, row, col + 2), &type) != 0)
-        type = 0; /* the table's CHECK makes this unreachable */
-    t->transaction_type = (Cameos__Credits__V1__TransactionType)type;
-    t->description = pgrow_str(r, row, col + 3);
-    t->generation_id = pgrow_str(r, row, col + 4);
-    const char *meta = pgrow_str(r, row, col + 5);
-    *meta_out = NULL;
-    if (pbjson_to_struct(meta, strlen(meta), meta_out) != 0)
-        return -1;
-    t->metadata = *meta_out;
-    t->created_at = pgrow_ts(r, row, col + 6, ts);
-    t->user_id = pgrow_str(r, row, col + 7);
-    return 0;
 }
 
 static int check_amount(rpc_call *c, int amount)
@@ -177,67 +145,24 @@ static void reply_grant(rpc_call *c, pgq *q)
 static void reply_ledger(rpc_call *c, pgq *q, const ProtobufCMessageDescriptor *d)
 {
     const PGresult *r = pgq_res(q, 0);
-    if (PQntuples(r) != 1) {
+    ProtobufCMessage *t = PQntuples(r) == 1 ? rowmap_read(c, &credits_tx_map, r, 0) : NULL;
+    ProtobufCMessage *resp = t ? rpc_alloc(c, d->sizeof_message) : NULL;
+    if (!resp) {
         rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
         return;
     }
-    Cameos__Credits__V1__CreditTransaction t;
-    Google__Protobuf__Timestamp ts;
-    Google__Protobuf__Struct *meta;
-    if (credits_tx_from_row(r, 0, 0, &t, &ts, &meta) != 0) {
-        rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
-        return;
-    }
-    union {
-        ProtobufCMessage base;
-        Cameos__Credits__V1__SpendCreditsResponse spend;
-        Cameos__Credits__V1__PurchaseCreditsResponse purchase;
-        Cameos__Credits__V1__RefundCreditsResponse refund;
-        Cameos__Credits__V1__GrantCreditsResponse grant;
-    } resp;
-    protobuf_c_message_init(d, &resp);
+    protobuf_c_message_init(d, resp);
     const ProtobufCFieldDescriptor *ft =
         protobuf_c_message_descriptor_get_field_by_name(d, "transaction");
     const ProtobufCFieldDescriptor *fb =
         protobuf_c_message_descriptor_get_field_by_name(d, "balance");
-    *(Cameos__Credits__V1__CreditTransaction **)((char *)&resp + ft->offset) = &t;
-    *(int32_t *)((char *)&resp + fb->offset) = pgrow_i32(r, 0, TX_NCOLS);
-    rpc_reply(c, &resp.base);
-    protobuf_c_message_free_unpacked(&meta->base, NULL);
+    *(ProtobufCMessage **)((char *)resp + ft->offset) = t;
+    *(int32_t *)((char *)resp + fb->offset) = (int32_t)strtol(PQgetvalue(r, 0, TX_NCOLS), NULL, 10);
+    rpc_reply(c, resp);
 }
 
 static void reply_list(rpc_call *c, pgq *q)
 {
-    const list_page *pg = rpc_data(c);
-    const PGresult *r = pgq_res(q, 0);
-    int n = PQntuples(r), serve = n > pg->limit ? pg->limit : n;
-    Cameos__Credits__V1__CreditTransaction *txs = calloc((size_t)serve + 1, sizeof(*txs));
-    Cameos__Credits__V1__CreditTransaction **ptrs = calloc((size_t)serve + 1, sizeof(*ptrs));
-    Google__Protobuf__Timestamp *ts = calloc((size_t)serve + 1, sizeof(*ts));
-    Google__Protobuf__Struct **metas = calloc((size_t)serve + 1, sizeof(*metas));
-    int ok = txs && ptrs && ts && metas;
-    int built = 0;
-    for (; ok && built < serve; built++) {
-        ok = credits_tx_from_row(r, built, 0, &txs[built], &ts[built], &metas[built]) == 0;
-        ptrs[built] = &txs[built];
-    }
-    if (ok) {
-        char token[PAGETOKEN_SIZE];
-        Cameos__Credits__V1__ListCreditTransactionsResponse resp =
-            CAMEOS__CREDITS__V1__LIST_CREDIT_TRANSACTIONS_RESPONSE__INIT;
-        resp.n_credit_transactions = (size_t)serve;
-        resp.credit_transactions = ptrs;
-        resp.next_page_token = (char *)list_next(c, pg, n, serve ? pgrow_i64(r, serve - 1, 6) : 0,
-                                                 serve ? pgrow_str(r, serve - 1, 0) : "", token);
-        rpc_reply(c, &resp.base);
-    } else {
-        rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
-    }
-    for (int i = 0; metas && i < serve; i++)
-        if (metas[i])
-            protobuf_c_message_free_unpacked(&metas[i]->base, NULL);
-    free(metas);
-    free(ts);
-    free(ptrs);
-    free(txs);
+    rowmap_reply_list(c, &credits_tx_map, q, rpc_data(c),
+                      &cameos__credits__v1__list_credit_transactions_response__descriptor);
 }

@@ -9,7 +9,6 @@
 
 #include "args.h"
 #include "pbjson.h"
-#include "pgrow.h"
 #include "validate.h"
 
 #define AVATAR_URL_MAX 2048
@@ -104,40 +103,15 @@ void credits_get_balance(rpc_call *c, const ProtobufCMessage *req)
     rpc_db1(c, ST_GET_BALANCE, 1, p, reply_balance);
 }
 
-/* The profile is the last statement's single row. */
+/* The profile is the last statement's single row (CreateUser sends two). */
 static void reply_profile(rpc_call *c, pgq *q)
 {
-    int last = 0;
-    while (pgq_res(q, last + 1))
-        last++;
-    const PGresult *r = pgq_res(q, last);
-    if (PQntuples(r) != 1) {
-        rpc_fail(c, GRPC_STATUS_NOT_FOUND, "profile not found");
-        return;
-    }
-    Cameos__Credits__V1__Profile p = CAMEOS__CREDITS__V1__PROFILE__INIT;
-    Google__Protobuf__Timestamp created, updated;
-    p.id = pgrow_str(r, 0, 0);
-    p.username = pgrow_str(r, 0, 1);
-    p.avatar_url = pgrow_str(r, 0, 2);
-    p.credits = pgrow_i32(r, 0, 3);
-    p.total_spent = pgrow_str(r, 0, 4);
-    p.created_at = pgrow_ts(r, 0, 5, &created);
-    p.updated_at = pgrow_ts(r, 0, 6, &updated);
-    rpc_reply(c, &p.base);
+    rowmap_reply_one(c, &credits_profile_map, q, "profile not found");
 }
 
 static void reply_balance(rpc_call *c, pgq *q)
 {
-    const PGresult *r = pgq_res(q, 0);
-    if (PQntuples(r) != 1) {
-        rpc_fail(c, GRPC_STATUS_NOT_FOUND, "user not found");
-        return;
-    }
-    Cameos__Credits__V1__GetBalanceResponse b = CAMEOS__CREDITS__V1__GET_BALANCE_RESPONSE__INIT;
-    b.credits = pgrow_i32(r, 0, 0);
-    b.total_spent = pgrow_str(r, 0, 1);
-    rpc_reply(c, &b.base);
+    rowmap_reply_one(c, &credits_balance_map, q, "user not found");
 }
 
 /* Deliberately loose (one '@', a dot in the domain, no spaces or controls):

@@ -70,3 +70,51 @@ const pgpool_stmt credits_stmts[CREDITS_NSTMTS] = {
     [ST_PURCHASE] = {"purchase",
                      "select " LEDGER_COLS " from public.ledger_purchase($1, $2, $3, $4)", 4},
 };
+
+/* ---- the same select lists, as rowmaps (column order above) ---- */
+
+static const valid_enum tx_types[] = {
+    {CAMEOS__CREDITS__V1__TRANSACTION_TYPE__TRANSACTION_TYPE_PURCHASE, "purchase"},
+    {CAMEOS__CREDITS__V1__TRANSACTION_TYPE__TRANSACTION_TYPE_GENERATION, "generation"},
+    {CAMEOS__CREDITS__V1__TRANSACTION_TYPE__TRANSACTION_TYPE_REFUND, "refund"},
+    {CAMEOS__CREDITS__V1__TRANSACTION_TYPE__TRANSACTION_TYPE_BONUS, "bonus"},
+};
+
+static const rowmap_col profile_cols[] = {
+    {"id", RM_TEXT, RM_OUT, NULL, 0, NULL},          {"username", RM_TEXT, 0, NULL, 0, NULL},
+    {"avatar_url", RM_TEXT, 0, NULL, 0, NULL},       {"credits", RM_INT32, RM_OUT, NULL, 0, NULL},
+    {"total_spent", RM_TEXT, RM_OUT, NULL, 0, NULL}, {"created_at", RM_TS, RM_OUT, NULL, 0, NULL},
+    {"updated_at", RM_TS, RM_OUT, NULL, 0, NULL},
+};
+const rowmap credits_profile_map = {&cameos__credits__v1__profile__descriptor, profile_cols,
+                                    sizeof(profile_cols) / sizeof(profile_cols[0]), 5, 0};
+
+static const rowmap_col tx_cols[] = {
+    {"id", RM_TEXT, RM_OUT, NULL, 0, NULL},
+    {"amount", RM_INT32, RM_OUT, NULL, 0, NULL},
+    {"transaction_type", RM_ENUM, RM_OUT, tx_types, sizeof(tx_types) / sizeof(tx_types[0]), NULL},
+    {"description", RM_TEXT, RM_OUT, NULL, 0, NULL},
+    {"generation_id", RM_TEXT, RM_OUT, NULL, 0, NULL},
+    {"metadata", RM_STRUCT, RM_OUT, NULL, 0, NULL},
+    {"created_at", RM_TS, RM_OUT, NULL, 0, NULL},
+    {"user_id", RM_TEXT, RM_OUT, NULL, 0, NULL},
+};
+const rowmap credits_tx_map = {&cameos__credits__v1__credit_transaction__descriptor, tx_cols,
+                               TX_NCOLS, 6, 0};
+
+/* Tiers page by (sort_order, id): sort_order stands in the cursor's time slot. */
+static const rowmap_col tier_cols[] = {
+    {"id", RM_TEXT, RM_OUT, NULL, 0, NULL},        {"name", RM_TEXT, RM_OUT, NULL, 0, NULL},
+    {"credits", RM_INT32, RM_OUT, NULL, 0, NULL},  {"price", RM_TEXT, RM_OUT, NULL, 0, NULL},
+    {"is_active", RM_BOOL, RM_OUT, NULL, 0, NULL}, {"sort_order", RM_INT32, RM_OUT, NULL, 0, NULL},
+    {"created_at", RM_TS, RM_OUT, NULL, 0, NULL},
+};
+const rowmap credits_tier_map = {&cameos__credits__v1__pricing_tier__descriptor, tier_cols,
+                                 sizeof(tier_cols) / sizeof(tier_cols[0]), 5, 0};
+
+static const rowmap_col balance_cols[] = {
+    {"credits", RM_INT32, RM_OUT, NULL, 0, NULL},
+    {"total_spent", RM_TEXT, RM_OUT, NULL, 0, NULL},
+};
+const rowmap credits_balance_map = {&cameos__credits__v1__get_balance_response__descriptor,
+                                    balance_cols, 2, 0, 0};
