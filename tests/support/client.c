@@ -207,6 +207,10 @@ int tc_stream(tc_chan *ch, const char *method_path, const ProtobufCMessage *req,
     grpc_op open[4];
     memset(open, 0, sizeof(open));
     open[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+    /* Wait for the connection instead of failing fast: a fresh channel's
+     * first connect can fail once (seen as a flaky UNAVAILABLE in a race
+     * test); a service that is really down still ends at the deadline. */
+    open[0].flags = GRPC_INITIAL_METADATA_WAIT_FOR_READY;
     open[0].data.send_initial_metadata.count = c.nmd;
     open[0].data.send_initial_metadata.metadata = c.md;
     open[1].op = GRPC_OP_SEND_MESSAGE;
@@ -320,6 +324,10 @@ static int tc_unary_bytes(tc_chan *ch, const char *method_path, const uint8_t *r
     grpc_op ops[6];
     memset(ops, 0, sizeof(ops));
     ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+    /* Wait for the connection instead of failing fast: a fresh channel's
+     * first connect can fail once (seen as a flaky UNAVAILABLE in a race
+     * test); a service that is really down still ends at the deadline. */
+    ops[0].flags = GRPC_INITIAL_METADATA_WAIT_FOR_READY;
     ops[0].data.send_initial_metadata.count = c.nmd;
     ops[0].data.send_initial_metadata.metadata = c.md;
     ops[1].op = GRPC_OP_SEND_MESSAGE;
