@@ -32,11 +32,13 @@ head -n "$LISTERS" "$WORK/users" >"$WORK/listers"
 
 pgbench_script "$WORK/gen_create" content gen_create "$CLAIMS_USER" "$U" NULL \
 	"'a lighthouse at dawn, slow dolly in'" "'veo-fast'" "'16:9'" "'720p'" "'text_to_video'" NULL
-pgbench_script "$WORK/gen_list" content gen_list "$CLAIMS_USER" "$U" NULL NULL 51 NULL NULL
+TOP="'infinity'" MAXID="'ffffffff-ffff-ffff-ffff-ffffffffffff'"
+PLAN=keyset pgbench_script "$WORK/gen_list" content gen_list "$CLAIMS_USER" "$U" "$TOP" "$MAXID" 51 \
+	NULL NULL
 C="('00000000-0000-4000-9000-' || lpad(:n::text, 12, '0'))::uuid"
 pgbench_script "$WORK/campaign_get" planning campaign_get "$CLAIMS_USER" "$C" "$U"
-pgbench_script "$WORK/storyboard_list" planning storyboard_list "$CLAIMS_USER" "$U" NULL NULL 51 \
-	NULL NULL
+PLAN=keyset pgbench_script "$WORK/storyboard_list" planning storyboard_list "$CLAIMS_USER" "$U" \
+	"$TOP" "$MAXID" 51 NULL NULL
 
 run_case content CreateGeneration "$WORK/gen_create" "$WORK/users"
 run_case content ListGenerations "$WORK/gen_list" "$WORK/listers"

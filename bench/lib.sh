@@ -47,8 +47,9 @@ SQL
 	seq 1 "$NUSERS" | awk '{ printf "00000000-0000-4000-8000-%012d\n", $1 }' >"$WORK/users"
 }
 
-# pgbench_script OUT BINARY STATEMENT CLAIMS PARAM... : writes OUT.sql (plain)
-# and OUT_pipelined.sql. PARAM k replaces $k (an SQL expression; may use :n).
+# [PLAN=keyset] pgbench_script OUT BINARY STATEMENT CLAIMS PARAM... : writes
+# OUT.sql (plain) and OUT_pipelined.sql. PARAM k replaces $k (an SQL
+# expression; may use :n). PLAN=keyset for a PGPOOL_KEYSET statement.
 pgbench_script() {
 	local out=$1 bin=$2 stmt=$3 claims=$4 sql k=1
 	shift 4
@@ -58,7 +59,11 @@ pgbench_script() {
 		sql=$(EXPR="$expr" K="$k" perl -pe 's/\$$ENV{K}(?![0-9])/$ENV{EXPR}/g' <<<"$sql")
 		k=$((k + 1))
 	done
-	local prelude="select set_config('request.jwt.claims', $claims, true), set_config('statement_timeout', '0', true);"
+	# The service's own prelude (common/pgpool.c): keyset lists (PLAN=keyset)
+	# run on one generic plan made with sorts off, everything else on "auto".
+	local mode=auto sort=on
+	if [[ ${PLAN:-} == keyset ]]; then mode=force_generic_plan sort=off; fi
+	local prelude="select set_config('request.jwt.claims', $claims, true), set_config('statement_timeout', '0', true), set_config('plan_cache_mode', '$mode', true), set_config('enable_sort', '$sort', true);"
 	{
 		echo '\set n random(1, :nusers)'
 		echo '\set r random(1, 1000000000000)'

@@ -397,9 +397,10 @@ const rpc_server *call_server_const(const rpc_call *c)
 
 pgq *rpc_db(rpc_call *c)
 {
-    if (!c->srv->pool)
-        return NULL;
-    return pgq_new(c->srv->pool, c->authed ? c->claims.json : NULL);
+    pgq *q = c->srv->pool ? pgq_new(c->srv->pool, c->authed ? c->claims.json : NULL) : NULL;
+    if (!q)
+        rpc_fail(c, GRPC_STATUS_UNAVAILABLE, "database unavailable, try again later");
+    return q;
 }
 
 int rpc_db_add(rpc_call *c, pgq *q, int stmt, int nparams, const char *const *values)
@@ -440,10 +441,8 @@ void rpc_db_run(rpc_call *c, pgq *q, rpc_db_fn ok)
 void rpc_db1(rpc_call *c, int stmt, int nparams, const char *const *values, rpc_db_fn ok)
 {
     pgq *q = rpc_db(c);
-    if (!q) {
-        rpc_fail(c, GRPC_STATUS_UNAVAILABLE, "database unavailable, try again later");
+    if (!q)
         return;
-    }
     if (rpc_db_add(c, q, stmt, nparams, values) == 0)
         rpc_db_run(c, q, ok);
 }

@@ -20,6 +20,8 @@ int list_begin(rpc_call *c, int32_t page_size, const char *page_token, const cha
                               : (page_size > LIST_MAX_SIZE ? LIST_MAX_SIZE : page_size);
     snprintf(p->fetch, sizeof(p->fetch), "%d", p->limit + 1);
     snprintf(p->scope, sizeof(p->scope), "%s", scope);
+    p->after_ts = "infinity";
+    p->after_id = "ffffffff-ffff-ffff-ffff-ffffffffffff";
     if (!page_token || !page_token[0])
         return 0;
     const rpc_server *s = call_server_const(c);
@@ -36,6 +38,8 @@ int list_begin(rpc_call *c, int32_t page_size, const char *page_token, const cha
     snprintf(p->us_buf, sizeof(p->us_buf), "%lld", us);
     p->cur_us = p->us_buf;
     p->cur_id = p->id_buf;
+    p->after_ts = pagetoken_ts_text(us, p->ts_buf, sizeof(p->ts_buf));
+    p->after_id = p->id_buf;
     return 0;
 }
 

@@ -20,22 +20,24 @@
 
 /* Time columns travel as epoch microseconds: exact, and free of DateStyle. */
 #define SQL_US(col) "(extract(epoch from " col ") * 1000000)::int8"
-/* Keyset condition, newest first, index-friendly on (created_at, id) for the
- * first page too ($t NULL means "from the top"). to_timestamp(float8) is
- * immutable, so a custom plan folds the bound into an index condition
- * (timestamptz + interval is only stable: it stayed a filter and page 1000
- * read 50k rows); it is exact to the microsecond for any time within
- * +-140 years (checked on a million random values). */
+/* Keyset condition, newest first, on the (user_id, created_at DESC, id DESC)
+ * index. The bound is two bare parameters (list_page.after_ts/after_id, the
+ * first page's is ('infinity', the largest uuid)): under row-level security
+ * only a leakproof comparison may become an index condition, and a bound
+ * computed in SQL (coalesce, to_timestamp) is not, so it stayed a filter and
+ * page 1000 of a generic plan read 50k rows. */
 #define SQL_BEFORE(tcol, idcol, tparam, idparam)                                                   \
-    "(" tcol ", " idcol ") < (coalesce(to_timestamp(" tparam "::int8 / 1e6::float8),"              \
-    " 'infinity'), coalesce(" idparam "::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))"
+    "(" tcol ", " idcol ") < (" tparam "::timestamptz, " idparam "::uuid)"
 
 typedef struct list_page {
-    int limit;          /* rows to serve */
-    char fetch[16];     /* parameter text: limit + 1 (one more tells if a next page exists) */
-    const char *cur_us; /* parameter: cursor time, NULL on the first page */
-    const char *cur_id; /* parameter: cursor id, NULL on the first page */
+    int limit;            /* rows to serve */
+    char fetch[16];       /* parameter text: limit + 1 (one more tells if a next page exists) */
+    const char *cur_us;   /* parameter: cursor as an integer, NULL on the first page */
+    const char *cur_id;   /* parameter: cursor id, NULL on the first page */
+    const char *after_ts; /* parameter: cursor time as timestamptz text, never NULL */
+    const char *after_id; /* parameter: cursor id, never NULL */
     char us_buf[24];
+    char ts_buf[PAGETOKEN_TS_SIZE];
     char id_buf[37];
     char scope[256];
 } list_page;

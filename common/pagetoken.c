@@ -9,7 +9,9 @@
 #include <openssl/core_names.h>
 #include <openssl/params.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define PAGETOKEN_VERSION 1
 #define PAGETOKEN_PAYLOAD 24 /* created_us + uuid */
@@ -81,6 +83,27 @@ int pagetoken_decode(const unsigned char *key, size_t key_len, const char *scope
         uuid_out[o] = '\0';
     }
     return 0;
+}
+
+char *pagetoken_ts_text(long long created_us, char *out, size_t size)
+{
+    long long s = created_us / 1000000, frac = created_us % 1000000;
+    if (frac < 0) {
+        frac += 1000000;
+        s--;
+    }
+    time_t t = (time_t)s;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm)) {
+        snprintf(out, size, "%s", created_us < 0 ? "-infinity" : "infinity");
+        return out;
+    }
+    /* tm_year + 1900 is the astronomical year: 0 is 1 BC. */
+    long long year = (long long)tm.tm_year + 1900;
+    snprintf(out, size, "%04lld-%02d-%02d %02d:%02d:%02d.%06lld+00%s", year > 0 ? year : 1 - year,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac,
+             year > 0 ? "" : " BC");
+    return out;
 }
 
 static int pagetoken_mac(const unsigned char *key, size_t key_len, const char *scope,

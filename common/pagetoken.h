@@ -34,4 +34,10 @@ int pagetoken_decode(const unsigned char *key, size_t key_len, const char *scope
                      size_t len, long long *created_us, char uuid_out[37])
     __attribute__((warn_unused_result));
 
+/* Writes created_us as timestamptz input text, exact and free of DateStyle
+ * ("2023-11-14 22:13:20.123456+00"; " BC" before year 1), to out (size >=
+ * PAGETOKEN_TS_SIZE). Returns out. */
+#define PAGETOKEN_TS_SIZE 48
+char *pagetoken_ts_text(long long created_us, char *out, size_t size);
+
 #endif

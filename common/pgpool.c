@@ -54,6 +54,7 @@ struct pgq {
     int retries;
     int cancel_requested;
     long timeout_ms; /* statement_timeout for this transaction; 0: none */
+    int plan_custom; /* pgq_plan_custom was called */
     int failed_retryable;
     char sqlstate[6];
     char *message;
@@ -269,6 +270,11 @@ void pgq_set_timeout(pgq *q, long ms)
     q->timeout_ms = ms > 0 ? ms : 0;
 }
 
+void pgq_plan_custom(pgq *q)
+{
+    q->plan_custom = 1;
+}
+
 void pgq_free(pgq *q)
 {
     if (!q)
@@ -344,8 +350,9 @@ static void conn_connect_step(pgconn *c)
         PQsendPrepare(c->pg, CLAIMS_STMT,
                       "select set_config('request.jwt.claims', $1, true),"
                       " set_config('statement_timeout', $2, true),"
-                      " set_config('plan_cache_mode', $3, true)",
-                      3, NULL) != 1) {
+                      " set_config('plan_cache_mode', $3, true),"
+                      " set_config('enable_sort', $4, true)",
+                      4, NULL) != 1) {
         conn_fail(c);
         return;
     }
@@ -588,20 +595,26 @@ static void conn_read(pgconn *c)
 static int q_send(pgconn *c, pgq *q)
 {
     pgpool *p = c->pool;
-    int custom = 0;
+    unsigned flags = 0;
     for (int i = 0; i < q->nstmts; i++)
-        custom |= (p->stmts[q->stmt[i]].flags & PGPOOL_CUSTOM_PLAN) != 0;
-    int prelude = q->claims || q->timeout_ms || custom;
+        flags |= p->stmts[q->stmt[i]].flags;
+    int custom = (flags & PGPOOL_CUSTOM_PLAN) || ((flags & PGPOOL_KEYSET) && q->plan_custom);
+    int generic = (flags & PGPOOL_KEYSET) && !custom;
+    int prelude = q->claims || q->timeout_ms || custom || generic;
     q->cursor = prelude ? -1 : 0;
     if (prelude) {
         /* The deadline travels as statement_timeout, local to this
          * transaction: the server stops the work itself when it passes, and
-         * no cancel request can hit another call's statement. */
+         * no cancel request can hit another call's statement. The planner
+         * settings only matter when a plan is made (see PGPOOL_KEYSET). */
         char timeout[24];
         snprintf(timeout, sizeof(timeout), "%ld", q->timeout_ms);
-        const char *v[3] = {q->claims ? q->claims : "", timeout,
-                            custom ? "force_custom_plan" : "auto"};
-        if (PQsendQueryPrepared(c->pg, CLAIMS_STMT, 3, v, NULL, NULL, 0) != 1)
+        const char *v[4] = {q->claims ? q->claims : "", timeout,
+                            custom    ? "force_custom_plan"
+                            : generic ? "force_generic_plan"
+                                      : "auto",
+                            generic ? "off" : "on"};
+        if (PQsendQueryPrepared(c->pg, CLAIMS_STMT, 4, v, NULL, NULL, 0) != 1)
             return -1;
     }
     for (int i = 0; i < q->nstmts; i++) {

@@ -106,10 +106,16 @@ void res_list(rpc_call *c, const ProtobufCMessage *req)
         return;
     rpc_set_data(c, pg, NULL);
     p[0] = rpc_claims(c)->sub;
-    p[1] = pg->cur_us;
-    p[2] = pg->cur_id;
+    p[1] = pg->after_ts;
+    p[2] = pg->after_id;
     p[3] = pg->fetch;
-    rpc_db1(c, r->def->stmt[RES_LIST], 4 + (int)r->def->nfilters, p, reply_list);
+    pgq *q = rpc_db(c);
+    if (!q || rpc_db_add(c, q, r->def->stmt[RES_LIST], 4 + (int)r->def->nfilters, p) != 0)
+        return;
+    for (size_t i = 0; i < r->def->nfilters; i++)
+        if (p[4 + i])
+            pgq_plan_custom(q); /* a filter may have an index of its own */
+    rpc_db_run(c, q, reply_list);
 }
 
 void res_create(rpc_call *c, const ProtobufCMessage *req)

@@ -131,8 +131,8 @@ int rpc_defer(rpc_call *c, void (*fn)(void *p), void *p) __attribute__((warn_unu
 void rpc_set_data(rpc_call *c, void *data, void (*cleanup)(rpc_call *c, void *data));
 void *rpc_data(const rpc_call *c);
 
-/* Database: a transaction that runs with the caller's claims. NULL when out
- * of memory (the handler answers RESOURCE_EXHAUSTED or INTERNAL). */
+/* Database: a transaction that runs with the caller's claims. NULL when it
+ * cannot be had; the call is then already answered UNAVAILABLE. */
 pgq *rpc_db(rpc_call *c) __attribute__((warn_unused_result));
 /* Appends a statement; a wrong count is a bug: the call fails INTERNAL and
  * -1 is returned so the handler stops. */

@@ -89,11 +89,16 @@ int rpc_main(const rpc_service *svc, int argc, char **argv)
     }
     if (argc > 1 && strcmp(argv[1], "sql") == 0) {
         /* The statements as prepared, for benchmarks that must send the very
-         * same SQL (bench/): `sql` lists their names, `sql NAME` prints one. */
+         * same SQL (bench/) and tests of their plans: `sql` lists each name
+         * with how it is planned (see PGPOOL_KEYSET), `sql NAME` prints one. */
         int found = 0;
         for (size_t i = 0; i < svc->nstmts; i++) {
+            unsigned f = svc->stmts[i].flags;
             if (argc == 2)
-                printf("%s\n", svc->stmts[i].name);
+                printf("%s\t%s\n", svc->stmts[i].name,
+                       f & PGPOOL_CUSTOM_PLAN ? "custom"
+                       : f & PGPOOL_KEYSET    ? "keyset"
+                                              : "auto");
             else if (strcmp(argv[2], svc->stmts[i].name) == 0 && ++found)
                 printf("%s\n", svc->stmts[i].sql);
         }

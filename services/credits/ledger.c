@@ -92,12 +92,10 @@ void credits_list_transactions(rpc_call *c, const ProtobufCMessage *req)
     list_page pg;
     if (list_begin(c, r->page_size, r->page_token, scope, &pg) != 0)
         return;
-    const char *p[5] = {sub, pg.cur_us, pg.cur_id, pg.fetch, type};
+    const char *p[5] = {sub, pg.after_ts, pg.after_id, pg.fetch, type};
     pgq *q = rpc_db(c);
-    if (!q) {
-        rpc_fail(c, GRPC_STATUS_UNAVAILABLE, "database unavailable, try again later");
+    if (!q)
         return;
-    }
     if (rpc_db_add(c, q, type ? ST_LIST_TX_TYPE : ST_LIST_TX, type ? 5 : 4, p) != 0)
         return;
     /* The page state rides with the call until the rows are back. */

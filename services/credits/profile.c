@@ -82,7 +82,6 @@ void credits_create_user(rpc_call *c, const ProtobufCMessage *req)
     pgq *q = rpc_db(c);
     if (!q) {
         free(meta);
-        rpc_fail(c, GRPC_STATUS_UNAVAILABLE, "database unavailable, try again later");
         return;
     }
     const char *p1[3] = {u->id[0] ? u->id : NULL, u->email, meta};

@@ -45,13 +45,13 @@ const pgpool_stmt credits_stmts[CREDITS_NSTMTS] = {
                     "select " TX_COLS " from public.credit_transactions where user_id = $1"
                     " and " SQL_BEFORE("created_at", "id", "$2", "$3") " order by created_at"
                                                                        " desc, id desc limit $4",
-                    4, PGPOOL_CUSTOM_PLAN},
+                    4, PGPOOL_KEYSET},
     [ST_LIST_TX_TYPE] = {"list_tx_type",
                          "select " TX_COLS " from public.credit_transactions where user_id = $1"
                          " and transaction_type = $5 and " SQL_BEFORE(
                              "created_at", "id", "$2", "$3") " order by created_at desc, id desc"
                                                              " limit $4",
-                         5, PGPOOL_CUSTOM_PLAN},
+                         5, PGPOOL_KEYSET},
     /* Tiers page by (sort_order, id): the cursor's time slot carries sort_order. */
     [ST_LIST_TIERS] =
         {"list_tiers",

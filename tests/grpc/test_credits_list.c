@@ -2,13 +2,15 @@
  * test_credits_list - ListCreditTransactions and ListPricingTiers over a
  * real channel: order, type filter, page tokens (malformed, foreign to the
  * filter or to the user), keyset paging while rows are being added, and
- * isolation between users.
+ * isolation between users; and the page cursor's timestamptz text, which
+ * PostgreSQL must read back to the very microsecond.
  *
  * Needs CREDITS_ADDR, JWT_SECRET and a superuser DATABASE_URL. Every test
  * makes its own users and looks only at them; tiers other tests may add are
  * tolerated, the four seeded ones must be there as seeded.
  */
 #include "credits_fixture.h"
+#include "pagetoken.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -465,4 +467,35 @@ static void lt_keep(lt_row *dst, const lt_tx *t)
     snprintf(dst->id, sizeof(dst->id), "%s", t->id);
     dst->sec = t->created_at->seconds;
     dst->nanos = t->created_at->nanos;
+}
+
+/* The keyset bound travels as timestamptz text (a bare parameter, so it can
+ * be an index condition): PostgreSQL must read back exactly the microsecond
+ * the token holds, across and beyond any row's lifetime. */
+Test(credits_list, cursor_text_reads_back_to_the_microsecond)
+{
+    enum { N = 4000 };
+    size_t cap = (size_t)N * (PAGETOKEN_TS_SIZE + 4) + 2, ucap = (size_t)N * 24 + 2;
+    char *texts = malloc(cap), *uss = malloc(ucap), ts[PAGETOKEN_TS_SIZE];
+    cr_assert(texts && uss);
+    size_t tl = 0, ul = 0;
+    unsigned long long x = 0x9e3779b97f4a7c15ULL;
+    const long long span = 300LL * 366 * 86400 * 1000000; /* +-300 years around 1970 */
+    for (int i = 0; i < N; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        long long us = i == 0 ? 0 : i == 1 ? -1 : (long long)(x % (2ULL * span)) - span;
+        pagetoken_ts_text(us, ts, sizeof(ts));
+        tl += (size_t)snprintf(texts + tl, cap - tl, "%s\"%s\"", i ? "," : "{", ts);
+        ul += (size_t)snprintf(uss + ul, ucap - ul, "%s%lld", i ? "," : "{", us);
+    }
+    snprintf(texts + tl, cap - tl, "}");
+    snprintf(uss + ul, ucap - ul, "}");
+    const char *p[] = {texts, uss};
+    cr_expect_eq(tdb_int(cf_db,
+                         "select count(*) from unnest($1::text[], $2::int8[]) u(t, us)"
+                         " where (extract(epoch from t::timestamptz) * 1000000)::int8 <> us",
+                         2, p),
+                 0, "every cursor text names its microsecond");
+    free(texts);
+    free(uss);
 }

@@ -175,3 +175,23 @@ Test(pagetoken, distinct_inputs_distinct_tokens)
     cr_assert_eq(pagetoken_encode(key, KEYLEN, SCOPE, 1, ID, b, sizeof(b)), 0);
     cr_assert_str_eq(a, b); /* deterministic */
 }
+
+Test(pagetoken, ts_text_is_exact_utc_input_text)
+{
+    static const struct {
+        long long us;
+        const char *text;
+    } cases[] = {
+        {0, "1970-01-01 00:00:00.000000+00"},
+        {-1, "1969-12-31 23:59:59.999999+00"},
+        {1700000000123456LL, "2023-11-14 22:13:20.123456+00"},
+        {951782400000001LL, "2000-02-29 00:00:00.000001+00"},
+        {-62135596800000000LL, "0001-01-01 00:00:00.000000+00"},
+        {-62135596800000001LL, "0001-12-31 23:59:59.999999+00 BC"},
+        {253402300800000000LL, "10000-01-01 00:00:00.000000+00"},
+    };
+    char out[PAGETOKEN_TS_SIZE];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        cr_assert_str_eq(pagetoken_ts_text(cases[i].us, out, sizeof(out)), cases[i].text, "us %lld",
+                         cases[i].us);
+}
