@@ -1,7 +1,6 @@
-/* google.protobuf.Struct / Value / ListValue <-> JSON text; see pbjson.h. */
+/* google.protobuf.Struct / Value / ListValue -> JSON text; see pbjson.h (jsonr.h reads). */
 #include "pbjson.h"
 
-#include <jansson.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,12 +11,6 @@ typedef Google__Protobuf__Struct pb_struct;
 typedef Google__Protobuf__Value pb_value;
 typedef Google__Protobuf__ListValue pb_list;
 typedef Google__Protobuf__Struct__FieldsEntry pb_entry;
-
-/* Any top-level value is parsed so that each caller can say which it wanted;
- * every number is read as a double, the only number Struct holds, so that an
- * integer beyond 2^63 rounds like any other instead of failing. "\u0000" stays
- * rejected (no JSON_ALLOW_NUL): C strings cannot carry it and jsonb refuses it. */
-#define PBJSON_LOAD_FLAGS (JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL)
 
 /* Integers up to this magnitude are exact in a double and written as such. */
 #define PBJSON_EXACT_INT 9007199254740992.0
@@ -43,11 +36,6 @@ static int emit_string(pbjson_buf *b, const char *s);
 static size_t utf8_seq_len(const unsigned char *p);
 static int superseded_entries(const pb_struct *s, unsigned char **skip);
 static int keyref_cmp(const void *a, const void *b);
-static json_t *load(const char *json, size_t len);
-static int build_value(json_t *j, int depth, pb_value **out);
-static int build_struct(json_t *obj, int depth, pb_struct **out);
-static int build_list(json_t *arr, int depth, pb_list **out);
-static char *dup_text(const char *s, size_t n);
 
 int pbjson_from_struct(const pb_struct *s, char **out)
 {
@@ -85,84 +73,6 @@ int pbjson_from_struct_list(pb_struct *const *items, size_t n, char **out)
         rc = buf_putc(&b, ']');
     return buf_finish(&b, rc, out);
 }
-
-int pbjson_to_struct(const char *json, size_t len, pb_struct **out)
-{
-    json_t *root = load(json, len);
-    int rc = -1;
-
-    *out = NULL;
-    if (root != NULL && json_is_object(root))
-        rc = build_struct(root, 1, out);
-    json_decref(root);
-    return rc;
-}
-
-int pbjson_to_value(const char *json, size_t len, pb_value **out)
-{
-    json_t *root = load(json, len);
-    int rc = -1;
-
-    *out = NULL;
-    if (root != NULL)
-        rc = build_value(root, 0, out);
-    json_decref(root);
-    return rc;
-}
-
-int pbjson_to_list(const char *json, size_t len, pb_list **out)
-{
-    json_t *root = load(json, len);
-    int rc = -1;
-
-    *out = NULL;
-    if (root != NULL && json_is_array(root))
-        rc = build_list(root, 1, out);
-    json_decref(root);
-    return rc;
-}
-
-int pbjson_to_struct_list(const char *json, size_t len, pb_struct ***items, size_t *n)
-{
-    json_t *root = load(json, len);
-    pb_struct **arr = NULL;
-    size_t count = 0, i;
-    int rc = -1;
-
-    *items = NULL;
-    *n = 0;
-    if (root == NULL || !json_is_array(root))
-        goto done;
-    count = json_array_size(root);
-    if (count > 0 && (arr = calloc(count, sizeof *arr)) == NULL)
-        goto done;
-    for (i = 0; i < count; i++) {
-        json_t *item = json_array_get(root, i);
-
-        if (!json_is_object(item) || build_struct(item, 2, &arr[i]) != 0) {
-            pbjson_struct_list_free(arr, i);
-            goto done;
-        }
-    }
-    *items = arr;
-    *n = count;
-    rc = 0;
-done:
-    json_decref(root);
-    return rc;
-}
-
-void pbjson_struct_list_free(pb_struct **items, size_t n)
-{
-    if (items == NULL)
-        return;
-    for (size_t i = 0; i < n; i++)
-        if (items[i] != NULL)
-            protobuf_c_message_free_unpacked(&items[i]->base, NULL);
-    free(items);
-}
-
-/* ---- output */
 
 static int buf_put(pbjson_buf *b, const char *s, size_t n)
 {
@@ -457,141 +367,4 @@ static int keyref_cmp(const void *a, const void *b)
     if (c != 0)
         return c;
     return (x->idx > y->idx) - (x->idx < y->idx);
-}
-
-/* ---- input */
-
-static json_t *load(const char *json, size_t len)
-{
-    json_error_t err;
-
-    if (json == NULL)
-        return NULL;
-    return json_loadb(json, len, PBJSON_LOAD_FLAGS, &err);
-}
-
-/* Every partial tree below stays freeable by protobuf_c_message_free_unpacked:
- * counts grow only once their slot is filled, unset pointers stay NULL. */
-static int build_value(json_t *j, int depth, pb_value **out)
-{
-    pb_value *v = malloc(sizeof *v);
-    int rc = 0;
-
-    *out = NULL;
-    if (v == NULL)
-        return -1;
-    google__protobuf__value__init(v);
-    switch (json_typeof(j)) {
-    case JSON_NULL:
-        v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_NULL_VALUE;
-        v->null_value = GOOGLE__PROTOBUF__NULL_VALUE__NULL_VALUE;
-        break;
-    case JSON_TRUE:
-    case JSON_FALSE:
-        v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_BOOL_VALUE;
-        v->bool_value = json_is_true(j);
-        break;
-    case JSON_REAL:
-    case JSON_INTEGER:
-        v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_NUMBER_VALUE;
-        v->number_value = json_number_value(j);
-        break;
-    case JSON_STRING: {
-        const char *str = json_string_value(j);
-        size_t n = json_string_length(j);
-
-        v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE;
-        v->string_value = NULL;
-        if (memchr(str, '\0', n) != NULL || (v->string_value = dup_text(str, n)) == NULL)
-            rc = -1;
-        break;
-    }
-    case JSON_OBJECT:
-        v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE;
-        v->struct_value = NULL;
-        rc = build_struct(j, depth + 1, &v->struct_value);
-        break;
-    case JSON_ARRAY:
-        v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_LIST_VALUE;
-        v->list_value = NULL;
-        rc = build_list(j, depth + 1, &v->list_value);
-        break;
-    default:
-        rc = -1;
-        break;
-    }
-    if (rc != 0) {
-        protobuf_c_message_free_unpacked(&v->base, NULL);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-static int build_struct(json_t *obj, int depth, pb_struct **out)
-{
-    size_t n = json_object_size(obj);
-    pb_struct *s;
-
-    *out = NULL;
-    if (depth > PBJSON_MAX_DEPTH || (s = malloc(sizeof *s)) == NULL)
-        return -1;
-    google__protobuf__struct__init(s);
-    if (n > 0 && (s->fields = calloc(n, sizeof *s->fields)) == NULL)
-        goto fail;
-    for (void *it = json_object_iter(obj); it != NULL; it = json_object_iter_next(obj, it)) {
-        const char *key = json_object_iter_key(it);
-        size_t klen = json_object_iter_key_len(it);
-        pb_entry *e;
-
-        if (s->n_fields == n || (e = malloc(sizeof *e)) == NULL)
-            goto fail;
-        google__protobuf__struct__fields_entry__init(e);
-        s->fields[s->n_fields++] = e;
-        /* Always a copy: the init default (protobuf_c_empty_string) is
-         * static, and an unpacked message never holds it either. */
-        if (memchr(key, '\0', klen) != NULL || (e->key = dup_text(key, klen)) == NULL)
-            goto fail;
-        if (build_value(json_object_iter_value(it), depth, &e->value) != 0)
-            goto fail;
-    }
-    *out = s;
-    return 0;
-fail:
-    protobuf_c_message_free_unpacked(&s->base, NULL);
-    return -1;
-}
-
-static int build_list(json_t *arr, int depth, pb_list **out)
-{
-    size_t n = json_array_size(arr);
-    pb_list *l;
-
-    *out = NULL;
-    if (depth > PBJSON_MAX_DEPTH || (l = malloc(sizeof *l)) == NULL)
-        return -1;
-    google__protobuf__list_value__init(l);
-    if (n > 0 && (l->values = calloc(n, sizeof *l->values)) == NULL)
-        goto fail;
-    for (size_t i = 0; i < n; i++) {
-        if (build_value(json_array_get(arr, i), depth, &l->values[i]) != 0)
-            goto fail;
-        l->n_values++;
-    }
-    *out = l;
-    return 0;
-fail:
-    protobuf_c_message_free_unpacked(&l->base, NULL);
-    return -1;
-}
-
-static char *dup_text(const char *s, size_t n)
-{
-    char *p = malloc(n + 1);
-
-    if (p != NULL) {
-        memcpy(p, s, n);
-        p[n] = '\0';
-    }
-    return p;
 }

@@ -188,6 +188,7 @@ static int serve(rpc_server *s)
          {.integer = s->cfg.max_connection_age_grace_ms}},
         {GRPC_ARG_INTEGER, GRPC_ARG_KEEPALIVE_TIME_MS, {.integer = s->cfg.keepalive_time_ms}},
         {GRPC_ARG_INTEGER, GRPC_ARG_KEEPALIVE_TIMEOUT_MS, {.integer = s->cfg.keepalive_timeout_ms}},
+        {GRPC_ARG_INTEGER, GRPC_ARG_HTTP2_BDP_PROBE, {.integer = 0}},
     };
     grpc_channel_args chargs = {sizeof(args) / sizeof(args[0]), args};
     s->server = grpc_server_create(&chargs, NULL);

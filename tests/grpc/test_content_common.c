@@ -14,6 +14,7 @@
  */
 #include "client.h"
 #include "pbjson.h"
+#include "tjson.h"
 #include "testdb.h"
 #include "token.h"
 
@@ -142,8 +143,8 @@ static Google__Protobuf__FieldMask ct_mask(const char *const *paths, size_t n)
 /* A Struct from JSON text; free with protobuf_c_message_free_unpacked. */
 static Google__Protobuf__Struct *ct_struct(const char *json)
 {
-    Google__Protobuf__Struct *s = NULL;
-    cr_assert_eq(pbjson_to_struct(json, strlen(json), &s), 0, "bad test JSON: %s", json);
+    Google__Protobuf__Struct *s = tj_struct(json);
+    cr_assert_not_null(s, "bad test JSON: %s", json);
     return s;
 }
 

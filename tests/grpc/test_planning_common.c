@@ -15,6 +15,7 @@
  */
 #include "client.h"
 #include "pbjson.h"
+#include "tjson.h"
 #include "testdb.h"
 #include "token.h"
 
@@ -343,8 +344,8 @@ static void tp_free_ids(char **ids, size_t n)
 /* A Struct from JSON object text; free with protobuf_c_message_free_unpacked. */
 static Google__Protobuf__Struct *tp_struct(const char *json)
 {
-    Google__Protobuf__Struct *s = NULL;
-    cr_assert_eq(pbjson_to_struct(json, strlen(json), &s), 0, "bad test JSON %s", json);
+    Google__Protobuf__Struct *s = tj_struct(json);
+    cr_assert_not_null(s, "bad test JSON %s", json);
     return s;
 }
 

@@ -1,7 +1,9 @@
 /*
- * Unit tests for common/pbjson: JSON text <-> google.protobuf.Struct / Value /
- * ListValue, through the wire format too, with exact number round trips and
- * strict UTF-8 both ways.
+ * Unit tests for common/jsonr (JSON text -> Value trees) and common/pbjson
+ * (Struct / Value / ListValue -> JSON text): round trips through both and
+ * through the wire format, exact numbers, strict UTF-8 both ways. Parsed
+ * trees live in a test arena that records every allocation (release() frees
+ * them), so LeakSanitizer still sees anything the parser itself leaks.
  */
 #include <criterion/criterion.h>
 
@@ -16,6 +18,7 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 
+#include "jsonr.h"
 #include "pbjson.h"
 
 typedef Google__Protobuf__Struct pb_struct;
@@ -30,6 +33,78 @@ typedef Google__Protobuf__Struct__FieldsEntry pb_entry;
 #define KIND_NULL   GOOGLE__PROTOBUF__VALUE__KIND_NULL_VALUE
 #define KIND_BOOL   GOOGLE__PROTOBUF__VALUE__KIND_BOOL_VALUE
 
+/* ---- the test arena and the typed parses built on jsonr_parse */
+
+static void **arena;
+static size_t narena, carena;
+
+static void *arena_alloc(void *ctx, size_t n)
+{
+    (void)ctx;
+    if (narena == carena) {
+        carena = carena ? carena * 2 : 256;
+        arena = realloc(arena, carena * sizeof(*arena));
+        cr_assert_not_null(arena);
+    }
+    return arena[narena++] = calloc(1, n);
+}
+
+static void release(void)
+{
+    for (size_t i = 0; i < narena; i++)
+        free(arena[i]);
+    free(arena);
+    arena = NULL;
+    narena = carena = 0;
+}
+
+static const jsonr_mem test_mem = {arena_alloc, NULL};
+
+static int parse_value(const char *in, size_t len, pb_value **out)
+{
+    return jsonr_parse(in, len, &test_mem, out);
+}
+
+/* The top level must be of `kind`; its payload pointer goes to *out. */
+static int parse_kind(const char *in, size_t len, int kind, void **out)
+{
+    pb_value *v;
+    *out = NULL;
+    if (parse_value(in, len, &v) != 0 || (int)v->kind_case != kind)
+        return -1;
+    *out = kind == KIND_STRUCT ? (void *)v->struct_value : (void *)v->list_value;
+    return 0;
+}
+
+static int parse_struct(const char *in, size_t len, pb_struct **out)
+{
+    return parse_kind(in, len, KIND_STRUCT, (void **)out);
+}
+
+static int parse_list(const char *in, size_t len, pb_list **out)
+{
+    return parse_kind(in, len, KIND_LIST, (void **)out);
+}
+
+/* An array whose every element is an object. */
+static int parse_struct_list(const char *in, size_t len, pb_struct ***items, size_t *n)
+{
+    pb_list *l;
+    *items = NULL;
+    *n = 0;
+    if (parse_list(in, len, &l) != 0)
+        return -1;
+    pb_struct **arr = l->n_values ? arena_alloc(NULL, l->n_values * sizeof(*arr)) : NULL;
+    for (size_t i = 0; i < l->n_values; i++) {
+        if (l->values[i]->kind_case != KIND_STRUCT)
+            return -1;
+        arr[i] = l->values[i]->struct_value;
+    }
+    *items = arr;
+    *n = l->n_values;
+    return 0;
+}
+
 /*
  * Criterion reports a test before its process exits and ignores assertions in
  * .fini, so LeakSanitizer's exit report would fail nothing: every test ends
@@ -37,6 +112,7 @@ typedef Google__Protobuf__Struct__FieldsEntry pb_entry;
  */
 static void leak_check(void)
 {
+    release();
 #if defined(__SANITIZE_ADDRESS__)
     cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "memory leaked (see stderr)");
 #endif
@@ -65,13 +141,13 @@ static void struct_rt(const char *in, const char *want)
     pb_struct *s = NULL;
     char *out = NULL;
 
-    cr_assert_eq(pbjson_to_struct(in, strlen(in), &s), 0, "parse %s", in);
+    cr_assert_eq(parse_struct(in, strlen(in), &s), 0, "parse %s", in);
     cr_assert_not_null(s);
     cr_assert_eq(pbjson_from_struct(s, &out), 0, "print %s", in);
     cr_assert_str_eq(out, want);
     cr_assert(json_text_equal(in, out), "%s vs %s", in, out);
     free(out);
-    free_msg(s);
+    release();
 }
 
 static void value_rt(const char *in, const char *want)
@@ -79,18 +155,18 @@ static void value_rt(const char *in, const char *want)
     pb_value *v = NULL;
     char *out = NULL;
 
-    cr_assert_eq(pbjson_to_value(in, strlen(in), &v), 0, "parse %s", in);
+    cr_assert_eq(parse_value(in, strlen(in), &v), 0, "parse %s", in);
     cr_assert_eq(pbjson_from_value(v, &out), 0, "print %s", in);
     cr_assert_str_eq(out, want);
     free(out);
-    free_msg(v);
+    release();
 }
 
 static void struct_rejects(const char *in, size_t len)
 {
     pb_struct *s = (pb_struct *)1;
 
-    cr_assert_eq(pbjson_to_struct(in, len, &s), -1, "accepted %.*s", (int)len, in);
+    cr_assert_eq(parse_struct(in, len, &s), -1, "accepted %.*s", (int)len, in);
     cr_assert_null(s);
 }
 
@@ -98,7 +174,7 @@ static void value_rejects(const char *in, size_t len)
 {
     pb_value *v = (pb_value *)1;
 
-    cr_assert_eq(pbjson_to_value(in, len, &v), -1, "accepted %.*s", (int)len, in);
+    cr_assert_eq(parse_value(in, len, &v), -1, "accepted %.*s", (int)len, in);
     cr_assert_null(v);
 }
 
@@ -195,7 +271,7 @@ Test(pbjson, parsed_tree_shape)
     const char *in = "{\"n\":null,\"b\":true,\"x\":-2.5,\"s\":\"hi\",\"o\":{},\"l\":[1]}";
     pb_struct *s;
 
-    cr_assert_eq(pbjson_to_struct(in, strlen(in), &s), 0);
+    cr_assert_eq(parse_struct(in, strlen(in), &s), 0);
     cr_assert_eq(s->n_fields, 6);
     cr_assert_str_eq(s->fields[0]->key, "n");
     cr_assert_eq(s->fields[0]->value->kind_case, KIND_NULL);
@@ -208,7 +284,7 @@ Test(pbjson, parsed_tree_shape)
     cr_assert_eq(s->fields[4]->value->struct_value->n_fields, 0);
     cr_assert_eq(s->fields[5]->value->kind_case, KIND_LIST);
     cr_assert_eq(s->fields[5]->value->list_value->n_values, 1);
-    free_msg(s);
+    release();
     leak_check();
 }
 
@@ -225,12 +301,12 @@ Test(pbjson, numbers)
     pb_struct *s;
 
     struct_rt(in, want);
-    cr_assert_eq(pbjson_to_struct(in, strlen(in), &s), 0);
+    cr_assert_eq(parse_struct(in, strlen(in), &s), 0);
     cr_assert(signbit(s->fields[1]->value->number_value) != 0, "-0 keeps its sign");
     cr_assert(signbit(s->fields[0]->value->number_value) == 0);
     cr_assert_eq(s->fields[7]->value->number_value, 9007199254740992.0);
     cr_assert_eq(s->fields[8]->value->number_value, 0.1);
-    free_msg(s);
+    release();
     leak_check();
 }
 
@@ -296,13 +372,13 @@ Test(pbjson, duplicate_keys_last_wins)
     char *out;
 
     struct_rt("{\"a\":1,\"b\":2,\"a\":3}", "{\"a\":3,\"b\":2}");
-    cr_assert_eq(pbjson_to_struct("{\"a\":1,\"a\":{}}", 14, &s), 0);
+    cr_assert_eq(parse_struct("{\"a\":1,\"a\":{}}", 14, &s), 0);
     cr_assert_eq(s->n_fields, 1);
     cr_assert_eq(s->fields[0]->value->kind_case, KIND_STRUCT);
     cr_assert_eq(pbjson_from_struct(s, &out), 0);
     cr_assert_str_eq(out, "{\"a\":{}}");
     free(out);
-    free_msg(s);
+    release();
     leak_check();
 }
 
@@ -386,7 +462,7 @@ Test(pbjson, through_the_wire)
     uint8_t *buf;
     size_t len;
 
-    cr_assert_eq(pbjson_to_struct(in, strlen(in), &s), 0);
+    cr_assert_eq(parse_struct(in, strlen(in), &s), 0);
     len = protobuf_c_message_get_packed_size(&s->base);
     buf = malloc(len);
     cr_assert_not_null(buf);
@@ -403,7 +479,7 @@ Test(pbjson, through_the_wire)
     free(second);
     free(buf);
     free_msg(u);
-    free_msg(s);
+    release();
     leak_check();
 }
 
@@ -414,16 +490,16 @@ Test(pbjson, struct_lists)
     size_t n;
     char *out;
 
-    cr_assert_eq(pbjson_to_struct_list(in, strlen(in), &items, &n), 0);
+    cr_assert_eq(parse_struct_list(in, strlen(in), &items, &n), 0);
     cr_assert_eq(n, 3);
     cr_assert_eq(items[0]->n_fields, 1);
     cr_assert_eq(items[1]->n_fields, 0);
     cr_assert_eq(pbjson_from_struct_list(items, n, &out), 0);
     cr_assert_str_eq(out, in);
     free(out);
-    pbjson_struct_list_free(items, n);
+    release();
 
-    cr_assert_eq(pbjson_to_struct_list(" [ ] ", 5, &items, &n), 0);
+    cr_assert_eq(parse_struct_list(" [ ] ", 5, &items, &n), 0);
     cr_assert_eq(n, 0);
     cr_assert_null(items);
     cr_assert_eq(pbjson_from_struct_list(NULL, 0, &out), 0);
@@ -436,12 +512,12 @@ Test(pbjson, struct_lists)
     items = (pb_struct **)1;
     n = 7;
     /* not an array of objects; the objects already built are freed */
-    cr_assert_eq(pbjson_to_struct_list("[{\"a\":[1]},{},1]", 16, &items, &n), -1);
+    cr_assert_eq(parse_struct_list("[{\"a\":[1]},{},1]", 16, &items, &n), -1);
     cr_assert_null(items);
     cr_assert_eq(n, 0);
-    cr_assert_eq(pbjson_to_struct_list("{}", 2, &items, &n), -1);
-    cr_assert_eq(pbjson_to_struct_list("[[]]", 4, &items, &n), -1);
-    cr_assert_eq(pbjson_to_struct_list("[null]", 6, &items, &n), -1);
+    cr_assert_eq(parse_struct_list("{}", 2, &items, &n), -1);
+    cr_assert_eq(parse_struct_list("[[]]", 4, &items, &n), -1);
+    cr_assert_eq(parse_struct_list("[null]", 6, &items, &n), -1);
     cr_assert_eq(pbjson_from_struct_list(NULL, 1, &out), -1);
     leak_check();
 }
@@ -451,14 +527,14 @@ Test(pbjson, list_values)
     pb_list *l;
     char *out;
 
-    cr_assert_eq(pbjson_to_list("[1,[2],{\"a\":\"b\"}]", 17, &l), 0);
+    cr_assert_eq(parse_list("[1,[2],{\"a\":\"b\"}]", 17, &l), 0);
     cr_assert_eq(l->n_values, 3);
     cr_assert_eq(pbjson_from_list(l, &out), 0);
     cr_assert_str_eq(out, "[1,[2],{\"a\":\"b\"}]");
     free(out);
-    free_msg(l);
+    release();
     l = (pb_list *)1;
-    cr_assert_eq(pbjson_to_list("{}", 2, &l), -1);
+    cr_assert_eq(parse_list("{}", 2, &l), -1);
     cr_assert_null(l);
     leak_check();
 }
@@ -495,57 +571,57 @@ Test(pbjson, honours_len)
     pb_value *v;
 
     /* no NUL needed, nothing read past len */
-    cr_assert_eq(pbjson_to_value("[1]]]", 3, &v), 0);
+    cr_assert_eq(parse_value("[1]]]", 3, &v), 0);
     cr_assert_eq(v->kind_case, KIND_LIST);
-    free_msg(v);
+    release();
     leak_check();
 }
 
 Test(pbjson, input_depth_limit)
 {
-    char *ok = nested("{\"a\":", "}", PBJSON_MAX_DEPTH - 1), *deep, *buf;
+    char *ok = nested("{\"a\":", "}", JSONR_MAX_DEPTH - 1), *deep, *buf;
     pb_struct *s;
     pb_struct **items;
     size_t n;
 
-    /* PBJSON_MAX_DEPTH objects: the outer one plus 63 nested */
+    /* JSONR_MAX_DEPTH objects: the outer one plus 63 nested */
     buf = malloc(strlen(ok) + 3);
     cr_assert_not_null(buf);
-    sprintf(buf, "%.*s{}%s", PBJSON_MAX_DEPTH * 5 - 5, ok, ok + (PBJSON_MAX_DEPTH - 1) * 5);
-    cr_assert_eq(pbjson_to_struct(buf, strlen(buf), &s), 0, "%s", buf);
-    free_msg(s);
+    sprintf(buf, "%.*s{}%s", JSONR_MAX_DEPTH * 5 - 5, ok, ok + (JSONR_MAX_DEPTH - 1) * 5);
+    cr_assert_eq(parse_struct(buf, strlen(buf), &s), 0, "%s", buf);
+    release();
     free(ok);
     free(buf);
 
-    deep = nested("{\"a\":", "}", PBJSON_MAX_DEPTH);
+    deep = nested("{\"a\":", "}", JSONR_MAX_DEPTH);
     buf = malloc(strlen(deep) + 3);
     cr_assert_not_null(buf);
-    sprintf(buf, "%.*s{}%s", PBJSON_MAX_DEPTH * 5, deep, deep + PBJSON_MAX_DEPTH * 5);
+    sprintf(buf, "%.*s{}%s", JSONR_MAX_DEPTH * 5, deep, deep + JSONR_MAX_DEPTH * 5);
     struct_rejects(buf, strlen(buf)); /* 65 */
     free(buf);
     free(deep);
 
-    ok = nested("[", "]", PBJSON_MAX_DEPTH);
+    ok = nested("[", "]", JSONR_MAX_DEPTH);
     value_rt(ok, ok);
     free(ok);
-    deep = nested("[", "]", PBJSON_MAX_DEPTH + 1);
+    deep = nested("[", "]", JSONR_MAX_DEPTH + 1);
     value_rejects(deep, strlen(deep));
     free(deep);
 
     /* a struct list: the array is the first level */
-    deep = nested("{\"a\":", "}", PBJSON_MAX_DEPTH - 2);
+    deep = nested("{\"a\":", "}", JSONR_MAX_DEPTH - 2);
     buf = malloc(strlen(deep) + 5);
     cr_assert_not_null(buf);
-    sprintf(buf, "[%.*s{}%s]", (PBJSON_MAX_DEPTH - 2) * 5, deep, deep + (PBJSON_MAX_DEPTH - 2) * 5);
-    cr_assert_eq(pbjson_to_struct_list(buf, strlen(buf), &items, &n), 0); /* 64 */
-    pbjson_struct_list_free(items, n);
+    sprintf(buf, "[%.*s{}%s]", (JSONR_MAX_DEPTH - 2) * 5, deep, deep + (JSONR_MAX_DEPTH - 2) * 5);
+    cr_assert_eq(parse_struct_list(buf, strlen(buf), &items, &n), 0); /* 64 */
+    release();
     free(buf);
     free(deep);
-    deep = nested("{\"a\":", "}", PBJSON_MAX_DEPTH - 1);
+    deep = nested("{\"a\":", "}", JSONR_MAX_DEPTH - 1);
     buf = malloc(strlen(deep) + 5);
     cr_assert_not_null(buf);
-    sprintf(buf, "[%.*s{}%s]", (PBJSON_MAX_DEPTH - 1) * 5, deep, deep + (PBJSON_MAX_DEPTH - 1) * 5);
-    cr_assert_eq(pbjson_to_struct_list(buf, strlen(buf), &items, &n), -1); /* 65 */
+    sprintf(buf, "[%.*s{}%s]", (JSONR_MAX_DEPTH - 1) * 5, deep, deep + (JSONR_MAX_DEPTH - 1) * 5);
+    cr_assert_eq(parse_struct_list(buf, strlen(buf), &items, &n), -1); /* 65 */
     free(buf);
     free(deep);
 

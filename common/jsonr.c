@@ -1,0 +1,496 @@
+/*
+ * jsonr.c - one-pass JSON reader into Value trees (see jsonr.h). Recursive
+ * descent bounded by JSONR_MAX_DEPTH; the members of each open container
+ * wait on one scratch stack until it closes and gets an array of exact size.
+ */
+#include "jsonr.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef Google__Protobuf__Value pb_value;
+typedef Google__Protobuf__Struct pb_struct;
+typedef Google__Protobuf__Struct__FieldsEntry pb_entry;
+typedef Google__Protobuf__ListValue pb_list;
+
+/* Objects up to this size look for a repeated key by comparing every pair;
+ * larger ones sort their keys (a million-key object stays n log n). */
+#define PAIRWISE_MAX 16
+
+typedef struct parser {
+    const char *p, *end;
+    const jsonr_mem *mem;
+    void **stack; /* members of the open containers */
+    size_t sp, cap;
+} parser;
+
+static pb_value *read_value(parser *ps, int depth);
+static pb_struct *read_object(parser *ps, int depth);
+static pb_list *read_array(parser *ps, int depth);
+static char *read_string(parser *ps);
+static int read_number(parser *ps, double *out);
+static int read_literal(parser *ps, const char *word);
+static int push(parser *ps, void *item);
+static void **pop(parser *ps, size_t base, size_t *n);
+static size_t merge_duplicates(pb_entry **e, size_t n);
+static void skip_ws(parser *ps);
+static void *get(parser *ps, size_t n);
+static int utf8_seq(const unsigned char *s, const unsigned char *end);
+static size_t put_utf8(char *out, uint32_t cp);
+static int hex4(const char *s, uint32_t *out);
+
+int jsonr_parse(const char *json, size_t len, const jsonr_mem *mem, pb_value **out)
+{
+    *out = NULL;
+    if (!json || !mem || !mem->alloc)
+        return -1;
+    parser ps = {.p = json, .end = json + len, .mem = mem};
+    pb_value *v = read_value(&ps, 0);
+    if (v) {
+        skip_ws(&ps);
+        if (ps.p != ps.end)
+            v = NULL;
+    }
+    free(ps.stack);
+    if (!v)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* ---- values ---------------------------------------------------------- */
+
+static pb_value *read_value(parser *ps, int depth)
+{
+    skip_ws(ps);
+    if (ps->p == ps->end)
+        return NULL;
+    pb_value *v = get(ps, sizeof(*v));
+    if (!v)
+        return NULL;
+    google__protobuf__value__init(v);
+    switch (*ps->p) {
+    case '{':
+        v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE;
+        return (v->struct_value = read_object(ps, depth + 1)) ? v : NULL;
+    case '[':
+        v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_LIST_VALUE;
+        return (v->list_value = read_array(ps, depth + 1)) ? v : NULL;
+    case '"':
+        v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE;
+        return (v->string_value = read_string(ps)) ? v : NULL;
+    case 't':
+    case 'f':
+        v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_BOOL_VALUE;
+        v->bool_value = *ps->p == 't';
+        return read_literal(ps, v->bool_value ? "true" : "false") == 0 ? v : NULL;
+    case 'n':
+        v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_NULL_VALUE;
+        v->null_value = GOOGLE__PROTOBUF__NULL_VALUE__NULL_VALUE;
+        return read_literal(ps, "null") == 0 ? v : NULL;
+    default:
+        v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_NUMBER_VALUE;
+        return read_number(ps, &v->number_value) == 0 ? v : NULL;
+    }
+}
+
+static pb_struct *read_object(parser *ps, int depth)
+{
+    if (depth > JSONR_MAX_DEPTH)
+        return NULL;
+    ps->p++; /* '{' */
+    pb_struct *s = get(ps, sizeof(*s));
+    if (!s)
+        return NULL;
+    google__protobuf__struct__init(s);
+    size_t base = ps->sp;
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == '}') {
+        ps->p++;
+        return s;
+    }
+    for (;;) {
+        skip_ws(ps);
+        if (ps->p == ps->end || *ps->p != '"')
+            return NULL;
+        pb_entry *e = get(ps, sizeof(*e));
+        if (!e)
+            return NULL;
+        google__protobuf__struct__fields_entry__init(e);
+        if (!(e->key = read_string(ps)))
+            return NULL;
+        skip_ws(ps);
+        if (ps->p == ps->end || *ps->p != ':')
+            return NULL;
+        ps->p++;
+        if (!(e->value = read_value(ps, depth)) || push(ps, e) != 0)
+            return NULL;
+        skip_ws(ps);
+        if (ps->p == ps->end)
+            return NULL;
+        if (*ps->p == ',') {
+            ps->p++;
+            continue;
+        }
+        if (*ps->p != '}')
+            return NULL;
+        ps->p++;
+        break;
+    }
+    size_t n;
+    pb_entry **members = (pb_entry **)pop(ps, base, &n);
+    n = merge_duplicates(members, n);
+    if (!(s->fields = get(ps, n * sizeof(*s->fields))))
+        return NULL;
+    memcpy(s->fields, members, n * sizeof(*s->fields));
+    s->n_fields = n;
+    return s;
+}
+
+static pb_list *read_array(parser *ps, int depth)
+{
+    if (depth > JSONR_MAX_DEPTH)
+        return NULL;
+    ps->p++; /* '[' */
+    pb_list *l = get(ps, sizeof(*l));
+    if (!l)
+        return NULL;
+    google__protobuf__list_value__init(l);
+    size_t base = ps->sp;
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == ']') {
+        ps->p++;
+        return l;
+    }
+    for (;;) {
+        pb_value *v = read_value(ps, depth);
+        if (!v || push(ps, v) != 0)
+            return NULL;
+        skip_ws(ps);
+        if (ps->p == ps->end)
+            return NULL;
+        if (*ps->p == ',') {
+            ps->p++;
+            continue;
+        }
+        if (*ps->p != ']')
+            return NULL;
+        ps->p++;
+        break;
+    }
+    size_t n;
+    void **members = pop(ps, base, &n);
+    if (!(l->values = get(ps, n * sizeof(*l->values))))
+        return NULL;
+    memcpy(l->values, members, n * sizeof(*l->values));
+    l->n_values = n;
+    return l;
+}
+
+/* ---- scalars --------------------------------------------------------- */
+
+/* At the opening quote; returns the unescaped, NUL-terminated text. */
+static char *read_string(parser *ps)
+{
+    const char *start = ++ps->p, *q = start;
+    int escaped = 0;
+    while (q < ps->end && *q != '"') {
+        unsigned char ch = (unsigned char)*q;
+        if (ch < 0x20)
+            return NULL;
+        if (ch == '\\') {
+            escaped = 1;
+            q += 2;
+        } else if (ch < 0x80) {
+            q++;
+        } else {
+            int n = utf8_seq((const unsigned char *)q, (const unsigned char *)ps->end);
+            if (n == 0)
+                return NULL;
+            q += n;
+        }
+    }
+    if (q >= ps->end)
+        return NULL;
+    size_t raw = (size_t)(q - start);
+    char *out = get(ps, raw + 1); /* unescaping only shrinks */
+    if (!out)
+        return NULL;
+    ps->p = q + 1;
+    if (!escaped) {
+        memcpy(out, start, raw);
+        return out;
+    }
+    char *w = out;
+    for (const char *r = start; r < q;) {
+        if (*r != '\\') {
+            *w++ = *r++;
+            continue;
+        }
+        char e = r[1];
+        r += 2;
+        switch (e) {
+        case '"':
+            *w++ = '"';
+            break;
+        case '\\':
+            *w++ = '\\';
+            break;
+        case '/':
+            *w++ = '/';
+            break;
+        case 'b':
+            *w++ = '\b';
+            break;
+        case 'f':
+            *w++ = '\f';
+            break;
+        case 'n':
+            *w++ = '\n';
+            break;
+        case 'r':
+            *w++ = '\r';
+            break;
+        case 't':
+            *w++ = '\t';
+            break;
+        case 'u': {
+            uint32_t cp, lo;
+            if (q - r < 4 || hex4(r, &cp) != 0)
+                return NULL;
+            r += 4;
+            if (cp >= 0xDC00 && cp <= 0xDFFF)
+                return NULL; /* a low surrogate first */
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                if (q - r < 6 || r[0] != '\\' || r[1] != 'u' || hex4(r + 2, &lo) != 0 ||
+                    lo < 0xDC00 || lo > 0xDFFF)
+                    return NULL;
+                r += 6;
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            }
+            if (cp == 0)
+                return NULL;
+            w += put_utf8(w, cp);
+            break;
+        }
+        default:
+            return NULL;
+        }
+    }
+    *w = 0;
+    return out;
+}
+
+/* JSON's number grammar, then strtod on a terminated copy. */
+static int read_number(parser *ps, double *out)
+{
+    const char *s = ps->p, *q = s;
+    if (q < ps->end && *q == '-')
+        q++;
+    if (q == ps->end || *q < '0' || *q > '9')
+        return -1;
+    if (*q == '0')
+        q++;
+    else
+        while (q < ps->end && *q >= '0' && *q <= '9')
+            q++;
+    if (q < ps->end && *q == '.') {
+        const char *d = ++q;
+        while (q < ps->end && *q >= '0' && *q <= '9')
+            q++;
+        if (q == d)
+            return -1;
+    }
+    if (q < ps->end && (*q == 'e' || *q == 'E')) {
+        q++;
+        if (q < ps->end && (*q == '+' || *q == '-'))
+            q++;
+        const char *d = q;
+        while (q < ps->end && *q >= '0' && *q <= '9')
+            q++;
+        if (q == d)
+            return -1;
+    }
+    size_t n = (size_t)(q - s);
+    char small[64], *text = n < sizeof(small) ? small : malloc(n + 1);
+    if (!text)
+        return -1;
+    memcpy(text, s, n);
+    text[n] = 0;
+    errno = 0;
+    double d = strtod(text, NULL);
+    int overflow = errno == ERANGE && isinf(d);
+    if (text != small)
+        free(text);
+    if (overflow)
+        return -1;
+    *out = d;
+    ps->p = q;
+    return 0;
+}
+
+static int read_literal(parser *ps, const char *word)
+{
+    size_t n = strlen(word);
+    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0)
+        return -1;
+    ps->p += n;
+    return 0;
+}
+
+/* ---- helpers --------------------------------------------------------- */
+
+static int push(parser *ps, void *item)
+{
+    if (ps->sp == ps->cap) {
+        size_t cap = ps->cap ? ps->cap * 2 : 64;
+        void **grown = realloc(ps->stack, cap * sizeof(*grown));
+        if (!grown)
+            return -1;
+        ps->stack = grown;
+        ps->cap = cap;
+    }
+    ps->stack[ps->sp++] = item;
+    return 0;
+}
+
+/* The members pushed since base; valid until the next push. */
+static void **pop(parser *ps, size_t base, size_t *n)
+{
+    *n = ps->sp - base;
+    ps->sp = base;
+    return ps->stack ? ps->stack + base : NULL;
+}
+
+typedef struct keyed {
+    pb_entry *e;
+    size_t pos;
+} keyed;
+
+static int cmp_keyed(const void *a, const void *b)
+{
+    const keyed *x = a, *y = b;
+    int c = strcmp(x->e->key, y->e->key);
+    return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* A repeated key keeps its first position and takes the last value; the
+ * later entries go. Returns the new count. */
+static size_t merge_duplicates(pb_entry **e, size_t n)
+{
+    int found = 0;
+    if (n <= PAIRWISE_MAX) {
+        for (size_t i = 1; i < n; i++)
+            for (size_t k = 0; k < i; k++)
+                if (e[k] && e[i] && strcmp(e[k]->key, e[i]->key) == 0) {
+                    e[k]->value = e[i]->value;
+                    e[i] = NULL;
+                    found = 1;
+                }
+    } else {
+        keyed *sorted = malloc(n * sizeof(*sorted));
+        if (!sorted)
+            return n; /* cannot check: keep them all (still valid for protobuf) */
+        for (size_t i = 0; i < n; i++)
+            sorted[i] = (keyed){e[i], i};
+        qsort(sorted, n, sizeof(*sorted), cmp_keyed);
+        for (size_t i = 1; i < n; i++) {
+            size_t first = i - 1;
+            while (i < n && strcmp(sorted[first].e->key, sorted[i].e->key) == 0)
+                i++;
+            if (i - first == 1)
+                continue;
+            sorted[first].e->value = sorted[i - 1].e->value;
+            for (size_t k = first + 1; k < i; k++)
+                e[sorted[k].pos] = NULL;
+            found = 1;
+        }
+        free(sorted);
+    }
+    if (!found)
+        return n;
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        if (e[i])
+            e[w++] = e[i];
+    return w;
+}
+
+static void skip_ws(parser *ps)
+{
+    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\r' || *ps->p == '\t'))
+        ps->p++;
+}
+
+static void *get(parser *ps, size_t n)
+{
+    return ps->mem->alloc(ps->mem->ctx, n ? n : 1);
+}
+
+/* Length of the well-formed UTF-8 sequence at s (not ASCII), or 0. */
+static int utf8_seq(const unsigned char *s, const unsigned char *end)
+{
+    size_t left = (size_t)(end - s);
+    unsigned c = s[0];
+    if (c >= 0xC2 && c <= 0xDF)
+        return left >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (left < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+            return 0;
+        if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F))
+            return 0; /* overlong, or a surrogate */
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (left < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
+            return 0;
+        if ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F))
+            return 0; /* overlong, or past U+10FFFF */
+        return 4;
+    }
+    return 0;
+}
+
+static size_t put_utf8(char *out, uint32_t cp)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+static int hex4(const char *s, uint32_t *out)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (d < 0)
+            return -1;
+        v = v << 4 | (uint32_t)d;
+    }
+    *out = v;
+    return 0;
+}
