@@ -108,6 +108,8 @@ static void recv_cb(rpc_tag *t, int ok);
 static void deadline_cb(uv_timer_t *t);
 static void timer_closed(uv_handle_t *h);
 static void pump(rpc_call *c);
+static grpc_call_error start_batch(rpc_call *c, grpc_call *call, const grpc_op *ops, size_t n,
+                                   rpc_tag *tag);
 static int authenticate(rpc_call *c);
 static int decode(rpc_call *c, grpc_byte_buffer *payload);
 static grpc_byte_buffer *pack(const ProtobufCMessage *m);
@@ -165,7 +167,7 @@ void call_start(rpc_server *s, const rpc_reg *reg, grpc_call *call, gpr_timespec
         op.data.recv_close_on_server.cancelled = &c->client_cancelled;
         c->close_started = 1;
         call_ref(c);
-        if (grpc_call_start_batch(call, &op, 1, &c->close_tag, NULL) != GRPC_CALL_OK) {
+        if (start_batch(c, call, &op, 1, &c->close_tag) != GRPC_CALL_OK) {
             c->close_done = 1;
             call_unref(c);
         }
@@ -312,7 +314,7 @@ void rpc_recv(rpc_call *c, rpc_recv_fn cb)
     grpc_op op = {.op = GRPC_OP_RECV_MESSAGE};
     op.data.recv_message.recv_message = &c->recv_bb;
     call_ref(c);
-    if (grpc_call_start_batch(c->call, &op, 1, &c->recv_tag, NULL) != GRPC_CALL_OK) {
+    if (start_batch(c, c->call, &op, 1, &c->recv_tag) != GRPC_CALL_OK) {
         c->recv_cb = NULL;
         call_unref(c);
         call_end(c, GRPC_STATUS_INTERNAL, "cannot read the request stream");
@@ -598,10 +600,21 @@ static void pump(rpc_call *c)
     }
     c->sending = final ? 2 : 1;
     call_ref(c);
-    if (grpc_call_start_batch(c->call, ops, n, &c->send_tag, NULL) != GRPC_CALL_OK) {
+    if (start_batch(c, c->call, ops, n, &c->send_tag) != GRPC_CALL_OK) {
         log_msg(CONFIG_LOG_ERROR, "start_batch failed on a send");
         send_cb(&c->send_tag, 0);
     }
+}
+
+/* Every batch goes through here so that one finishing inside the call
+ * reaches the loop without the bridge thread (see server_cq_cache_begin). */
+static grpc_call_error start_batch(rpc_call *c, grpc_call *call, const grpc_op *ops, size_t n,
+                                   rpc_tag *tag)
+{
+    server_cq_cache_begin(c->srv);
+    grpc_call_error e = grpc_call_start_batch(call, ops, n, tag, NULL);
+    server_cq_cache_end(c->srv);
+    return e;
 }
 
 static void send_cb(rpc_tag *t, int ok)

@@ -3,8 +3,10 @@
  */
 #include "log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "jsonlog.h"
@@ -12,8 +14,15 @@
 static const char *log_service = "cameos";
 static int log_level = CONFIG_LOG_INFO;
 
+/* RPC lines not written yet; a line that does not fit flushes first. */
+#define LOG_PENDING 16384
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static char pending[LOG_PENDING];
+static size_t npending;
+
 static const char *level_name(int level);
-static void emit(jsonlog *j);
+static void emit(jsonlog *j, int buffered);
+static void write_all(const char *p, size_t n);
 
 void log_init(const char *service, int level)
 {
@@ -41,7 +50,7 @@ void log_msg(int level, const char *fmt, ...)
     jsonlog_str(&j, "level", level_name(level));
     jsonlog_str(&j, "service", log_service);
     jsonlog_str(&j, "msg", text);
-    emit(&j);
+    emit(&j, 0);
 }
 
 void log_rpc(const log_rpc_line *l)
@@ -65,7 +74,15 @@ void log_rpc(const log_rpc_line *l)
         jsonlog_str(&j, "sqlstate", l->sqlstate);
     if (l->message)
         jsonlog_str(&j, "error", l->message);
-    emit(&j);
+    emit(&j, 1);
+}
+
+void log_flush(void)
+{
+    pthread_mutex_lock(&log_lock);
+    write_all(pending, npending);
+    npending = 0;
+    pthread_mutex_unlock(&log_lock);
 }
 
 static const char *level_name(int level)
@@ -82,13 +99,32 @@ static const char *level_name(int level)
     }
 }
 
-static void emit(jsonlog *j)
+static void emit(jsonlog *j, int buffered)
 {
     const char *line = jsonlog_end(j);
-    size_t n = 0;
-    while (line[n])
-        n++;
-    /* A short write to stderr is not worth a retry loop: logs are best effort. */
-    ssize_t w = write(STDERR_FILENO, line, n);
-    (void)w;
+    size_t n = strlen(line);
+    pthread_mutex_lock(&log_lock);
+    if (!buffered || npending + n > sizeof(pending)) {
+        write_all(pending, npending);
+        npending = 0;
+    }
+    if (buffered && n <= sizeof(pending)) {
+        memcpy(pending + npending, line, n);
+        npending += n;
+    } else {
+        write_all(line, n);
+    }
+    pthread_mutex_unlock(&log_lock);
+}
+
+/* Logs are best effort: an error drops the rest, a short write goes on. */
+static void write_all(const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(STDERR_FILENO, p, n);
+        if (w <= 0)
+            return;
+        p += w;
+        n -= (size_t)w;
+    }
 }

@@ -3,8 +3,11 @@
  *
  * log_rpc writes the line every finished RPC gets; log_msg is for process
  * events (start, drain, database up/down). Lines are built in a stack
- * buffer and written with one write(2), so lines from the gRPC threads and
- * the loop never interleave. No allocation; nothing to free.
+ * buffer and never interleave. RPC lines wait in a process buffer (one
+ * write(2) per loop turn instead of one per call: a sixth of a point read's
+ * service time went to that write); log_flush writes them, and log_msg
+ * writes them before its own line, so the order stays the order of events.
+ * No allocation; nothing to free.
  */
 #ifndef CAMEOS_LOG_H
 #define CAMEOS_LOG_H
@@ -26,5 +29,8 @@ typedef struct log_rpc_line {
     const char *message;  /* status message when not OK */
 } log_rpc_line;
 void log_rpc(const log_rpc_line *l);
+/* Writes the buffered RPC lines: the server calls it before its loop waits
+ * for I/O, and on exit. Any thread. */
+void log_flush(void);
 
 #endif

@@ -7,7 +7,10 @@
  * blocks on it and hands each (tag, ok) to the loop through a locked array
  * and a uv_async (sends coalesce: the loop drains the whole array at once).
  * From there on everything, including every grpc_call_start_batch, happens
- * on the loop thread, which owns all call state.
+ * on the loop thread, which owns all call state. A completion that happens
+ * inside the loop's own gRPC call skips the bridge (server_cq_cache_*): it
+ * joins the array directly and the prepare handle runs it before the loop
+ * waits again.
  */
 #include "rpc_int.h"
 
@@ -57,6 +60,8 @@ static int slot_post(rpc_server *s, const rpc_reg *reg);
 static void slot_cb(rpc_tag *t, int ok);
 static void *bridge_main(void *arg);
 static void wake_cb(uv_async_t *h);
+static void run_events(rpc_server *s);
+static void push_event(rpc_server *s, rpc_tag *tag, int ok);
 static void signal_cb(uv_signal_t *h, int signum);
 static void grace_cb(uv_timer_t *t);
 static void shutdown_done(rpc_tag *t, int ok);
@@ -65,6 +70,7 @@ static void pool_closed(void *arg);
 static void close_walk(uv_handle_t *h, void *arg);
 static void close_db(rpc_server *s);
 static void janitor_cb(uv_timer_t *t);
+static void before_wait_cb(uv_prepare_t *h);
 static void janitor_done(pgq *q, pgq_result r, void *arg);
 static void on_notify(const char *payload, void *arg);
 static void grpc_log_bridge(gpr_log_func_args *args);
@@ -241,6 +247,9 @@ static int serve(rpc_server *s)
     s->grace.data = s;
     uv_timer_init(&s->loop, &s->janitor);
     s->janitor.data = s;
+    uv_prepare_init(&s->loop, &s->before_wait);
+    s->before_wait.data = s;
+    uv_prepare_start(&s->before_wait, before_wait_cb);
     if (svc->janitor_every_s > 0) {
         uint64_t every = (uint64_t)svc->janitor_every_s * 1000;
         uv_timer_start(&s->janitor, janitor_cb, every, every);
@@ -258,6 +267,7 @@ static int serve(rpc_server *s)
     uv_run(&s->loop, UV_RUN_DEFAULT);
 
     /* The loop ran dry: every call, handle and the bridge are gone. */
+    log_flush();
     grpc_server_destroy(s->server);
     grpc_completion_queue_destroy(s->cq);
     grpc_shutdown();
@@ -438,6 +448,7 @@ static int slot_post(rpc_server *s, const rpc_reg *reg)
     sl->reg = reg;
     grpc_metadata_array_init(&sl->md);
     grpc_call_error e;
+    server_cq_cache_begin(s);
     if (reg) {
         e = grpc_server_request_registered_call(
             s->server, reg->handle, &sl->call, &sl->deadline, &sl->md,
@@ -447,6 +458,7 @@ static int slot_post(rpc_server *s, const rpc_reg *reg)
         e = grpc_server_request_call(s->server, &sl->call, &sl->details, &sl->md, s->cq, s->cq,
                                      &sl->tag);
     }
+    server_cq_cache_end(s);
     if (e != GRPC_CALL_OK) {
         if (!reg)
             grpc_call_details_destroy(&sl->details);
@@ -498,19 +510,7 @@ static void *bridge_main(void *arg)
             tag = ev.tag;
         else if (ev.type != GRPC_QUEUE_SHUTDOWN)
             continue;
-        pthread_mutex_lock(&s->lock);
-        if (s->nevents == s->capevents) {
-            size_t cap = s->capevents ? s->capevents * 2 : 256;
-            void *grown = realloc(s->events, cap * sizeof(*s->events));
-            if (!grown)
-                abort(); /* losing a completion would leak a call forever */
-            s->events = grown;
-            s->capevents = cap;
-        }
-        s->events[s->nevents].tag = tag; /* NULL: the queue is shut down */
-        s->events[s->nevents].ok = ev.success;
-        s->nevents++;
-        pthread_mutex_unlock(&s->lock);
+        push_event(s, tag, ev.success);
         uv_async_send(&s->wake);
         if (ev.type == GRPC_QUEUE_SHUTDOWN)
             return NULL;
@@ -519,30 +519,72 @@ static void *bridge_main(void *arg)
 
 static void wake_cb(uv_async_t *h)
 {
-    rpc_server *s = h->data;
+    run_events(h->data);
+}
+
+/* Runs every queued completion, including those queued while running. The
+ * queue's end (a NULL tag) is acted on last: a completion the loop kept from
+ * its own gRPC call can be queued just after it, and must still run. */
+static void run_events(rpc_server *s)
+{
     struct rpc_event batch[256];
+    int queue_ended = 0;
     for (;;) {
         pthread_mutex_lock(&s->lock);
         size_t n = s->nevents < 256 ? s->nevents : 256;
-        memcpy(batch, s->events, n * sizeof(batch[0]));
-        memmove(s->events, s->events + n, (s->nevents - n) * sizeof(batch[0]));
-        s->nevents -= n;
+        if (n > 0) {
+            memcpy(batch, s->events, n * sizeof(batch[0]));
+            memmove(s->events, s->events + n, (s->nevents - n) * sizeof(batch[0]));
+            s->nevents -= n;
+        }
         pthread_mutex_unlock(&s->lock);
         if (n == 0)
-            return;
+            break;
         for (size_t i = 0; i < n; i++) {
-            if (batch[i].tag) {
+            if (batch[i].tag)
                 batch[i].tag->fn(batch[i].tag, batch[i].ok);
-                continue;
-            }
-            /* The queue is drained: close every handle so that uv_run returns. */
-            pthread_join(s->bridge, NULL);
-            s->bridge_started = 0;
-            close_db(s);
-            uv_walk(&s->loop, close_walk, s);
-            return;
+            else
+                queue_ended = 1;
         }
     }
+    if (queue_ended) {
+        /* The queue is drained: close every handle so that uv_run returns. */
+        pthread_join(s->bridge, NULL);
+        s->bridge_started = 0;
+        close_db(s);
+        uv_walk(&s->loop, close_walk, s);
+    }
+}
+
+void server_cq_cache_begin(rpc_server *s)
+{
+    grpc_completion_queue_thread_local_cache_init(s->cq);
+}
+
+void server_cq_cache_end(rpc_server *s)
+{
+    void *tag;
+    int ok;
+    if (grpc_completion_queue_thread_local_cache_flush(s->cq, &tag, &ok))
+        push_event(s, tag, ok);
+}
+
+/* Appends to the array the loop drains (any thread). */
+static void push_event(rpc_server *s, rpc_tag *tag, int ok)
+{
+    pthread_mutex_lock(&s->lock);
+    if (s->nevents == s->capevents) {
+        size_t cap = s->capevents ? s->capevents * 2 : 256;
+        void *grown = realloc(s->events, cap * sizeof(*s->events));
+        if (!grown)
+            abort(); /* losing a completion would leak a call forever */
+        s->events = grown;
+        s->capevents = cap;
+    }
+    s->events[s->nevents].tag = tag; /* NULL: the queue is shut down */
+    s->events[s->nevents].ok = ok;
+    s->nevents++;
+    pthread_mutex_unlock(&s->lock);
 }
 
 /* ---- drain ----------------------------------------------------------- */
@@ -663,6 +705,14 @@ static void on_notify(const char *payload, void *arg)
 static void pool_closed(void *arg)
 {
     (void)arg;
+}
+
+/* Before the loop waits: completions queued from inside the loop's own
+ * gRPC calls, then the log lines of the turn. */
+static void before_wait_cb(uv_prepare_t *h)
+{
+    run_events(h->data);
+    log_flush();
 }
 
 static void close_walk(uv_handle_t *h, void *arg)
