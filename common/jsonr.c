@@ -33,6 +33,8 @@ static pb_list *read_array(parser *ps, int depth);
 static char *read_string(parser *ps);
 static int read_number(parser *ps, double *out);
 static int read_literal(parser *ps, const char *word);
+static int open_container(parser *ps, char close);
+static int after_member(parser *ps, char close);
 static int push(parser *ps, void *item);
 static void **pop(parser *ps, size_t base, size_t *n);
 static size_t merge_duplicates(pb_entry **e, size_t n);
@@ -101,18 +103,14 @@ static pb_struct *read_object(parser *ps, int depth)
 {
     if (depth > JSONR_MAX_DEPTH)
         return NULL;
-    ps->p++; /* '{' */
     pb_struct *s = get(ps, sizeof(*s));
     if (!s)
         return NULL;
     google__protobuf__struct__init(s);
     size_t base = ps->sp;
-    skip_ws(ps);
-    if (ps->p < ps->end && *ps->p == '}') {
-        ps->p++;
+    if (open_container(ps, '}'))
         return s;
-    }
-    for (;;) {
+    for (int more = 1; more;) {
         skip_ws(ps);
         if (ps->p == ps->end || *ps->p != '"')
             return NULL;
@@ -126,19 +124,9 @@ static pb_struct *read_object(parser *ps, int depth)
         if (ps->p == ps->end || *ps->p != ':')
             return NULL;
         ps->p++;
-        if (!(e->value = read_value(ps, depth)) || push(ps, e) != 0)
+        if (!(e->value = read_value(ps, depth)) || push(ps, e) != 0 ||
+            (more = after_member(ps, '}')) < 0)
             return NULL;
-        skip_ws(ps);
-        if (ps->p == ps->end)
-            return NULL;
-        if (*ps->p == ',') {
-            ps->p++;
-            continue;
-        }
-        if (*ps->p != '}')
-            return NULL;
-        ps->p++;
-        break;
     }
     size_t n;
     pb_entry **members = (pb_entry **)pop(ps, base, &n);
@@ -154,32 +142,17 @@ static pb_list *read_array(parser *ps, int depth)
 {
     if (depth > JSONR_MAX_DEPTH)
         return NULL;
-    ps->p++; /* '[' */
     pb_list *l = get(ps, sizeof(*l));
     if (!l)
         return NULL;
     google__protobuf__list_value__init(l);
     size_t base = ps->sp;
-    skip_ws(ps);
-    if (ps->p < ps->end && *ps->p == ']') {
-        ps->p++;
+    if (open_container(ps, ']'))
         return l;
-    }
-    for (;;) {
+    for (int more = 1; more;) {
         pb_value *v = read_value(ps, depth);
-        if (!v || push(ps, v) != 0)
+        if (!v || push(ps, v) != 0 || (more = after_member(ps, ']')) < 0)
             return NULL;
-        skip_ws(ps);
-        if (ps->p == ps->end)
-            return NULL;
-        if (*ps->p == ',') {
-            ps->p++;
-            continue;
-        }
-        if (*ps->p != ']')
-            return NULL;
-        ps->p++;
-        break;
     }
     size_t n;
     void **members = pop(ps, base, &n);
@@ -342,6 +315,29 @@ static int read_literal(parser *ps, const char *word)
 }
 
 /* ---- helpers --------------------------------------------------------- */
+
+/* At '{' or '[': steps over it; 1 when `close` follows at once (consumed). */
+static int open_container(parser *ps, char close)
+{
+    ps->p++;
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == close) {
+        ps->p++;
+        return 1;
+    }
+    return 0;
+}
+
+/* After a member: 1 when ',' announces another, 0 at `close` (both
+ * consumed), -1 for anything else. */
+static int after_member(parser *ps, char close)
+{
+    skip_ws(ps);
+    if (ps->p == ps->end)
+        return -1;
+    char c = *ps->p++;
+    return c == ',' ? 1 : c == close ? 0 : -1;
+}
 
 static int push(parser *ps, void *item)
 {
