@@ -7,9 +7,9 @@
 #     replaced by per-user SQL expressions, once plain (BEGIN, claims,
 #     statement, COMMIT: one round trip each) and once pipelined (what the
 #     service sends: claims and statement in one pipeline, implicit transaction);
-# and prints calls/s, latency percentiles, the service/pgbench ratios and the
-# database connections the service holds. Figures only: nothing passes or
-# fails on speed.
+# in ROUNDS interleaved rounds, and prints calls/s, latency percentiles, the
+# ratios of the medians and the database connections the service holds.
+# Figures only: nothing passes or fails on speed.
 set -euo pipefail
 BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$BENCH_ROOT"
@@ -93,9 +93,16 @@ handled() {
 tps() { sed -nE 's/^tps = ([0-9.]+).*/\1/p' | head -n1; }
 calls() { sed -nE 's/.*= ([0-9]+) calls\/s.*/\1/p'; }
 
+# median N...: the middle value (the lower middle for an even count).
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
 # run_case SERVICE METHOD SCRIPT USERS_FILE [loadgen args...]: one comparison.
+# ROUNDS rounds (default 3) of service, pgbench plain, pgbench pipelined, in
+# turn, so that a slow spell of this shared machine (autovacuum after the
+# inserts of an earlier case, a busy neighbour) lands on all three alike;
+# the ratios are of the medians.
 run_case() {
-	local svc=$1 method=$2 script=$3 users=$4 addr out s plain piped nusers
+	local svc=$1 method=$2 script=$3 users=$4 addr out nusers r
 	shift 4
 	case $svc in
 	credits) addr=$CREDITS_ADDR ;;
@@ -105,24 +112,32 @@ run_case() {
 	nusers=$(wc -l <"$users")
 	local maddr ok0 ok1 all0 all1
 	case $svc in credits) maddr=127.0.0.1:9091 ;; content) maddr=127.0.0.1:9092 ;; *) maddr=127.0.0.1:9093 ;; esac
-	ok0=$(handled "$maddr" "$method" OK)
-	all0=$(handled "$maddr" "$method" "")
-	echo
-	echo "== $method: concurrency $CONC, ${DUR}s each, $nusers users"
-	out=$("$LOADGEN" -a "$addr" -m "$method" -u "$users" -k "$JWT_SECRET" -c "$CONC" -n 4 \
-		-d "$DUR" "$@")
-	sed 's/^/service   /' <<<"$out"
-	s=$(calls <<<"$out")
-	ok1=$(handled "$maddr" "$method" OK)
-	all1=$(handled "$maddr" "$method" "")
-	echo "server    /metrics: $((all1 - all0)) handled, $((ok1 - ok0)) OK (grpc_server_handled_total)"
 	local url="postgresql://cameos_$svc@$PG_HOSTPORT/cameos"
-	plain=$(pgbench -n -M prepared -c "$CONC" -j 2 -T "$DUR" -D nusers="$nusers" \
-		-f "$script.sql" "$url" 2>&1 | tps)
-	piped=$(pgbench -n -M prepared -c "$CONC" -j 2 -T "$DUR" -D nusers="$nusers" \
-		-f "${script}_pipelined.sql" "$url" 2>&1 | tps)
-	printf 'pgbench   plain %.0f tps, pipelined %.0f tps (%d clients)\n' "$plain" "$piped" "$CONC"
-	awk -v s="$s" -v p="$plain" -v q="$piped" \
+	local -a s=() plain=() piped=()
+	echo
+	echo "== $method: concurrency $CONC, ${ROUNDS:-3} rounds of ${DUR}s each, $nusers users"
+	for ((r = 1; r <= ${ROUNDS:-3}; r++)); do
+		ok0=$(handled "$maddr" "$method" OK)
+		all0=$(handled "$maddr" "$method" "")
+		out=$("$LOADGEN" -a "$addr" -m "$method" -u "$users" -k "$JWT_SECRET" -c "$CONC" -n 4 \
+			-d "$DUR" "$@")
+		sed "s/^/service   [$r] /" <<<"$out"
+		s+=("$(calls <<<"$out")")
+		ok1=$(handled "$maddr" "$method" OK)
+		all1=$(handled "$maddr" "$method" "")
+		echo "server    [$r] /metrics: $((all1 - all0)) handled, $((ok1 - ok0)) OK (grpc_server_handled_total)"
+		plain+=("$(pgbench -n -M prepared -c "$CONC" -j 2 -T "$DUR" -D nusers="$nusers" \
+			-f "$script.sql" "$url" 2>&1 | tps)")
+		piped+=("$(pgbench -n -M prepared -c "$CONC" -j 2 -T "$DUR" -D nusers="$nusers" \
+			-f "${script}_pipelined.sql" "$url" 2>&1 | tps)")
+		printf 'pgbench   [%d] plain %.0f tps, pipelined %.0f tps (%d clients)\n' "$r" \
+			"${plain[-1]}" "${piped[-1]}" "$CONC"
+	done
+	local ms mp mq
+	ms=$(median "${s[@]}") mp=$(median "${plain[@]}") mq=$(median "${piped[@]}")
+	printf 'median    service %.0f calls/s, pgbench plain %.0f tps, pipelined %.0f tps\n' \
+		"$ms" "$mp" "$mq"
+	awk -v s="$ms" -v p="$mp" -v q="$mq" \
 		'BEGIN { printf "ratio     service/plain %.2f, service/pipelined %.2f\n", s / p, s / q }'
 	echo "db conns  $("${PSQL[@]}" -c "select count(*) from pg_stat_activity where application_name = 'cameos-$svc'") held by cameos-$svc"
 }
