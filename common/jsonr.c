@@ -20,11 +20,16 @@ typedef Google__Protobuf__ListValue pb_list;
  * larger ones sort their keys (a million-key object stays n log n). */
 #define PAIRWISE_MAX 16
 
+/* Members waiting for their container to close; most documents fit in
+ * `inline_stack`, so a parse needs no malloc. */
+#define INLINE_STACK 64
+
 typedef struct parser {
     const char *p, *end;
     const jsonr_mem *mem;
-    void **stack; /* members of the open containers */
+    void **stack; /* inline_stack, or a malloc'd copy once it outgrew it */
     size_t sp, cap;
+    void *inline_stack[INLINE_STACK];
 } parser;
 
 static pb_value *read_value(parser *ps, int depth);
@@ -37,6 +42,7 @@ static int open_container(parser *ps, char close);
 static int after_member(parser *ps, char close);
 static int push(parser *ps, void *item);
 static void **pop(parser *ps, size_t base, size_t *n);
+static int keys_ascending(pb_entry *const *e, size_t n);
 static size_t merge_duplicates(pb_entry **e, size_t n);
 static void skip_ws(parser *ps);
 static void *get(parser *ps, size_t n);
@@ -49,14 +55,16 @@ int jsonr_parse(const char *json, size_t len, const jsonr_mem *mem, pb_value **o
     *out = NULL;
     if (!json || !mem || !mem->alloc)
         return -1;
-    parser ps = {.p = json, .end = json + len, .mem = mem};
+    parser ps = {.p = json, .end = json + len, .mem = mem, .cap = INLINE_STACK};
+    ps.stack = ps.inline_stack;
     pb_value *v = read_value(&ps, 0);
     if (v) {
         skip_ws(&ps);
         if (ps.p != ps.end)
             v = NULL;
     }
-    free(ps.stack);
+    if (ps.stack != ps.inline_stack)
+        free(ps.stack);
     if (!v)
         return -1;
     *out = v;
@@ -265,11 +273,14 @@ static int read_number(parser *ps, double *out)
         q++;
     if (q == ps->end || *q < '0' || *q > '9')
         return -1;
+    const char *first = q;
     if (*q == '0')
         q++;
     else
         while (q < ps->end && *q >= '0' && *q <= '9')
             q++;
+    size_t digits = (size_t)(q - first);
+    int integral = !(q < ps->end && (*q == '.' || *q == 'e' || *q == 'E'));
     if (q < ps->end && *q == '.') {
         const char *d = ++q;
         while (q < ps->end && *q >= '0' && *q <= '9')
@@ -288,6 +299,15 @@ static int read_number(parser *ps, double *out)
             return -1;
     }
     size_t n = (size_t)(q - s);
+    if (integral && digits <= 15) {
+        /* Exact in a double, no need for strtod. */
+        long long v = 0;
+        for (const char *d = s + (*s == '-'); d < q; d++)
+            v = v * 10 + (*d - '0');
+        *out = *s == '-' ? -(double)v : (double)v;
+        ps->p = q;
+        return 0;
+    }
     char small[64], *text = n < sizeof(small) ? small : malloc(n + 1);
     if (!text)
         return -1;
@@ -342,10 +362,13 @@ static int after_member(parser *ps, char close)
 static int push(parser *ps, void *item)
 {
     if (ps->sp == ps->cap) {
-        size_t cap = ps->cap ? ps->cap * 2 : 64;
-        void **grown = realloc(ps->stack, cap * sizeof(*grown));
+        size_t cap = ps->cap * 2;
+        void **grown = ps->stack == ps->inline_stack ? malloc(cap * sizeof(*grown))
+                                                     : realloc(ps->stack, cap * sizeof(*grown));
         if (!grown)
             return -1;
+        if (ps->stack == ps->inline_stack)
+            memcpy(grown, ps->inline_stack, sizeof(ps->inline_stack));
         ps->stack = grown;
         ps->cap = cap;
     }
@@ -358,7 +381,21 @@ static void **pop(parser *ps, size_t base, size_t *n)
 {
     *n = ps->sp - base;
     ps->sp = base;
-    return ps->stack ? ps->stack + base : NULL;
+    return ps->stack + base;
+}
+
+/* jsonb prints an object's keys in its own strict order (shorter first,
+ * then bytewise), which proves them distinct in one pass. */
+static int keys_ascending(pb_entry *const *e, size_t n)
+{
+    size_t prev = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(e[i]->key);
+        if (i > 0 && (len < prev || (len == prev && memcmp(e[i - 1]->key, e[i]->key, len) >= 0)))
+            return 0;
+        prev = len;
+    }
+    return 1;
 }
 
 typedef struct keyed {
@@ -377,6 +414,8 @@ static int cmp_keyed(const void *a, const void *b)
  * later entries go. Returns the new count. */
 static size_t merge_duplicates(pb_entry **e, size_t n)
 {
+    if (keys_ascending(e, n))
+        return n;
     int found = 0;
     if (n <= PAIRWISE_MAX) {
         for (size_t i = 1; i < n; i++)

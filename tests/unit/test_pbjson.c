@@ -382,6 +382,32 @@ Test(pbjson, duplicate_keys_last_wins)
     leak_check();
 }
 
+/* More keys than the pairwise check handles: the sorted path must merge
+ * every repeat (first position, last value) and keep the order; jsonb's
+ * own order (shorter keys first, then bytewise) is taken as distinct. */
+Test(pbjson, duplicate_keys_in_large_objects)
+{
+    char in[1024], want[1024];
+    size_t a = 0, b = 0;
+    a += (size_t)snprintf(in + a, sizeof(in) - a, "{");
+    b += (size_t)snprintf(want + b, sizeof(want) - b, "{");
+    for (int i = 0; i < 24; i++) {
+        /* k0..k23, then k3 and k7 again (twice for k3) with new values */
+        a += (size_t)snprintf(in + a, sizeof(in) - a, "%s\"k%d\":%d", i ? "," : "", i, i);
+        int v = i == 3 ? 300 : i == 7 ? 700 : i;
+        b += (size_t)snprintf(want + b, sizeof(want) - b, "%s\"k%d\":%d", i ? "," : "", i, v);
+    }
+    snprintf(in + a, sizeof(in) - a, ",\"k3\":30,\"k7\":700,\"k3\":300}");
+    snprintf(want + b, sizeof(want) - b, "}");
+    struct_rt(in, want);
+
+    /* jsonb order: distinct by construction, kept as is */
+    struct_rt("{\"b\":1,\"aa\":2,\"ab\":3,\"abc\":4}", "{\"b\":1,\"aa\":2,\"ab\":3,\"abc\":4}");
+    /* equal length, not ascending: still checked */
+    struct_rt("{\"ab\":1,\"aa\":2,\"ab\":3}", "{\"ab\":3,\"aa\":2}");
+    leak_check();
+}
+
 Test(pbjson, hand_built_struct)
 {
     pb_value v[6] = {GOOGLE__PROTOBUF__VALUE__INIT, GOOGLE__PROTOBUF__VALUE__INIT,
