@@ -17,6 +17,7 @@
 #define FIELD(msg, fd, type) ((type *)((char *)(msg) + (fd)->offset))
 #define COUNT(msg, fd)       ((size_t *)((char *)(msg) + (fd)->quantifier_offset))
 
+static const ProtobufCFieldDescriptor *const *fields_of(const rowmap *m);
 static const ProtobufCFieldDescriptor *field_of(const rowmap *m, size_t i);
 static int read_col(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
                     ProtobufCMessage *msg, const char *v, int is_null);
@@ -50,8 +51,9 @@ ProtobufCMessage *rowmap_read(rpc_call *c, const rowmap *m, const PGresult *r, i
         return NULL;
     }
     protobuf_c_message_init(m->desc, msg);
+    const ProtobufCFieldDescriptor *const *fds = fields_of(m);
     for (size_t i = 0; i < m->ncols; i++) {
-        const ProtobufCFieldDescriptor *fd = field_of(m, i);
+        const ProtobufCFieldDescriptor *fd = fds ? fds[i] : field_of(m, i);
         if (!fd || read_col(c, &m->cols[i], fd, msg, PQgetvalue(r, row, (int)i),
                             PQgetisnull(r, row, (int)i)) != 0) {
             rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
@@ -106,7 +108,7 @@ void rowmap_reply_list(rpc_call *c, const rowmap *m, pgq *q, const list_page *p,
     *COUNT(out, items) = (size_t)serve;
     *FIELD(out, items, ProtobufCMessage **) = ptrs;
     *FIELD(out, token, const char *) =
-        list_next(c, p, n, serve ? strtoll(PQgetvalue(r, serve - 1, m->cursor_ts), NULL, 10) : 0,
+        list_next(c, p, n, serve ? read_int(PQgetvalue(r, serve - 1, m->cursor_ts)) : 0,
                   serve ? PQgetvalue(r, serve - 1, m->cursor_id) : "", tok);
     rpc_reply(c, out);
 }
@@ -265,20 +267,25 @@ static _Thread_local struct fd_memo {
 } memo[MEMO_MAPS];
 static _Thread_local size_t nmemo;
 
+/* The memo entry of m (made on first use), or NULL when the memo is full. */
+static const ProtobufCFieldDescriptor *const *fields_of(const rowmap *m)
+{
+    for (size_t k = 0; k < nmemo; k++)
+        if (memo[k].m == m)
+            return memo[k].fd;
+    if (nmemo == MEMO_MAPS || m->ncols > MEMO_COLS)
+        return NULL;
+    struct fd_memo *e = &memo[nmemo++];
+    e->m = m;
+    for (size_t k = 0; k < m->ncols; k++)
+        e->fd[k] = protobuf_c_message_descriptor_get_field_by_name(m->desc, m->cols[k].field);
+    return e->fd;
+}
+
 static const ProtobufCFieldDescriptor *field_of(const rowmap *m, size_t i)
 {
-    struct fd_memo *e = NULL;
-    for (size_t k = 0; k < nmemo && !e; k++)
-        if (memo[k].m == m)
-            e = &memo[k];
-    if (!e && nmemo < MEMO_MAPS && m->ncols <= MEMO_COLS) {
-        e = &memo[nmemo++];
-        e->m = m;
-        for (size_t k = 0; k < m->ncols; k++)
-            e->fd[k] = protobuf_c_message_descriptor_get_field_by_name(m->desc, m->cols[k].field);
-    }
-    return e && i < MEMO_COLS
-               ? e->fd[i]
+    const ProtobufCFieldDescriptor *const *fds = fields_of(m);
+    return fds ? fds[i]
                : protobuf_c_message_descriptor_get_field_by_name(m->desc, m->cols[i].field);
 }
 

@@ -89,25 +89,20 @@ void credits_list_transactions(rpc_call *c, const ProtobufCMessage *req)
     const char *sub = rpc_claims(c)->sub;
     char scope[128];
     snprintf(scope, sizeof(scope), "ListCreditTransactions|%d|%s", r->transaction_type, sub);
-    list_page pg;
-    if (list_begin(c, r->page_size, r->page_token, scope, &pg) != 0)
-        return;
-    const char *p[5] = {sub, pg.after_ts, pg.after_id, pg.fetch, type};
-    pgq *q = rpc_db(c);
-    if (!q)
-        return;
-    if (rpc_db_add(c, q, type ? ST_LIST_TX_TYPE : ST_LIST_TX, type ? 5 : 4, p) != 0)
-        return;
-    /* The page state rides with the call until the rows are back. */
-    list_page *keep = rpc_alloc(c, sizeof(*keep));
-    if (!keep) {
-        pgq_free(q);
+    /* The page rides with the call until the rows are back (its parameters
+     * point into it). */
+    list_page *pg = rpc_alloc(c, sizeof(*pg));
+    if (!pg) {
         rpc_fail(c, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
-    *keep = pg;
-    rpc_set_data(c, keep, NULL);
-    rpc_db_run(c, q, reply_list);
+    if (list_begin(c, r->page_size, r->page_token, scope, pg) != 0)
+        return;
+    rpc_set_data(c, pg, NULL);
+    const char *p[5] = {sub, pg->after_ts, pg->after_id, pg->fetch, type};
+    pgq *q = rpc_db(c);
+    if (q && rpc_db_add(c, q, type ? ST_LIST_TX_TYPE : ST_LIST_TX, type ? 5 : 4, p) == 0)
+        rpc_db_run(c, q, reply_list);
 }
 
 static int check_amount(rpc_call *c, int amount)
