@@ -3,6 +3,7 @@
 # CreateGeneration and ListGenerations (page of 50), GetCampaign and
 # ListStoryboardSequences (page of 50), each against pgbench on the same
 # transaction (see bench/lib.sh). List cases use 100 users with 60 rows each.
+# CASES="GetCampaign ..." runs only the named cases (default: all four).
 DUR=${1:-10} CONC=${2:-16}
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 LISTERS=100
@@ -40,10 +41,13 @@ pgbench_script "$WORK/campaign_get" planning campaign_get "$CLAIMS_USER" "$C" "$
 PLAN=keyset pgbench_script "$WORK/storyboard_list" planning storyboard_list "$CLAIMS_USER" "$U" \
 	"$TOP" "$MAXID" 51 NULL NULL
 
-run_case content CreateGeneration "$WORK/gen_create" "$WORK/users"
-run_case content ListGenerations "$WORK/gen_list" "$WORK/listers"
-run_case planning GetCampaign "$WORK/campaign_get" "$WORK/users"
-run_case planning ListStoryboardSequences "$WORK/storyboard_list" "$WORK/listers"
+CASES=${CASES:-CreateGeneration ListGenerations GetCampaign ListStoryboardSequences}
+wanted() { [[ " $CASES " == *" $1 "* ]]; }
+wanted CreateGeneration && run_case content CreateGeneration "$WORK/gen_create" "$WORK/users"
+wanted ListGenerations && run_case content ListGenerations "$WORK/gen_list" "$WORK/listers"
+wanted GetCampaign && run_case planning GetCampaign "$WORK/campaign_get" "$WORK/users"
+wanted ListStoryboardSequences &&
+	run_case planning ListStoryboardSequences "$WORK/storyboard_list" "$WORK/listers"
 
 echo
 echo "== service processes"
