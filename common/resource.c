@@ -9,6 +9,7 @@
  */
 #include "resource.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <openssl/evp.h>
@@ -53,6 +54,12 @@ static unsigned long long writable(const rowmap *m);
 static int list_filters(rpc_call *c, const route *r, const ProtobufCMessage *req,
                         const char **params, char *scope, size_t scope_size);
 static int scope_digest(const route *r, const char *const *params, char *hex);
+static void sha256_fetch(void);
+
+/* Fetched once (process lifetime): EVP_sha256() fetches by name on every
+ * digest it starts. */
+static EVP_MD *sha256;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
 static void reply_row(rpc_call *c, pgq *q);
 static void reply_deleted(rpc_call *c, pgq *q);
 static void reply_list(rpc_call *c, pgq *q);
@@ -299,10 +306,12 @@ static int list_filters(rpc_call *c, const route *r, const ProtobufCMessage *req
  * (a UUID lowercased: the database compares it as a uuid). */
 static int scope_digest(const route *r, const char *const *params, char *hex)
 {
+    static const char digits[] = "0123456789abcdef";
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned len = 0;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    pthread_once(&sha256_once, sha256_fetch);
+    EVP_MD_CTX *ctx = sha256 ? EVP_MD_CTX_new() : NULL;
+    int ok = ctx && EVP_DigestInit_ex(ctx, sha256, NULL);
     for (size_t i = 0; ok && i < r->def->nfilters; i++) {
         const char *v = params[i];
         char lower[37];
@@ -318,9 +327,17 @@ static int scope_digest(const route *r, const char *const *params, char *hex)
     }
     ok = ok && EVP_DigestFinal_ex(ctx, digest, &len);
     EVP_MD_CTX_free(ctx);
-    for (unsigned i = 0; ok && i < len; i++)
-        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    for (unsigned i = 0; ok && i < len; i++) {
+        hex[2 * i] = digits[digest[i] >> 4];
+        hex[2 * i + 1] = digits[digest[i] & 15];
+    }
+    hex[ok ? 2 * len : 0] = '\0';
     return ok ? 0 : -1;
+}
+
+static void sha256_fetch(void)
+{
+    sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
 /* The row of a Get, Use, Create or Update. */
