@@ -33,6 +33,9 @@ typedef struct parser {
 } parser;
 
 static pb_value *read_value(parser *ps, int depth);
+static int fill_value(parser *ps, int depth, pb_value *v);
+static int read_objects(parser *ps, const jsonr_objects *cb, void ***items, size_t *n);
+static int read_members(parser *ps, const jsonr_objects *cb, void *obj);
 static pb_struct *read_object(parser *ps, int depth);
 static pb_list *read_array(parser *ps, int depth);
 static char *read_string(parser *ps);
@@ -71,6 +74,30 @@ int jsonr_parse(const char *json, size_t len, const jsonr_mem *mem, pb_value **o
     return 0;
 }
 
+int jsonr_parse_objects(const char *json, size_t len, const jsonr_mem *mem, const jsonr_objects *cb,
+                        void ***items, size_t *n)
+{
+    *items = NULL;
+    *n = 0;
+    if (!json || !mem || !mem->alloc || !cb || !cb->begin || !cb->member)
+        return -1;
+    parser ps = {.p = json, .end = json + len, .mem = mem, .cap = INLINE_STACK};
+    ps.stack = ps.inline_stack;
+    int rc = read_objects(&ps, cb, items, n);
+    if (rc == 0) {
+        skip_ws(&ps);
+        if (ps.p != ps.end)
+            rc = -1;
+    }
+    if (ps.stack != ps.inline_stack)
+        free(ps.stack);
+    if (rc != 0) {
+        *items = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
 /* ---- values ---------------------------------------------------------- */
 
 static pb_value *read_value(parser *ps, int depth)
@@ -79,32 +106,90 @@ static pb_value *read_value(parser *ps, int depth)
     if (ps->p == ps->end)
         return NULL;
     pb_value *v = get(ps, sizeof(*v));
-    if (!v)
-        return NULL;
+    return v && fill_value(ps, depth, v) == 0 ? v : NULL;
+}
+
+/* The value at ps->p (not whitespace, not the end) into v. 0 or -1. */
+static int fill_value(parser *ps, int depth, pb_value *v)
+{
     google__protobuf__value__init(v);
     switch (*ps->p) {
     case '{':
         v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE;
-        return (v->struct_value = read_object(ps, depth + 1)) ? v : NULL;
+        return (v->struct_value = read_object(ps, depth + 1)) ? 0 : -1;
     case '[':
         v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_LIST_VALUE;
-        return (v->list_value = read_array(ps, depth + 1)) ? v : NULL;
+        return (v->list_value = read_array(ps, depth + 1)) ? 0 : -1;
     case '"':
         v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE;
-        return (v->string_value = read_string(ps)) ? v : NULL;
+        return (v->string_value = read_string(ps)) ? 0 : -1;
     case 't':
     case 'f':
         v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_BOOL_VALUE;
         v->bool_value = *ps->p == 't';
-        return read_literal(ps, v->bool_value ? "true" : "false") == 0 ? v : NULL;
+        return read_literal(ps, v->bool_value ? "true" : "false");
     case 'n':
         v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_NULL_VALUE;
         v->null_value = GOOGLE__PROTOBUF__NULL_VALUE__NULL_VALUE;
-        return read_literal(ps, "null") == 0 ? v : NULL;
+        return read_literal(ps, "null");
     default:
         v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_NUMBER_VALUE;
-        return read_number(ps, &v->number_value) == 0 ? v : NULL;
+        return read_number(ps, &v->number_value);
     }
+}
+
+/* An array of objects, each handed member by member to cb (see
+ * jsonr_parse_objects); the objects cb made wait on the stack. */
+static int read_objects(parser *ps, const jsonr_objects *cb, void ***items, size_t *n)
+{
+    skip_ws(ps);
+    if (ps->p == ps->end || *ps->p != '[')
+        return -1;
+    size_t base = ps->sp;
+    if (!open_container(ps, ']')) {
+        for (size_t index = 0, more = 1; more; index++) {
+            skip_ws(ps);
+            if (ps->p == ps->end || *ps->p != '{')
+                return -1;
+            void *obj = cb->begin(cb->ctx, index);
+            if (!obj || push(ps, obj) != 0 || read_members(ps, cb, obj) != 0)
+                return -1;
+            int after = after_member(ps, ']');
+            if (after < 0)
+                return -1;
+            more = (size_t)after;
+        }
+    }
+    void **objs = pop(ps, base, n);
+    if (!(*items = get(ps, (*n + 1) * sizeof(**items))))
+        return -1;
+    memcpy(*items, objs, *n * sizeof(**items));
+    return 0;
+}
+
+/* At '{' of an array element (depth 2): its members to cb->member. */
+static int read_members(parser *ps, const jsonr_objects *cb, void *obj)
+{
+    if (open_container(ps, '}'))
+        return 0;
+    for (int more = 1; more;) {
+        skip_ws(ps);
+        if (ps->p == ps->end || *ps->p != '"')
+            return -1;
+        const char *key = read_string(ps);
+        if (!key)
+            return -1;
+        skip_ws(ps);
+        if (ps->p == ps->end || *ps->p != ':')
+            return -1;
+        ps->p++;
+        skip_ws(ps);
+        pb_value v;
+        if (ps->p == ps->end || fill_value(ps, 2, &v) != 0 ||
+            cb->member(cb->ctx, obj, key, &v) != 0 || (more = after_member(ps, '}')) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 static pb_struct *read_object(parser *ps, int depth)

@@ -36,4 +36,25 @@ typedef struct jsonr_mem {
 int jsonr_parse(const char *json, size_t len, const jsonr_mem *mem, Google__Protobuf__Value **out)
     __attribute__((warn_unused_result));
 
+/* A JSON array of objects read straight into the caller's records (the
+ * typed sub-messages of a jsonb column) without a Value per object. For each
+ * element, begin(ctx, index) returns the record (or NULL to fail); then
+ * member(ctx, record, key, value) runs for each of its members in text
+ * order (a repeated key comes twice: the later call should win). key and
+ * the strings and containers inside value live in mem; value itself is the
+ * parser's and gone after the call: copy out what you keep. member returns 0
+ * or -1 (fail). */
+typedef struct jsonr_objects {
+    void *(*begin)(void *ctx, size_t index);
+    int (*member)(void *ctx, void *record, const char *key, const Google__Protobuf__Value *value);
+    void *ctx;
+} jsonr_objects;
+
+/* len bytes of json, which must be an array of objects -> *items, an array
+ * (in mem) of the records begin returned, and *n, their count; the same
+ * syntax, limits and rejections as jsonr_parse. 0, or -1 with *items NULL
+ * and *n 0. */
+int jsonr_parse_objects(const char *json, size_t len, const jsonr_mem *mem, const jsonr_objects *cb,
+                        void ***items, size_t *n) __attribute__((warn_unused_result));
+
 #endif

@@ -23,8 +23,12 @@ static int read_col(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDesc
                     ProtobufCMessage *msg, const char *v, int is_null);
 static int read_msg_list(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
                          ProtobufCMessage *msg, const char *v);
-static int read_json_elem(rpc_call *c, const rowmap_col *col, void **slot,
-                          const Google__Protobuf__Value *v);
+static int read_json_elem(const rowmap_col *col, void **slot, const Google__Protobuf__Value *v);
+static int read_sub_messages(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
+                             ProtobufCMessage *msg, const char *v);
+static void *sub_begin(void *ctx, size_t index);
+static int sub_member(void *ctx, void *record, const char *key, const Google__Protobuf__Value *jv);
+static void *call_mem(void *ctx, size_t n);
 static char *write_json(const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
                         const ProtobufCMessage *msg);
 static char *dup_call(rpc_call *c, const char *s, size_t n);
@@ -340,13 +344,14 @@ static int read_col(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDesc
     }
     case RM_STRUCT_LIST:
     case RM_TEXT_ARRAY:
-    case RM_MSG_LIST:
         return is_null ? 0 : read_msg_list(c, col, fd, msg, v);
+    case RM_MSG_LIST:
+        return is_null ? 0 : read_sub_messages(c, col, fd, msg, v);
     }
     return -1;
 }
 
-/* JSON arrays: of objects (Struct or sub-message) or of strings. */
+/* JSON arrays of Structs or of strings. */
 static int read_msg_list(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
                          ProtobufCMessage *msg, const char *v)
 {
@@ -358,7 +363,7 @@ static int read_msg_list(rpc_call *c, const rowmap_col *col, const ProtobufCFiel
     if (!items)
         return -1;
     for (size_t k = 0; k < n; k++)
-        if (read_json_elem(c, col, &items[k], arr->list_value->values[k]) != 0)
+        if (read_json_elem(col, &items[k], arr->list_value->values[k]) != 0)
             return -1;
     *COUNT(msg, fd) = n;
     *FIELD(msg, fd, void **) = items;
@@ -366,8 +371,7 @@ static int read_msg_list(rpc_call *c, const rowmap_col *col, const ProtobufCFiel
 }
 
 /* One array element into *out, its place in the array. */
-static int read_json_elem(rpc_call *c, const rowmap_col *col, void **out,
-                          const Google__Protobuf__Value *v)
+static int read_json_elem(const rowmap_col *col, void **out, const Google__Protobuf__Value *v)
 {
     if (col->kind == RM_TEXT_ARRAY) {
         if (v->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE)
@@ -377,56 +381,80 @@ static int read_json_elem(rpc_call *c, const rowmap_col *col, void **out,
     }
     if (v->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE)
         return -1;
-    if (col->kind == RM_STRUCT_LIST) {
-        *out = v->struct_value;
-        return 0;
-    }
-    const rowmap *sub = col->sub;
-    const Google__Protobuf__Struct *obj = v->struct_value;
-    ProtobufCMessage *m = rpc_alloc(c, sub->desc->sizeof_message);
-    if (!m)
-        return -1;
-    protobuf_c_message_init(sub->desc, m);
-    for (size_t i = 0; i < sub->ncols; i++) {
-        const rowmap_col *sc = &sub->cols[i];
-        const ProtobufCFieldDescriptor *sfd = field_of(sub, i);
-        if (!sfd)
-            return -1;
-        const Google__Protobuf__Value *jv = NULL;
-        for (size_t k = 0; k < obj->n_fields && !jv; k++)
-            if (obj->fields[k]->key[0] == sc->field[0] &&
-                strcmp(obj->fields[k]->key, sc->field) == 0)
-                jv = obj->fields[k]->value;
-        if (!jv || jv->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_NULL_VALUE)
-            continue;
-        int is_number = jv->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_NUMBER_VALUE;
-        switch (sc->kind) {
-        case RM_TEXT:
-            if (jv->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE)
-                return -1;
-            *FIELD(m, sfd, char *) = jv->string_value;
-            break;
-        case RM_INT32:
-            *FIELD(m, sfd, int32_t) = is_number ? (int32_t)jv->number_value : 0;
-            break;
-        case RM_DOUBLE:
-            *FIELD(m, sfd, double) = is_number ? jv->number_value : 0;
-            break;
-        case RM_BOOL:
-            *FIELD(m, sfd, protobuf_c_boolean) =
-                jv->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_BOOL_VALUE && jv->bool_value;
-            break;
-        case RM_STRUCT:
-            if (jv->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE)
-                return -1;
-            *FIELD(m, sfd, Google__Protobuf__Struct *) = jv->struct_value;
-            break;
-        default:
-            return -1; /* deeper nesting is not needed by any resource */
-        }
-    }
-    *out = m;
+    *out = v->struct_value;
     return 0;
+}
+
+/* RM_MSG_LIST: the jsonb array of objects straight into sub-messages. */
+typedef struct sub_reader {
+    rpc_call *c;
+    const rowmap *sub;
+} sub_reader;
+
+static int read_sub_messages(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
+                             ProtobufCMessage *msg, const char *v)
+{
+    sub_reader sr = {c, col->sub};
+    const jsonr_mem mem = {call_mem, c};
+    const jsonr_objects cb = {sub_begin, sub_member, &sr};
+    void **items;
+    size_t n;
+    if (jsonr_parse_objects(v, strlen(v), &mem, &cb, &items, &n) != 0)
+        return -1;
+    *COUNT(msg, fd) = n;
+    *FIELD(msg, fd, void **) = items;
+    return 0;
+}
+
+static void *sub_begin(void *ctx, size_t index)
+{
+    (void)index;
+    const sub_reader *sr = ctx;
+    ProtobufCMessage *m = rpc_alloc(sr->c, sr->sub->desc->sizeof_message);
+    if (m)
+        protobuf_c_message_init(sr->sub->desc, m);
+    return m;
+}
+
+/* Keys that name no column are ignored, as are nulls. */
+static int sub_member(void *ctx, void *record, const char *key, const Google__Protobuf__Value *jv)
+{
+    const rowmap *sub = ((const sub_reader *)ctx)->sub;
+    ProtobufCMessage *m = record;
+    size_t i = 0;
+    while (i < sub->ncols &&
+           (sub->cols[i].field[0] != key[0] || strcmp(sub->cols[i].field, key) != 0))
+        i++;
+    if (i == sub->ncols || jv->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_NULL_VALUE)
+        return 0;
+    const ProtobufCFieldDescriptor *sfd = field_of(sub, i);
+    if (!sfd)
+        return -1;
+    int is_number = jv->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_NUMBER_VALUE;
+    switch (sub->cols[i].kind) {
+    case RM_TEXT:
+        if (jv->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE)
+            return -1;
+        *FIELD(m, sfd, char *) = jv->string_value;
+        return 0;
+    case RM_INT32:
+        *FIELD(m, sfd, int32_t) = is_number ? (int32_t)jv->number_value : 0;
+        return 0;
+    case RM_DOUBLE:
+        *FIELD(m, sfd, double) = is_number ? jv->number_value : 0;
+        return 0;
+    case RM_BOOL:
+        *FIELD(m, sfd, protobuf_c_boolean) =
+            jv->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_BOOL_VALUE && jv->bool_value;
+        return 0;
+    case RM_STRUCT:
+        if (jv->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE)
+            return -1;
+        *FIELD(m, sfd, Google__Protobuf__Struct *) = jv->struct_value;
+        return 0;
+    default:
+        return -1; /* deeper nesting is not needed by any resource */
+    }
 }
 
 /* JSON text of a Struct, list or sub-message list, malloc'd; NULL when a
