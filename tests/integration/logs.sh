@@ -15,7 +15,8 @@ pids+=("$SPAWN_PID")
 quiet=127.0.0.1:$SPAWN_PORT
 quiet_log=$SPAWN_LOG
 wait_health 30 "$info" "" SERVING && wait_health 30 "$quiet" "" SERVING &&
-	pass "two instances are SERVING" || fail "two instances are SERVING"
+	pass "two instances are SERVING" ||
+	fail "two instances are SERVING" "$(tail -n 5 "$info_log" "$quiet_log")"
 
 call "$info" cameos.credits.v1.CreditsService/GetProfile '{}' "$USER_TOKEN"
 expect_code 0 "a GetProfile call"
