@@ -22,12 +22,16 @@
 static int pagetoken_mac(const unsigned char *key, size_t key_len, const char *scope,
                          const unsigned char *raw, unsigned char mac[PAGETOKEN_MAC]);
 static int pagetoken_hexval(char c);
-static void pagetoken_fetch(void);
+static EVP_MAC_CTX *pagetoken_keyed(const unsigned char *key, size_t key_len);
 
-/* Fetched once: an implicit fetch by name on every token was a third of the
- * cost of making one. Process-lifetime, like OpenSSL's own tables. */
-static EVP_MAC *hmac_alg;
-static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
+/* The last key's HMAC state, ready to copy: setting a key fetches SHA-256 by
+ * name and hashes both pads, which was most of the cost of a token. One key
+ * serves a process; another one (tests) replaces it. Process-lifetime, like
+ * OpenSSL's own tables; keyed_lock guards the three. */
+static pthread_mutex_t keyed_lock = PTHREAD_MUTEX_INITIALIZER;
+static EVP_MAC_CTX *keyed;
+static unsigned char keyed_key[128];
+static size_t keyed_len;
 
 int pagetoken_encode(const unsigned char *key, size_t key_len, const char *scope,
                      long long created_us, const char *uuid, char *out, size_t outsz)
@@ -120,16 +124,10 @@ static int pagetoken_mac(const unsigned char *key, size_t key_len, const char *s
      * cannot be split two ways: no separator needed. */
     unsigned char md[EVP_MAX_MD_SIZE];
     int rc = -1;
-    pthread_once(&hmac_once, pagetoken_fetch);
-    EVP_MAC_CTX *ctx = hmac_alg ? EVP_MAC_CTX_new(hmac_alg) : NULL;
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
-        OSSL_PARAM_construct_end(),
-    };
     size_t outl = 0;
+    EVP_MAC_CTX *ctx = pagetoken_keyed(key, key_len);
 
-    if (ctx != NULL && EVP_MAC_init(ctx, key, key_len, params) == 1 &&
-        EVP_MAC_update(ctx, raw, 1) == 1 &&
+    if (ctx != NULL && EVP_MAC_update(ctx, raw, 1) == 1 &&
         EVP_MAC_update(ctx, (const unsigned char *)scope, strlen(scope)) == 1 &&
         EVP_MAC_update(ctx, raw + 1, PAGETOKEN_PAYLOAD) == 1 &&
         EVP_MAC_final(ctx, md, &outl, sizeof(md)) == 1 && outl >= PAGETOKEN_MAC) {
@@ -141,9 +139,35 @@ static int pagetoken_mac(const unsigned char *key, size_t key_len, const char *s
     return rc;
 }
 
-static void pagetoken_fetch(void)
+/* A fresh HMAC-SHA256 context keyed with key (the caller frees it), copied
+ * from the cached state when key is the last one used; NULL on failure. */
+static EVP_MAC_CTX *pagetoken_keyed(const unsigned char *key, size_t key_len)
 {
-    hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    pthread_mutex_lock(&keyed_lock);
+    if (keyed == NULL || key_len != keyed_len || CRYPTO_memcmp(key, keyed_key, key_len) != 0) {
+        EVP_MAC *alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+        EVP_MAC_CTX *fresh = alg ? EVP_MAC_CTX_new(alg) : NULL;
+        OSSL_PARAM params[] = {
+            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+            OSSL_PARAM_construct_end(),
+        };
+        EVP_MAC_free(alg); /* the context holds its own reference */
+        if (fresh == NULL || EVP_MAC_init(fresh, key, key_len, params) != 1) {
+            EVP_MAC_CTX_free(fresh);
+            fresh = NULL;
+        }
+        if (fresh == NULL || key_len > sizeof(keyed_key)) {
+            pthread_mutex_unlock(&keyed_lock);
+            return fresh; /* NULL, or a key too long to remember: used once */
+        }
+        EVP_MAC_CTX_free(keyed);
+        keyed = fresh;
+        memcpy(keyed_key, key, key_len);
+        keyed_len = key_len;
+    }
+    EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(keyed);
+    pthread_mutex_unlock(&keyed_lock);
+    return ctx;
 }
 
 static int pagetoken_hexval(char c)

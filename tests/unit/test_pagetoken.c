@@ -195,3 +195,29 @@ Test(pagetoken, ts_text_is_exact_utc_input_text)
         cr_assert_str_eq(pagetoken_ts_text(cases[i].us, out, sizeof(out)), cases[i].text, "us %lld",
                          cases[i].us);
 }
+
+/* The keyed HMAC state is cached for the last key: switching keys (one of
+ * them longer than the cache holds) never signs with a stale one. */
+Test(pagetoken, keys_in_turn)
+{
+    unsigned char long_key[200];
+    memset(long_key, 'k', sizeof(long_key));
+    const unsigned char *keys[] = {key, other_key, long_key, key, long_key, other_key};
+    const size_t lens[] = {KEYLEN, KEYLEN, sizeof(long_key), KEYLEN, sizeof(long_key), KEYLEN};
+    char toks[6][PAGETOKEN_SIZE], uuid[37];
+    long long t;
+    for (size_t i = 0; i < 6; i++) {
+        cr_assert_eq(pagetoken_encode(keys[i], lens[i], SCOPE, 42, ID, toks[i], PAGETOKEN_SIZE), 0);
+        for (size_t j = 0; j < 3; j++) {
+            int same = keys[j] == keys[i];
+            cr_assert_eq(
+                pagetoken_decode(keys[j], lens[j], SCOPE, toks[i], PAGETOKEN_LEN, &t, uuid),
+                same ? 0 : -1, "token %zu under key %zu", i, j);
+        }
+    }
+    cr_assert_str_eq(toks[0], toks[3]);
+    cr_assert_str_eq(toks[1], toks[5]);
+    cr_assert_str_eq(toks[2], toks[4]);
+    cr_assert_str_neq(toks[0], toks[1]);
+    cr_assert_str_neq(toks[0], toks[2]);
+}
