@@ -58,8 +58,10 @@ ProtobufCMessage *rowmap_read(rpc_call *c, const rowmap *m, const PGresult *r, i
     const ProtobufCFieldDescriptor *const *fds = fields_of(m);
     for (size_t i = 0; i < m->ncols; i++) {
         const ProtobufCFieldDescriptor *fd = fds ? fds[i] : field_of(m, i);
-        if (!fd || read_col(c, &m->cols[i], fd, msg, PQgetvalue(r, row, (int)i),
-                            PQgetisnull(r, row, (int)i)) != 0) {
+        /* libpq gives "" for NULL: only an empty value needs the NULL check. */
+        const char *v = PQgetvalue(r, row, (int)i);
+        if (!fd ||
+            read_col(c, &m->cols[i], fd, msg, v, !v[0] && PQgetisnull(r, row, (int)i)) != 0) {
             rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
             return NULL;
         }
