@@ -39,6 +39,7 @@ static int read_members(parser *ps, const jsonr_objects *cb, void *obj);
 static pb_struct *read_object(parser *ps, int depth);
 static pb_list *read_array(parser *ps, int depth);
 static char *read_string(parser *ps);
+static const char *read_key(parser *ps, char *buf, size_t cap);
 static int read_number(parser *ps, double *out);
 static int read_literal(parser *ps, const char *word);
 static int open_container(parser *ps, char close);
@@ -176,7 +177,8 @@ static int read_members(parser *ps, const jsonr_objects *cb, void *obj)
         skip_ws(ps);
         if (ps->p == ps->end || *ps->p != '"')
             return -1;
-        const char *key = read_string(ps);
+        char small[64];
+        const char *key = read_key(ps, small, sizeof(small));
         if (!key)
             return -1;
         skip_ws(ps);
@@ -257,6 +259,24 @@ static pb_list *read_array(parser *ps, int depth)
 }
 
 /* ---- scalars --------------------------------------------------------- */
+
+/* At a member's opening quote: a plain short key (the usual kind) is
+ * copied to buf, saving an allocation the caller would not keep; anything
+ * else goes through read_string. */
+static const char *read_key(parser *ps, char *buf, size_t cap)
+{
+    const char *start = ps->p + 1, *q = start;
+    while (q < ps->end && (size_t)(q - start) < cap && *q != '"' && *q != '\\' &&
+           (unsigned char)*q >= 0x20 && (unsigned char)*q < 0x80)
+        q++;
+    if (q < ps->end && *q == '"' && (size_t)(q - start) < cap) {
+        memcpy(buf, start, (size_t)(q - start));
+        buf[q - start] = '\0';
+        ps->p = q + 1;
+        return buf;
+    }
+    return read_string(ps);
+}
 
 /* At the opening quote; returns the unescaped, NUL-terminated text. */
 static char *read_string(parser *ps)

@@ -40,10 +40,10 @@ int jsonr_parse(const char *json, size_t len, const jsonr_mem *mem, Google__Prot
  * typed sub-messages of a jsonb column) without a Value per object. For each
  * element, begin(ctx, index) returns the record (or NULL to fail); then
  * member(ctx, record, key, value) runs for each of its members in text
- * order (a repeated key comes twice: the later call should win). key and
- * the strings and containers inside value live in mem; value itself is the
- * parser's and gone after the call: copy out what you keep. member returns 0
- * or -1 (fail). */
+ * order (a repeated key comes twice: the later call should win). The
+ * strings and containers inside value live in mem; key and value themselves
+ * are the parser's and gone after the call: copy out what you keep. member
+ * returns 0 or -1 (fail). */
 typedef struct jsonr_objects {
     void *(*begin)(void *ctx, size_t index);
     int (*member)(void *ctx, void *record, const char *key, const Google__Protobuf__Value *value);

@@ -96,8 +96,10 @@ static int on_member(void *ctx, void *record, const char *key, const pb_value *v
     cr_assert_eq(record, &s->records[s->nrec - 1], "members reach the record begin made");
     if (s->fail_member && key[0] == s->fail_member)
         return -1;
-    char buf[256];
-    describe(v, buf + snprintf(buf, 64, "%s:", key), 192);
+    char buf[512];
+    int k = snprintf(buf, 256, "%s:", key);
+    cr_assert(k > 0 && k < 256);
+    describe(v, buf + k, sizeof(buf) - (size_t)k);
     put(s, buf);
     put(s, ",");
     return 0;
@@ -151,6 +153,24 @@ Test(jsonr_objects, members_in_text_order)
           "0{a\xc3\xa9:s\"line\nbreak \xf0\x9f\x98\x80\",}");
     /* a repeated key is handed over twice; the caller's later write wins */
     reads("[{\"k\": 1, \"k\": 2}]", "0{k:n1,k:n2,}");
+}
+
+/* Keys up to 63 plain bytes take a short path; longer, escaped or
+ * non-ASCII ones the general one: all read the same. */
+Test(jsonr_objects, keys_short_and_long)
+{
+    for (size_t len = 62; len <= 66; len++) {
+        char key[80], json[200], want[200];
+        memset(key, 'k', len);
+        key[len] = '\0';
+        key[len - 1] = 'z';
+        snprintf(json, sizeof(json), "[{\"%s\": 1, \"\xc3\xa9%s\": 2}]", key, key);
+        snprintf(want, sizeof(want), "0{%s:n1,\xc3\xa9%s:n2,}", key, key);
+        reads(json, want);
+    }
+    rejects("[{\"k\x80\": 1}]", 11);
+    rejects("[{\"k\x01\": 1}]", 11);
+    rejects("[{\"k", 4);
 }
 
 Test(jsonr_objects, empty_array)
