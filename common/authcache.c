@@ -10,14 +10,19 @@
 typedef struct entry {
     char *token;
     size_t len;
+    uint64_t hash;
+    uint64_t used; /* the cache's tick at the last hit or fill; 0: empty */
     auth_claims claims;
 } entry;
 
 struct authcache {
-    entry slots[AUTHCACHE_SLOTS];
+    entry slots[AUTHCACHE_SETS * AUTHCACHE_WAYS];
+    uint64_t tick;
+    unsigned long long hits, misses;
 };
 
 static uint64_t hash(const char *s, size_t n);
+static entry *victim(entry *set);
 static void entry_clear(entry *e);
 
 authcache *authcache_new(void)
@@ -29,7 +34,7 @@ void authcache_free(authcache *ac)
 {
     if (!ac)
         return;
-    for (size_t i = 0; i < AUTHCACHE_SLOTS; i++)
+    for (size_t i = 0; i < AUTHCACHE_SETS * AUTHCACHE_WAYS; i++)
         entry_clear(&ac->slots[i]);
     free(ac);
 }
@@ -37,8 +42,11 @@ void authcache_free(authcache *ac)
 int authcache_verify(authcache *ac, const auth_keys *keys, const char *token, size_t len,
                      long long now, auth_claims *out, const char **why)
 {
-    entry *e = &ac->slots[hash(token, len) % AUTHCACHE_SLOTS];
-    if (e->token && e->len == len && memcmp(e->token, token, len) == 0) {
+    uint64_t h = hash(token, len);
+    entry *set = &ac->slots[(h % AUTHCACHE_SETS) * AUTHCACHE_WAYS];
+    for (entry *e = set; e < set + AUTHCACHE_WAYS; e++) {
+        if (!e->token || e->hash != h || e->len != len || memcmp(e->token, token, len) != 0)
+            continue;
         if (now > e->claims.exp + AUTH_LEEWAY_S) {
             entry_clear(e);
             memset(out, 0, sizeof(*out));
@@ -54,8 +62,11 @@ int authcache_verify(authcache *ac, const auth_keys *keys, const char *token, si
                 *why = "out of memory";
             return -1;
         }
+        e->used = ++ac->tick;
+        ac->hits++;
         return 0;
     }
+    ac->misses++;
     if (auth_verify(keys, token, len, now, out, why) != 0)
         return -1;
     /* Cache only what verified. nbf and iat passed now, and time only moves
@@ -67,13 +78,35 @@ int authcache_verify(authcache *ac, const auth_keys *keys, const char *token, si
         free(json);
         return 0; /* still verified: caching is best effort */
     }
+    entry *e = victim(set);
     entry_clear(e);
     memcpy(tok, token, len);
     e->token = tok;
     e->len = len;
+    e->hash = h;
+    e->used = ++ac->tick;
     e->claims = *out;
     e->claims.json = json;
     return 0;
+}
+
+void authcache_counts(const authcache *ac, unsigned long long *hits, unsigned long long *misses)
+{
+    *hits = ac->hits;
+    *misses = ac->misses;
+}
+
+/* An empty way, or else the one least recently used. */
+static entry *victim(entry *set)
+{
+    entry *v = set;
+    for (entry *e = set; e < set + AUTHCACHE_WAYS; e++) {
+        if (!e->token)
+            return e;
+        if (e->used < v->used)
+            v = e;
+    }
+    return v;
 }
 
 static void entry_clear(entry *e)

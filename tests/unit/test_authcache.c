@@ -117,3 +117,90 @@ Test(authcache, many_tokens_stay_correct_when_slots_collide)
     }
     authcache_free(ac);
 }
+
+/* A thousand users' tokens all stay cached (a direct-mapped cache of 4096
+ * slots kept about a fifth of them evicting each other). */
+Test(authcache, a_thousand_users_stay_cached)
+{
+    authcache *ac = authcache_new();
+    auth_keys k = keys();
+    static char toks[1000][512];
+    for (int i = 0; i < 1000; i++) {
+        mint(now + 5000 + i, "authenticated", toks[i], sizeof(toks[i]));
+        auth_claims c;
+        cr_assert_eq(authcache_verify(ac, &k, toks[i], strlen(toks[i]), now, &c, NULL), 0);
+        auth_claims_free(&c);
+    }
+    unsigned long long hits, misses;
+    authcache_counts(ac, &hits, &misses);
+    cr_assert_eq(hits, 0);
+    cr_assert_eq(misses, 1000);
+    for (int round = 0; round < 3; round++)
+        for (int i = 0; i < 1000; i++) {
+            auth_claims c;
+            cr_assert_eq(authcache_verify(ac, &k, toks[i], strlen(toks[i]), now, &c, NULL), 0);
+            cr_assert_eq(c.exp, now + 5000 + i);
+            auth_claims_free(&c);
+        }
+    authcache_counts(ac, &hits, &misses);
+    cr_assert_eq(hits + misses, 4000);
+    cr_assert_geq(hits, 2990, "hits %llu of 3000", hits);
+    authcache_free(ac);
+}
+
+/* The cache's set of a token (FNV-1a of its bytes, as authcache.c). */
+static size_t set_of(const char *t)
+{
+    unsigned long long h = 1469598103934665603ull;
+    for (; *t; t++) {
+        h ^= (unsigned char)*t;
+        h *= 1099511628211ull;
+    }
+    return (size_t)(h % AUTHCACHE_SETS);
+}
+
+/* A full set drops its least recently used token, not the newest or a
+ * recently used one. */
+Test(authcache, full_set_drops_the_least_recently_used)
+{
+    static char toks[AUTHCACHE_WAYS + 1][512];
+    char t[512];
+    int found = 0;
+    for (long long i = 0; found < AUTHCACHE_WAYS + 1 && i < 200 * AUTHCACHE_SETS; i++) {
+        mint(now + 100000 + i, "authenticated", t, sizeof(t));
+        if (found == 0 || set_of(t) == set_of(toks[0]))
+            strcpy(toks[found++], t);
+    }
+    cr_assert_eq(found, AUTHCACHE_WAYS + 1, "tokens sharing one set");
+
+    authcache *ac = authcache_new();
+    auth_keys k = keys();
+    auth_claims c;
+    for (int i = 0; i < AUTHCACHE_WAYS; i++) { /* fill the set */
+        cr_assert_eq(authcache_verify(ac, &k, toks[i], strlen(toks[i]), now, &c, NULL), 0);
+        auth_claims_free(&c);
+    }
+    cr_assert_eq(authcache_verify(ac, &k, toks[0], strlen(toks[0]), now, &c, NULL), 0);
+    auth_claims_free(&c); /* token 0 used again: token 1 is now the oldest */
+    cr_assert_eq(
+        authcache_verify(ac, &k, toks[AUTHCACHE_WAYS], strlen(toks[AUTHCACHE_WAYS]), now, &c, NULL),
+        0);
+    auth_claims_free(&c);
+
+    unsigned long long hits0, misses0, hits, misses;
+    authcache_counts(ac, &hits0, &misses0);
+    for (int i = 0; i <= AUTHCACHE_WAYS; i++) { /* every token but 1 stayed */
+        if (i == 1)
+            continue;
+        cr_assert_eq(authcache_verify(ac, &k, toks[i], strlen(toks[i]), now, &c, NULL), 0);
+        auth_claims_free(&c);
+    }
+    authcache_counts(ac, &hits, &misses);
+    cr_assert_eq(misses, misses0, "no miss among the kept tokens");
+    cr_assert_eq(hits - hits0, AUTHCACHE_WAYS);
+    cr_assert_eq(authcache_verify(ac, &k, toks[1], strlen(toks[1]), now, &c, NULL), 0);
+    auth_claims_free(&c);
+    authcache_counts(ac, &hits, &misses);
+    cr_assert_eq(misses - misses0, 1, "token 1 was dropped");
+    authcache_free(ac);
+}
