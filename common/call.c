@@ -775,7 +775,8 @@ static grpc_byte_buffer *pack(const ProtobufCMessage *m)
 
 static void log_call(rpc_call *c)
 {
-    double secs = (double)(uv_hrtime() - c->start_ns) / 1e9;
+    uint64_t ns = uv_hrtime() - c->start_ns;
+    double secs = (double)ns / 1e9;
     if (c->reg && c->srv->metrics)
         metrics_handled(c->srv->metrics, c->reg->idx, c->status, secs);
     /* Probes and reflection would drown the log: only failures of those. */
@@ -784,7 +785,7 @@ static void log_call(rpc_call *c)
     log_rpc_line l = {
         .method = c->reg ? c->reg->path : (c->unknown_path ? c->unknown_path : "?"),
         .code = pgerr_code_name(c->status),
-        .duration_ms = secs * 1e3,
+        .duration_us = (long long)(ns / 1000),
         .user = c->authed ? c->claims.sub : NULL,
         .sqlstate = c->log_sqlstate,
         .message = c->status == GRPC_STATUS_OK ? NULL : c->status_msg,

@@ -13,6 +13,7 @@ static void jsonlog_close_field(jsonlog *j, size_t mark, int ok);
 static int jsonlog_put(jsonlog *j, const char *s, size_t n);
 static int jsonlog_put_escaped(jsonlog *j, const char *s, size_t n);
 static size_t jsonlog_utf8_len(const unsigned char *s, size_t n);
+static int jsonlog_iso_ms(long long sec, int ms, char *out);
 
 void jsonlog_begin(jsonlog *j, char *buf, size_t cap)
 {
@@ -105,19 +106,46 @@ void jsonlog_timestamp_us(jsonlog *j, const char *key, long long unix_us)
         us += 1000000;
         sec -= 1;
     }
-    time_t t = (time_t)sec;
     size_t mark;
     if (jsonlog_open_field(j, key, &mark) != 0)
         return;
-    if (gmtime_r(&t, &tm) == NULL) {
-        jsonlog_close_field(j, mark, jsonlog_put(j, "null", 4) == 0);
-        return;
+    int n = jsonlog_iso_ms(sec, (int)(us / 1000), text);
+    if (n == 0) { /* outside years 1-9999: the C library's calendar */
+        time_t t = (time_t)sec;
+        if (gmtime_r(&t, &tm) == NULL) {
+            jsonlog_close_field(j, mark, jsonlog_put(j, "null", 4) == 0);
+            return;
+        }
+        n = snprintf(text, sizeof(text), "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"",
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     (int)(us / 1000));
     }
-    int n =
-        snprintf(text, sizeof(text), "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(us / 1000));
     int ok = n > 0 && (size_t)n < sizeof(text) && jsonlog_put(j, text, (size_t)n) == 0;
     jsonlog_close_field(j, mark, ok);
+}
+
+void jsonlog_fixed(jsonlog *j, const char *key, long long units, int decimals)
+{
+    char text[48], *p = text + sizeof(text);
+    size_t mark;
+    if (jsonlog_open_field(j, key, &mark) != 0)
+        return;
+    if (decimals < 0)
+        decimals = 0;
+    if (decimals > 18)
+        decimals = 18;
+    unsigned long long v = units < 0 ? 0 - (unsigned long long)units : (unsigned long long)units;
+    int d = 0;
+    do {
+        if (d == decimals && d > 0)
+            *--p = '.';
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+        d++;
+    } while (v > 0 || d <= decimals);
+    if (units < 0)
+        *--p = '-';
+    jsonlog_close_field(j, mark, jsonlog_put(j, p, (size_t)(text + sizeof(text) - p)) == 0);
 }
 
 const char *jsonlog_end(jsonlog *j)
@@ -261,4 +289,46 @@ static size_t jsonlog_utf8_len(const unsigned char *s, size_t n)
         (cp >= 0xd800 && cp <= 0xdfff))
         return 0;
     return len;
+}
+
+/* "\"YYYY-MM-DDTHH:MM:SS.mmmZ\"" for sec (unix seconds, UTC) in years
+ * 1-9999, into out (27 bytes with the NUL); the length, or 0 outside that
+ * range. Per call this replaces gmtime_r (which takes glibc's time-zone
+ * lock) and a seven-field snprintf: most of the cost of a log line. The
+ * civil date comes from the day count by the usual 400-year-era arithmetic
+ * (eras of 146097 days, years starting in March so leap days fall last). */
+static int jsonlog_iso_ms(long long sec, int ms, char *out)
+{
+    long long days = sec >= 0 ? sec / 86400 : -((-sec + 86399) / 86400);
+    long long rem = sec - days * 86400;
+    long long z = days + 719468;
+    long long era = (z >= 0 ? z : z - 146096) / 146097;
+    long long doe = z - era * 146097;
+    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long long mp = (5 * doy + 2) / 153;
+    int day = (int)(doy - (153 * mp + 2) / 5 + 1);
+    int month = (int)(mp < 10 ? mp + 3 : mp - 9);
+    long long year = yoe + era * 400 + (month <= 2);
+    if (year < 1 || year > 9999)
+        return 0;
+    int f[7] = {(int)year,       month, day, (int)(rem / 3600), (int)(rem / 60 % 60),
+                (int)(rem % 60), ms};
+    static const char sep[] = "--T::.";
+    char *p = out;
+    *p++ = '"';
+    for (int i = 0; i < 7; i++) {
+        int width = i == 0 ? 4 : i == 6 ? 3 : 2;
+        for (int k = width - 1; k >= 0; k--) {
+            p[k] = (char)('0' + f[i] % 10);
+            f[i] /= 10;
+        }
+        p += width;
+        if (i < 6)
+            *p++ = sep[i];
+    }
+    *p++ = 'Z';
+    *p++ = '"';
+    *p = '\0';
+    return (int)(p - out);
 }

@@ -32,6 +32,9 @@ void jsonlog_int(jsonlog *j, const char *key, long long v);
 void jsonlog_bool(jsonlog *j, const char *key, int v);
 /* decimals is clamped to 0..9; NaN and infinities are written as null. */
 void jsonlog_double(jsonlog *j, const char *key, double v, int decimals);
+/* units / 10^decimals printed exactly with `decimals` digits after the
+ * point (0..18), e.g. microseconds as milliseconds: (12345, 3) -> 12.345. */
+void jsonlog_fixed(jsonlog *j, const char *key, long long units, int decimals);
 /* The current time as RFC 3339 UTC with milliseconds: "2024-05-01T12:00:00.123Z". */
 void jsonlog_timestamp(jsonlog *j, const char *key);
 /* The same for a given time in microseconds since the Unix epoch. */

@@ -65,7 +65,7 @@ void log_rpc(const log_rpc_line *l)
     jsonlog_str(&j, "service", log_service);
     jsonlog_str(&j, "method", l->method);
     jsonlog_str(&j, "code", l->code);
-    jsonlog_double(&j, "duration_ms", l->duration_ms, 3);
+    jsonlog_fixed(&j, "duration_ms", l->duration_us, 3);
     if (l->user)
         jsonlog_str(&j, "user", l->user);
     if (l->peer)

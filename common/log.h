@@ -22,7 +22,7 @@ void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
 typedef struct log_rpc_line {
     const char *method; /* full path "/pkg.Service/Method" */
     const char *code;   /* "OK", "NOT_FOUND", ... */
-    double duration_ms;
+    long long duration_us;
     const char *user;     /* sub of the caller, or NULL */
     const char *peer;     /* or NULL */
     const char *sqlstate; /* set when a database error decided the code */

@@ -4,7 +4,10 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Parses one line: it must end in exactly one '\n' and be a JSON object. */
 static json_t *parse_line(const char *line)
@@ -217,4 +220,96 @@ Test(jsonlog, fields_after_end_ignored)
     jsonlog_int(&j, "b", 2);
     cr_assert_str_eq(jsonlog_end(&j), "{\"a\":1}\n");
     cr_assert_eq(line, buf);
+}
+
+/* The calendar arithmetic agrees with the C library's gmtime_r on every
+ * edge we know of and on random times over years 1 to 9999 (and beyond, where
+ * the library takes over). */
+static void ts_agrees(long long unix_us)
+{
+    char buf[256], want[64];
+    jsonlog j;
+    jsonlog_begin(&j, buf, sizeof(buf));
+    jsonlog_timestamp_us(&j, "t", unix_us);
+    const char *line = jsonlog_end(&j);
+    long long sec = unix_us / 1000000, us = unix_us % 1000000;
+    if (us < 0) {
+        us += 1000000;
+        sec--;
+    }
+    time_t t = (time_t)sec;
+    struct tm tm;
+    cr_assert_not_null(gmtime_r(&t, &tm));
+    snprintf(want, sizeof(want), "{\"t\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"}\n",
+             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+             (int)(us / 1000));
+    cr_assert_str_eq(line, want, "at %lld us", unix_us);
+}
+
+Test(jsonlog, timestamp_calendar_matches_gmtime)
+{
+    static const long long edges_s[] = {
+        0,
+        -1,
+        1,
+        86399,
+        86400,
+        -86400,
+        -86401,
+        951782400,    /* 2000-02-29 */
+        951868800,    /* 2000-03-01 */
+        4107542400,   /* 2100-03-01, no leap day in 2100 */
+        4107456000,   /* 2100-02-28 */
+        -2208988800,  /* 1900-01-01 */
+        -62135596800, /* 0001-01-01, the first year of the fast path */
+        -62135596801, /* 0000-12-31: the library's */
+        253402300799, /* 9999-12-31T23:59:59 */
+        253402300800, /* 10000-01-01: the library's */
+        -12219292800, /* 1582-10-15 */
+        1709164800,   /* 2024-02-29 */
+    };
+    for (size_t i = 0; i < sizeof(edges_s) / sizeof(edges_s[0]); i++) {
+        ts_agrees(edges_s[i] * 1000000);
+        ts_agrees(edges_s[i] * 1000000 + 999999);
+        ts_agrees(edges_s[i] * 1000000 - 1);
+    }
+    srand(20261126);
+    for (int i = 0; i < 200000; i++) {
+        long long s = (long long)(((unsigned long long)rand() << 31 | (unsigned)rand()) %
+                                  (253402300800ULL + 62135596800ULL)) -
+                      62135596800LL;
+        ts_agrees(s * 1000000 + rand() % 1000000);
+    }
+}
+
+Test(jsonlog, fixed_point)
+{
+    static const struct {
+        long long units;
+        int decimals;
+        const char *want;
+    } cases[] = {
+        {12345, 3, "12.345"},
+        {5, 3, "0.005"},
+        {0, 3, "0.000"},
+        {1000, 3, "1.000"},
+        {-5, 3, "-0.005"},
+        {-12345, 2, "-123.45"},
+        {123, 0, "123"},
+        {0, 0, "0"},
+        {7, -2, "7"},
+        {9223372036854775807LL, 3, "9223372036854775.807"},
+        {-9223372036854775807LL - 1, 3, "-9223372036854775.808"},
+        {1, 18, "0.000000000000000001"},
+        {1, 25, "0.000000000000000001"}, /* clamped to 18 */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char buf[256], want[128];
+        jsonlog j;
+        jsonlog_begin(&j, buf, sizeof(buf));
+        jsonlog_fixed(&j, "v", cases[i].units, cases[i].decimals);
+        snprintf(want, sizeof(want), "{\"v\":%s}\n", cases[i].want);
+        cr_assert_str_eq(jsonlog_end(&j), want);
+        json_decref(parse_line(buf));
+    }
 }
