@@ -5,6 +5,11 @@
 # transaction (see bench/lib.sh). List cases use 100 users with 60 rows each.
 # CASES="GetCampaign ..." runs only the named cases (default: all four).
 DUR=${1:-10} CONC=${2:-16}
+ALL_CASES=" CreateGeneration ListGenerations GetCampaign ListStoryboardSequences "
+CASES=${CASES:-$ALL_CASES}
+for c in $CASES; do
+	[[ $ALL_CASES == *" $c "* ]] || { echo "unknown case $c (cases:$ALL_CASES)" >&2; exit 2; }
+done
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 LISTERS=100
 
@@ -41,7 +46,6 @@ pgbench_script "$WORK/campaign_get" planning campaign_get "$CLAIMS_USER" "$C" "$
 PLAN=keyset pgbench_script "$WORK/storyboard_list" planning storyboard_list "$CLAIMS_USER" "$U" \
 	"$TOP" "$MAXID" 51 NULL NULL
 
-CASES=${CASES:-CreateGeneration ListGenerations GetCampaign ListStoryboardSequences}
 wanted() { [[ " $CASES " == *" $1 "* ]]; }
 wanted CreateGeneration && run_case content CreateGeneration "$WORK/gen_create" "$WORK/users"
 wanted ListGenerations && run_case content ListGenerations "$WORK/gen_list" "$WORK/listers"

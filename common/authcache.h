@@ -10,7 +10,7 @@
  * set, and a full set drops its least recently used token (direct-mapped in
  * 4096 slots, about one user in five of a thousand active ones shared a slot
  * and kept evicting the other: a full verification on most of their calls). The cache owns its
- * copies; authcache_get fills a caller-owned auth_claims (free it with auth_claims_free). Not
+ * copies; authcache_verify fills a caller-owned auth_claims (free it with auth_claims_free). Not
  * thread-safe: one loop owns it.
  */
 #ifndef CAMEOS_AUTHCACHE_H

@@ -26,12 +26,13 @@
 #include "metrics.h"
 #include "pgerr.h"
 
-/* A block of rpc_alloc memory. */
 /* rpc_alloc memory: blocks carved front to back, freed together with the
- * call. A List reply makes hundreds of small allocations; one calloc per
+ * call. A List reply makes hundreds of small allocations; one malloc per
  * block instead of one per allocation halves the malloc/free time measured
  * in a 50-row list. Each block doubles the last (up to CALLMEM_MAX_BLOCK),
- * so a big reply takes a few blocks, not dozens. */
+ * so a big reply takes a few blocks, not dozens; an allocation larger than
+ * half the current block gets a block of its own behind it, so the current
+ * block's free space is not given up. */
 #define CALLMEM_BLOCK     4096
 #define CALLMEM_MAX_BLOCK 65536
 typedef struct callmem {
@@ -328,6 +329,15 @@ void *rpc_alloc(rpc_call *c, size_t n)
     const size_t align = sizeof(max_align_t);
     n = (n + align - 1) / align * align;
     callmem *m = c->mem;
+    if (m && m->cap - m->used < n && n > m->cap / 2) {
+        callmem *own = malloc(sizeof(*own) + n);
+        if (!own)
+            return NULL;
+        own->cap = own->used = n;
+        own->next = m->next;
+        m->next = own;
+        return memset(own->data, 0, n);
+    }
     if (!m || m->cap - m->used < n) {
         size_t cap = m ? m->cap * 2 : CALLMEM_BLOCK;
         if (cap > CALLMEM_MAX_BLOCK)

@@ -12,7 +12,8 @@
  * lone surrogate escape, a number beyond the double range, nesting deeper
  * than JSONR_MAX_DEPTH containers (the outermost is 1), allocation failure.
  *
- * Memory: every node, array and string comes from mem->alloc, which must
+ * Memory: every node, array and string that is handed back (all but the
+ * member keys of jsonr_parse_objects) comes from mem->alloc, which must
  * return zeroed memory aligned for any type, or NULL. Nothing is freed here:
  * on failure what was allocated stays the allocator's (an arena frees it
  * with itself). The parse itself uses a scratch stack from malloc, freed

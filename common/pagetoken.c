@@ -24,14 +24,20 @@ static int pagetoken_mac(const unsigned char *key, size_t key_len, const char *s
 static int pagetoken_hexval(char c);
 static EVP_MAC_CTX *pagetoken_keyed(const unsigned char *key, size_t key_len);
 
-/* The last key's HMAC state, ready to copy: setting a key fetches SHA-256 by
- * name and hashes both pads, which was most of the cost of a token. One key
- * serves a process; another one (tests) replaces it. Process-lifetime, like
- * OpenSSL's own tables; keyed_lock guards the three. */
+/* HMAC states keyed and ready to copy, for the last two keys used: setting
+ * a key fetches SHA-256 by name and hashes both pads, which was most of the
+ * cost of a token. A service signs with its current key and, while a key
+ * rotates, also checks tokens with the previous one: two slots keep both.
+ * Process-lifetime, like OpenSSL's own tables; keyed_lock guards them. */
+#define KEYED_SLOTS 2
 static pthread_mutex_t keyed_lock = PTHREAD_MUTEX_INITIALIZER;
-static EVP_MAC_CTX *keyed;
-static unsigned char keyed_key[128];
-static size_t keyed_len;
+static struct keyed_slot {
+    EVP_MAC_CTX *ctx;
+    unsigned char key[128];
+    size_t len;
+    unsigned long used;
+} keyed[KEYED_SLOTS];
+static unsigned long keyed_tick;
 
 int pagetoken_encode(const unsigned char *key, size_t key_len, const char *scope,
                      long long created_us, const char *uuid, char *out, size_t outsz)
@@ -144,7 +150,15 @@ static int pagetoken_mac(const unsigned char *key, size_t key_len, const char *s
 static EVP_MAC_CTX *pagetoken_keyed(const unsigned char *key, size_t key_len)
 {
     pthread_mutex_lock(&keyed_lock);
-    if (keyed == NULL || key_len != keyed_len || CRYPTO_memcmp(key, keyed_key, key_len) != 0) {
+    struct keyed_slot *k = NULL, *oldest = &keyed[0];
+    for (int i = 0; i < KEYED_SLOTS && !k; i++) {
+        if (keyed[i].ctx && keyed[i].len == key_len &&
+            CRYPTO_memcmp(key, keyed[i].key, key_len) == 0)
+            k = &keyed[i];
+        else if (keyed[i].used < oldest->used)
+            oldest = &keyed[i];
+    }
+    if (!k) {
         EVP_MAC *alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
         EVP_MAC_CTX *fresh = alg ? EVP_MAC_CTX_new(alg) : NULL;
         OSSL_PARAM params[] = {
@@ -156,16 +170,18 @@ static EVP_MAC_CTX *pagetoken_keyed(const unsigned char *key, size_t key_len)
             EVP_MAC_CTX_free(fresh);
             fresh = NULL;
         }
-        if (fresh == NULL || key_len > sizeof(keyed_key)) {
+        if (fresh == NULL || key_len > sizeof(oldest->key)) {
             pthread_mutex_unlock(&keyed_lock);
             return fresh; /* NULL, or a key too long to remember: used once */
         }
-        EVP_MAC_CTX_free(keyed);
-        keyed = fresh;
-        memcpy(keyed_key, key, key_len);
-        keyed_len = key_len;
+        k = oldest;
+        EVP_MAC_CTX_free(k->ctx);
+        k->ctx = fresh;
+        memcpy(k->key, key, key_len);
+        k->len = key_len;
     }
-    EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(keyed);
+    k->used = ++keyed_tick;
+    EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(k->ctx);
     pthread_mutex_unlock(&keyed_lock);
     return ctx;
 }

@@ -5,6 +5,7 @@
  */
 #include "rowmap.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,9 +59,10 @@ ProtobufCMessage *rowmap_read(rpc_call *c, const rowmap *m, const PGresult *r, i
     const ProtobufCFieldDescriptor *const *fds = fields_of(m);
     for (size_t i = 0; i < m->ncols; i++) {
         const ProtobufCFieldDescriptor *fd = fds ? fds[i] : field_of(m, i);
-        /* libpq gives "" for NULL: only an empty value needs the NULL check. */
+        /* libpq gives "" for NULL: only an empty value needs the NULL check
+         * (and NULL only for a column the result does not have). */
         const char *v = PQgetvalue(r, row, (int)i);
-        if (!fd ||
+        if (!fd || !v ||
             read_col(c, &m->cols[i], fd, msg, v, !v[0] && PQgetisnull(r, row, (int)i)) != 0) {
             rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
             return NULL;
@@ -387,21 +389,28 @@ static int read_json_elem(const rowmap_col *col, void **out, const Google__Proto
     return 0;
 }
 
-/* RM_MSG_LIST: the jsonb array of objects straight into sub-messages. */
+/* RM_MSG_LIST: the jsonb array of objects straight into sub-messages.
+ * Members come one at a time, so a key written twice is settled as the
+ * Value-tree reading settled it: the last occurrence decides, a null resets
+ * the field, and a value of the wrong type fails the row only if no later
+ * occurrence of its key replaces it (`bad`, checked when the object ends).
+ * jsonb never prints a key twice; this keeps other JSON honest. */
 typedef struct sub_reader {
     rpc_call *c;
     const rowmap *sub;
+    uint64_t bad; /* the current object's columns whose latest value had the wrong type */
 } sub_reader;
 
 static int read_sub_messages(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
                              ProtobufCMessage *msg, const char *v)
 {
-    sub_reader sr = {c, col->sub};
+    sub_reader sr = {c, col->sub, 0};
     const jsonr_mem mem = {call_mem, c};
     const jsonr_objects cb = {sub_begin, sub_member, &sr};
     void **items;
     size_t n;
-    if (jsonr_parse_objects(v, strlen(v), &mem, &cb, &items, &n) != 0)
+    if (col->sub->ncols > 64 || jsonr_parse_objects(v, strlen(v), &mem, &cb, &items, &n) != 0 ||
+        sr.bad)
         return -1;
     *COUNT(msg, fd) = n;
     *FIELD(msg, fd, void **) = items;
@@ -411,52 +420,61 @@ static int read_sub_messages(rpc_call *c, const rowmap_col *col, const ProtobufC
 static void *sub_begin(void *ctx, size_t index)
 {
     (void)index;
-    const sub_reader *sr = ctx;
+    sub_reader *sr = ctx;
+    if (sr->bad)
+        return NULL; /* the previous object ended with a bad value */
     ProtobufCMessage *m = rpc_alloc(sr->c, sr->sub->desc->sizeof_message);
     if (m)
         protobuf_c_message_init(sr->sub->desc, m);
     return m;
 }
 
-/* Keys that name no column are ignored, as are nulls. */
+/* Keys that name no column are ignored. */
 static int sub_member(void *ctx, void *record, const char *key, const Google__Protobuf__Value *jv)
 {
-    const rowmap *sub = ((const sub_reader *)ctx)->sub;
+    sub_reader *sr = ctx;
+    const rowmap *sub = sr->sub;
     ProtobufCMessage *m = record;
     size_t i = 0;
     while (i < sub->ncols &&
            (sub->cols[i].field[0] != key[0] || strcmp(sub->cols[i].field, key) != 0))
         i++;
-    if (i == sub->ncols || jv->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_NULL_VALUE)
+    if (i == sub->ncols)
         return 0;
     const ProtobufCFieldDescriptor *sfd = field_of(sub, i);
     if (!sfd)
         return -1;
+    uint64_t bit = 1ull << i;
+    int is_null = jv->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_NULL_VALUE;
     int is_number = jv->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_NUMBER_VALUE;
+    int ok = 1;
     switch (sub->cols[i].kind) {
     case RM_TEXT:
-        if (jv->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE)
-            return -1;
-        *FIELD(m, sfd, char *) = jv->string_value;
-        return 0;
+        ok = is_null || jv->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE;
+        *FIELD(m, sfd, char *) = ok && !is_null ? jv->string_value : (char *)protobuf_c_empty_string;
+        break;
     case RM_INT32:
-        *FIELD(m, sfd, int32_t) = is_number ? (int32_t)jv->number_value : 0;
-        return 0;
+        /* A number outside int32 has no int32 value (the cast would be
+         * undefined): bad data, not something to wrap. */
+        ok = !is_number || (jv->number_value >= -2147483648.0 && jv->number_value < 2147483648.0);
+        *FIELD(m, sfd, int32_t) = is_number && ok ? (int32_t)jv->number_value : 0;
+        break;
     case RM_DOUBLE:
         *FIELD(m, sfd, double) = is_number ? jv->number_value : 0;
-        return 0;
+        break;
     case RM_BOOL:
         *FIELD(m, sfd, protobuf_c_boolean) =
             jv->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_BOOL_VALUE && jv->bool_value;
-        return 0;
+        break;
     case RM_STRUCT:
-        if (jv->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE)
-            return -1;
-        *FIELD(m, sfd, Google__Protobuf__Struct *) = jv->struct_value;
-        return 0;
+        ok = is_null || jv->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE;
+        *FIELD(m, sfd, Google__Protobuf__Struct *) = ok && !is_null ? jv->struct_value : NULL;
+        break;
     default:
         return -1; /* deeper nesting is not needed by any resource */
     }
+    sr->bad = ok ? sr->bad & ~bit : sr->bad | bit;
+    return 0;
 }
 
 /* JSON text of a Struct, list or sub-message list, malloc'd; NULL when a

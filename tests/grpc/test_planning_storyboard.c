@@ -3,7 +3,8 @@
  * frames round trip through jsonb, total_duration follows the frames (and
  * ignores what the client sends), frame checks name the frame, campaign_id
  * must be the caller's, list filters, and deleting a campaign leaves its
- * storyboards with campaign_id unset.
+ * storyboards with campaign_id unset; frames written behind the service's
+ * back read as the field types allow, or INTERNAL without a crash.
  *
  * Needs PLANNING_ADDR, JWT_SECRET and a superuser DATABASE_URL.
  */
@@ -95,6 +96,66 @@ Test(planning_storyboard, frames_round_trip_and_total_duration)
     cr_assert_str_eq(((tp_storyboard_t *)r.resp)->character_id, "");
     cr_assert_str_eq(((tp_storyboard_t *)r.resp)->name, "Renamed", "the mask leaves name alone");
     tc_result_free(&r);
+    free(id);
+    tp_user_free(&u);
+}
+
+/* Frames stored by another writer (SQL, not the service): a null resets a
+ * field, unknown keys are ignored, and a value the Frame type cannot hold
+ * (a number for text, an index beyond int32, an element that is no object)
+ * answers INTERNAL naming nothing of the data, in Get and List alike. */
+Test(planning_storyboard, frames_written_behind_the_service)
+{
+    tp_user u = tp_new_user("behind");
+    char *id = tp_create(&tp_kinds[2], &u, "Behind");
+    static const struct {
+        const char *frames;
+        grpc_status_code code;
+    } cases[] = {
+        {"[{\"index\": 0, \"description\": null, \"duration_seconds\": 2, \"shot\": \"x\"}]",
+         GRPC_STATUS_OK},
+        {"[{\"index\": 0, \"description\": \"a\", \"duration_seconds\": 2, \"zoom\": [1]}]",
+         GRPC_STATUS_OK},
+        {"[{\"index\": 0, \"description\": 5, \"duration_seconds\": 2}]", GRPC_STATUS_INTERNAL},
+        {"[{\"index\": 1e10, \"description\": \"a\", \"duration_seconds\": 2}]",
+         GRPC_STATUS_INTERNAL},
+        {"[{\"index\": -2147483648, \"description\": \"a\", \"duration_seconds\": 2}]",
+         GRPC_STATUS_OK},
+        {"[{\"index\": 0, \"description\": \"a\", \"duration_seconds\": 2}, 7]",
+         GRPC_STATUS_INTERNAL},
+        {"{\"index\": 0}", GRPC_STATUS_INTERNAL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char sql[512];
+        snprintf(sql, sizeof(sql),
+                 "UPDATE public.storyboard_sequences SET frames = '%s'::jsonb"
+                 " WHERE id = $1 RETURNING id",
+                 cases[i].frames);
+        free(tp_sql(sql, id));
+        tc_result r = tp_by_id("Get", &tp_kinds[2], id, &u);
+        cr_assert_eq(r.code, cases[i].code, "Get with frames %s: %d %s", cases[i].frames, r.code,
+                     r.message);
+        if (r.code == GRPC_STATUS_OK) {
+            const tp_storyboard_t *got = (const tp_storyboard_t *)r.resp;
+            cr_assert_eq(got->n_frames, 1);
+            cr_assert_eq(got->frames[0]->duration_seconds, 2);
+            if (i == 0) {
+                cr_assert_str_eq(got->frames[0]->description, "", "null reads as unset");
+                cr_assert_str_eq(got->frames[0]->shot, "x");
+            }
+            if (i == 4)
+                cr_assert_eq(got->frames[0]->index, -2147483647 - 1);
+        } else {
+            cr_assert_str_eq(r.message, "internal error", "the data stays out of the message");
+        }
+        tc_result_free(&r);
+        Cameos__Planning__V1__ListStoryboardSequencesRequest list =
+            CAMEOS__PLANNING__V1__LIST_STORYBOARD_SEQUENCES_REQUEST__INIT;
+        r = tp_call("ListStoryboardSequences", &list.base, tp_kinds[2].list_resp, u.token);
+        cr_assert_eq(r.code, cases[i].code, "List with frames %s: %d %s", cases[i].frames, r.code,
+                     r.message);
+        tc_result_free(&r);
+    }
     free(id);
     tp_user_free(&u);
 }
