@@ -21,25 +21,11 @@
 #include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
 
+#include "arena.h"
 #include "authcache.h"
 #include "log.h"
 #include "metrics.h"
 #include "pgerr.h"
-
-/* rpc_alloc memory: blocks carved front to back, freed together with the
- * call. A List reply makes hundreds of small allocations; one malloc per
- * block instead of one per allocation halves the malloc/free time measured
- * in a 50-row list. Each block doubles the last (up to CALLMEM_MAX_BLOCK),
- * so a big reply takes a few blocks, not dozens; an allocation larger than
- * half the current block gets a block of its own behind it, so the current
- * block's free space is not given up. */
-#define CALLMEM_BLOCK     4096
-#define CALLMEM_MAX_BLOCK 65536
-typedef struct callmem {
-    struct callmem *next;
-    size_t used, cap;
-    max_align_t data[];
-} callmem;
 
 /* A queued outgoing message of a stream. */
 typedef struct outmsg {
@@ -91,7 +77,7 @@ struct rpc_call {
     void *data;
     void (*cleanup)(rpc_call *c, void *data);
     rpc_call *watch_next;
-    callmem *mem;
+    arena *mem; /* rpc_alloc's */
     struct deferred *defers;
     rpc_call *stream_next, **stream_prev; /* in srv->streams while live */
 };
@@ -115,7 +101,7 @@ static grpc_call_error start_batch(rpc_call *c, grpc_call *call, const grpc_op *
                                    rpc_tag *tag);
 static int authenticate(rpc_call *c);
 static int decode(rpc_call *c, grpc_byte_buffer *payload);
-static grpc_byte_buffer *pack(const ProtobufCMessage *m);
+static grpc_byte_buffer *pack(const ProtobufCMessage *m, size_t bound);
 static void enqueue(rpc_call *c, grpc_byte_buffer *bb);
 static void db_done(pgq *q, pgq_result r, void *arg);
 static void log_call(rpc_call *c);
@@ -228,9 +214,15 @@ const ProtobufCMessage *rpc_request(const rpc_call *c)
 
 void rpc_reply(rpc_call *c, const ProtobufCMessage *resp)
 {
+    rpc_reply_within(c, resp, 0);
+}
+
+void rpc_reply_within(rpc_call *c, const ProtobufCMessage *resp, size_t bound)
+{
     if (c->finished)
         return;
-    rpc_send(c, resp);
+    if (!c->client_cancelled)
+        enqueue(c, pack(resp, bound));
     call_end(c, GRPC_STATUS_OK, NULL);
 }
 
@@ -263,7 +255,7 @@ void rpc_send(rpc_call *c, const ProtobufCMessage *msg)
 {
     if (c->finished || c->client_cancelled)
         return;
-    enqueue(c, pack(msg));
+    enqueue(c, pack(msg, 0));
 }
 
 void call_send_raw(rpc_call *c, const uint8_t *buf, size_t len)
@@ -326,36 +318,7 @@ void rpc_recv(rpc_call *c, rpc_recv_fn cb)
 
 void *rpc_alloc(rpc_call *c, size_t n)
 {
-    const size_t align = sizeof(max_align_t);
-    n = (n + align - 1) / align * align;
-    callmem *m = c->mem;
-    if (m && m->cap - m->used < n && n > m->cap / 2) {
-        callmem *own = malloc(sizeof(*own) + n);
-        if (!own)
-            return NULL;
-        own->cap = own->used = n;
-        own->next = m->next;
-        m->next = own;
-        return memset(own->data, 0, n);
-    }
-    if (!m || m->cap - m->used < n) {
-        size_t cap = m ? m->cap * 2 : CALLMEM_BLOCK;
-        if (cap > CALLMEM_MAX_BLOCK)
-            cap = CALLMEM_MAX_BLOCK;
-        if (cap < n)
-            cap = n;
-        if (!(m = malloc(sizeof(*m) + cap)))
-            return NULL;
-        m->cap = cap;
-        m->used = 0;
-        m->next = c->mem;
-        c->mem = m;
-    }
-    void *p = (char *)m->data + m->used;
-    m->used += n;
-    /* Zeroed here, not by calloc: only what is handed out gets written, and
-     * the last (largest) block is rarely full. */
-    return memset(p, 0, n);
+    return arena_alloc(&c->mem, n);
 }
 
 int rpc_defer(rpc_call *c, void (*fn)(void *p), void *p)
@@ -548,11 +511,7 @@ static void timer_closed(uv_handle_t *h)
     free(c->unknown_path);
     for (deferred *d = c->defers; d; d = d->next)
         d->fn(d->p);
-    while (c->mem) {
-        callmem *m = c->mem;
-        c->mem = m->next;
-        free(m);
-    }
+    arena_free(&c->mem);
     free(c);
 }
 
@@ -773,11 +732,19 @@ static int decode(rpc_call *c, grpc_byte_buffer *payload)
     return 0;
 }
 
-static grpc_byte_buffer *pack(const ProtobufCMessage *m)
+static grpc_byte_buffer *pack(const ProtobufCMessage *m, size_t bound)
 {
-    size_t n = protobuf_c_message_get_packed_size(m);
+#ifdef CAMEOS_SANITIZED
+    if (bound && protobuf_c_message_get_packed_size(m) > bound) {
+        log_msg(CONFIG_LOG_ERROR, "%s: packed size %zu over its bound %zu", m->descriptor->name,
+                protobuf_c_message_get_packed_size(m), bound);
+        abort();
+    }
+#endif
+    size_t n = bound ? bound : protobuf_c_message_get_packed_size(m);
     grpc_slice s = grpc_slice_malloc(n);
-    protobuf_c_message_pack(m, GRPC_SLICE_START_PTR(s));
+    size_t used = protobuf_c_message_pack(m, GRPC_SLICE_START_PTR(s));
+    GRPC_SLICE_SET_LENGTH(s, used);
     grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&s, 1);
     grpc_slice_unref(s);
     return bb;

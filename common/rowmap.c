@@ -18,6 +18,12 @@
 #define FIELD(msg, fd, type) ((type *)((char *)(msg) + (fd)->offset))
 #define COUNT(msg, fd)       ((size_t *)((char *)(msg) + (fd)->quantifier_offset))
 
+/* Upper bounds of protobuf sizes: a tag takes at most 5 bytes (field
+ * numbers < 2^29), a length or varint 5 or 10. */
+#define TAG_MAX    5
+#define LEN_MAX    5
+#define VARINT_MAX 10
+
 static const ProtobufCFieldDescriptor *const *fields_of(const rowmap *m);
 static const ProtobufCFieldDescriptor *field_of(const rowmap *m, size_t i);
 static int read_col(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
@@ -33,6 +39,8 @@ static void *call_mem(void *ctx, size_t n);
 static char *write_json(const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
                         const ProtobufCMessage *msg);
 static char *dup_call(rpc_call *c, const char *s, size_t n);
+static size_t reply_bound(const rowmap *m, const PGresult *r, int rows);
+static size_t col_bound(const rowmap_col *col, size_t text_len);
 static long long read_int(const char *v);
 
 typedef struct strbuf {
@@ -118,7 +126,8 @@ void rowmap_reply_list(rpc_call *c, const rowmap *m, pgq *q, const list_page *p,
     *FIELD(out, token, const char *) =
         list_next(c, p, n, serve ? read_int(PQgetvalue(r, serve - 1, m->cursor_ts)) : 0,
                   serve ? PQgetvalue(r, serve - 1, m->cursor_id) : "", tok);
-    rpc_reply(c, out);
+    size_t bound = reply_bound(m, r, serve);
+    rpc_reply_within(c, out, bound ? bound + TAG_MAX + LEN_MAX + PAGETOKEN_LEN : 0);
 }
 
 /* ---- writing --------------------------------------------------------- */
@@ -263,6 +272,64 @@ int rowmap_is_set(const rowmap *m, const ProtobufCMessage *msg, size_t i)
 }
 
 /* ---- internals ------------------------------------------------------- */
+
+/* An upper bound of the packed size of `rows` rows of r read through m, each
+ * an element of a repeated message field, or 0 when a column's kind has none
+ * worth computing (Struct values nest a message per JSON bracket). Sizing the
+ * reply this way, from lengths libpq already has, replaces a full
+ * protobuf_c_message_get_packed_size pass (13% of a 50-row list's cost). */
+static size_t reply_bound(const rowmap *m, const PGresult *r, int rows)
+{
+    size_t total = 0;
+    for (int row = 0; row < rows; row++) {
+        total += TAG_MAX + LEN_MAX;
+        for (size_t i = 0; i < m->ncols; i++) {
+            size_t b = col_bound(&m->cols[i], (size_t)PQgetlength(r, row, (int)i));
+            if (b == 0)
+                return 0;
+            total += b;
+        }
+    }
+    return total;
+}
+
+/* Bound of one column whose text is text_len bytes long; 0 for none. */
+static size_t col_bound(const rowmap_col *col, size_t text_len)
+{
+    switch (col->kind) {
+    case RM_TEXT:
+        return TAG_MAX + LEN_MAX + text_len;
+    case RM_INT32:
+    case RM_ENUM:
+        return TAG_MAX + VARINT_MAX;
+    case RM_DOUBLE:
+        return TAG_MAX + 8;
+    case RM_BOOL:
+        return TAG_MAX + 1;
+    case RM_TS: /* Timestamp {int64 seconds = 1; int32 nanos = 2;} */
+        return TAG_MAX + LEN_MAX + 2 * (TAG_MAX + VARINT_MAX);
+    case RM_TEXT_ARRAY:
+        /* Each element costs a tag and a length beside its bytes and takes
+         * at least 2 characters of JSON ("" plus a comma or bracket):
+         * (10 + b) <= 5 * (2 + b). */
+        return 5 * text_len + 1;
+    case RM_MSG_LIST:
+        /* Sub-messages of scalars only. Per object: tag and length (10)
+         * against at least 2 characters ({}). Per member: a tag and at most
+         * 10 bytes of varint/length, plus a string's bytes (never more than
+         * its JSON text, escapes only shrink), against at least 4 characters
+         * ("":x) plus that text: (15 + v) <= 5 * (4 + v). Repeated, unknown
+         * or null keys only write less. */
+        for (size_t k = 0; k < col->sub->ncols; k++) {
+            rowmap_kind sk = col->sub->cols[k].kind;
+            if (sk != RM_TEXT && sk != RM_INT32 && sk != RM_DOUBLE && sk != RM_BOOL)
+                return 0;
+        }
+        return 5 * text_len + 1;
+    default:
+        return 0;
+    }
+}
 
 /* Field descriptors by column, looked up by name once per rowmap and thread:
  * a list page reads 50 rows of a dozen columns, and the search by name was
@@ -451,7 +518,8 @@ static int sub_member(void *ctx, void *record, const char *key, const Google__Pr
     switch (sub->cols[i].kind) {
     case RM_TEXT:
         ok = is_null || jv->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE;
-        *FIELD(m, sfd, char *) = ok && !is_null ? jv->string_value : (char *)protobuf_c_empty_string;
+        *FIELD(m, sfd, char *) =
+            ok && !is_null ? jv->string_value : (char *)protobuf_c_empty_string;
         break;
     case RM_INT32:
         /* A number outside int32 has no int32 value (the cast would be

@@ -101,6 +101,11 @@ const ProtobufCMessage *rpc_request(const rpc_call *c);
 
 /* Unary success: sends resp and status OK. */
 void rpc_reply(rpc_call *c, const ProtobufCMessage *resp);
+/* rpc_reply when the caller knows an upper bound of resp's packed size
+ * (0: it does not): the message is packed once into that much room instead
+ * of being sized first. A bound that is too small is a memory error; the
+ * sanitizer builds check every bound against the real size and abort. */
+void rpc_reply_within(rpc_call *c, const ProtobufCMessage *resp, size_t bound);
 /* Any failure: status code with a short English message for a person. */
 void rpc_fail(rpc_call *c, grpc_status_code code, const char *msg);
 /* printf-style rpc_fail. */
