@@ -175,16 +175,29 @@ free_port() {
 
 # spawn_credits NAME [VAR=value...]: starts cameos-credits as the service
 # role on a free port; sets SPAWN_PID, SPAWN_PORT and SPAWN_LOG. Later
-# VAR=value pairs override the defaults (e.g. JWT_SECRET=...).
+# VAR=value pairs override the defaults (e.g. JWT_SECRET=...). Returns once
+# the process listens on both ports or has exited; a port taken between
+# free_port and the bind (another test's process, a client's ephemeral
+# port) is retried on a new pair, up to three times.
 spawn_credits() {
-	local name=$1
+	local name=$1 attempt
 	shift
 	: "${CAMEOS_BUILD_DIR:?CAMEOS_BUILD_DIR is not set (scripts/test.sh sets it)}"
-	SPAWN_PORT=$(free_port)
 	SPAWN_LOG="$IT_TMP/$name.log"
-	env DATABASE_URL="${DATABASE_URL/\/\/postgres@/\/\/cameos_credits@}" \
-		GRPC_LISTEN="127.0.0.1:$SPAWN_PORT" METRICS_LISTEN="127.0.0.1:$((SPAWN_PORT + 1))" \
-		JWT_SECRET="$JWT_SECRET" "$@" \
-		"$CAMEOS_BUILD_DIR/services/credits/cameos-credits" >"$SPAWN_LOG" 2>&1 &
-	SPAWN_PID=$!
+	for attempt in 1 2 3; do
+		SPAWN_PORT=$(free_port)
+		env DATABASE_URL="${DATABASE_URL/\/\/postgres@/\/\/cameos_credits@}" \
+			GRPC_LISTEN="127.0.0.1:$SPAWN_PORT" METRICS_LISTEN="127.0.0.1:$((SPAWN_PORT + 1))" \
+			JWT_SECRET="$JWT_SECRET" "$@" \
+			"$CAMEOS_BUILD_DIR/services/credits/cameos-credits" >"$SPAWN_LOG" 2>&1 &
+		SPAWN_PID=$!
+		for _ in $(seq 1 120); do
+			kill -0 "$SPAWN_PID" 2>/dev/null || break
+			ss -ltnH "sport = :$((SPAWN_PORT + 1))" | grep -q . && return 0
+			sleep 0.25
+		done
+		kill -0 "$SPAWN_PID" 2>/dev/null && return 0 # slow, not failed: the caller's wait decides
+		grep -q "address already in use" "$SPAWN_LOG" || return 0
+		echo "# $name: port $SPAWN_PORT or $((SPAWN_PORT + 1)) was taken (attempt $attempt)"
+	done
 }

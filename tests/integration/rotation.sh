@@ -30,7 +30,8 @@ spawn_credits rotated JWT_SECRET="$NEW"
 pids+=("$SPAWN_PID")
 rotated=127.0.0.1:$SPAWN_PORT
 wait_health 30 "$rotating" "" SERVING && wait_health 30 "$rotated" "" SERVING &&
-	pass "both new pods are SERVING" || fail "both new pods are SERVING"
+	pass "both new pods are SERVING" ||
+	fail "both new pods are SERVING" "$(tail -n 5 "$IT_TMP/rotating.log" "$IT_TMP/rotated.log")"
 
 call "$rotating" cameos.credits.v1.CreditsService/GetProfile '{}' "$new_tok"
 expect_code 0 "rotating pod: a token signed with the new secret"
