@@ -20,9 +20,10 @@
 
 /* Upper bounds of protobuf sizes: a tag takes at most 5 bytes (field
  * numbers < 2^29), a length or varint 5 or 10. */
-#define TAG_MAX    5
-#define LEN_MAX    5
-#define VARINT_MAX 10
+#define TAG_MAX         5
+#define LEN_MAX         5
+#define VARINT_MAX      10
+#define REPLY_BOUND_MAX (1u << 20)
 
 static const ProtobufCFieldDescriptor *const *fields_of(const rowmap *m);
 static const ProtobufCFieldDescriptor *field_of(const rowmap *m, size_t i);
@@ -126,7 +127,11 @@ void rowmap_reply_list(rpc_call *c, const rowmap *m, pgq *q, const list_page *p,
     *FIELD(out, token, const char *) =
         list_next(c, p, n, serve ? read_int(PQgetvalue(r, serve - 1, m->cursor_ts)) : 0,
                   serve ? PQgetvalue(r, serve - 1, m->cursor_id) : "", tok);
+    /* The bound may be several times the reply (JSON columns): past
+     * REPLY_BOUND_MAX the sizing pass is the smaller cost. */
     size_t bound = reply_bound(m, r, serve);
+    if (bound > REPLY_BOUND_MAX)
+        bound = 0;
     rpc_reply_within(c, out, bound ? bound + TAG_MAX + LEN_MAX + PAGETOKEN_LEN : 0);
 }
 
@@ -692,5 +697,5 @@ static long long read_int(const char *v)
     unsigned long long n = 0;
     for (v += neg; *v >= '0' && *v <= '9'; v++)
         n = n * 10 + (unsigned long long)(*v - '0');
-    return neg ? -(long long)n : (long long)n;
+    return (long long)(neg ? 0 - n : n); /* unsigned negation: LLONG_MIN without overflow */
 }
