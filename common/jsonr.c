@@ -38,8 +38,7 @@ static int read_objects(parser *ps, const jsonr_objects *cb, void ***items, size
 static int read_members(parser *ps, const jsonr_objects *cb, void *obj);
 static pb_struct *read_object(parser *ps, int depth);
 static pb_list *read_array(parser *ps, int depth);
-static char *read_string(parser *ps);
-static const char *read_key(parser *ps, char *buf, size_t cap);
+static char *read_string(parser *ps, char *buf, size_t cap);
 static int read_number(parser *ps, double *out);
 static int read_literal(parser *ps, const char *word);
 static int open_container(parser *ps, char close);
@@ -123,7 +122,7 @@ static int fill_value(parser *ps, int depth, pb_value *v)
         return (v->list_value = read_array(ps, depth + 1)) ? 0 : -1;
     case '"':
         v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE;
-        return (v->string_value = read_string(ps)) ? 0 : -1;
+        return (v->string_value = read_string(ps, NULL, 0)) ? 0 : -1;
     case 't':
     case 'f':
         v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_BOOL_VALUE;
@@ -178,7 +177,7 @@ static int read_members(parser *ps, const jsonr_objects *cb, void *obj)
         if (ps->p == ps->end || *ps->p != '"')
             return -1;
         char small[64];
-        const char *key = read_key(ps, small, sizeof(small));
+        const char *key = read_string(ps, small, sizeof(small));
         if (!key)
             return -1;
         skip_ws(ps);
@@ -213,7 +212,7 @@ static pb_struct *read_object(parser *ps, int depth)
         if (!e)
             return NULL;
         google__protobuf__struct__fields_entry__init(e);
-        if (!(e->key = read_string(ps)))
+        if (!(e->key = read_string(ps, NULL, 0)))
             return NULL;
         skip_ws(ps);
         if (ps->p == ps->end || *ps->p != ':')
@@ -260,26 +259,10 @@ static pb_list *read_array(parser *ps, int depth)
 
 /* ---- scalars --------------------------------------------------------- */
 
-/* At a member's opening quote: a plain short key (the usual kind) is
- * copied to buf, saving an allocation the caller would not keep; anything
- * else goes through read_string. */
-static const char *read_key(parser *ps, char *buf, size_t cap)
-{
-    const char *start = ps->p + 1, *q = start;
-    while (q < ps->end && (size_t)(q - start) < cap && *q != '"' && *q != '\\' &&
-           (unsigned char)*q >= 0x20 && (unsigned char)*q < 0x80)
-        q++;
-    if (q < ps->end && *q == '"' && (size_t)(q - start) < cap) {
-        memcpy(buf, start, (size_t)(q - start));
-        buf[q - start] = '\0';
-        ps->p = q + 1;
-        return buf;
-    }
-    return read_string(ps);
-}
-
-/* At the opening quote; returns the unescaped, NUL-terminated text. */
-static char *read_string(parser *ps)
+/* At the opening quote; returns the unescaped, NUL-terminated text: in buf
+ * when one is given and the text has no escape and fits (cap counts the
+ * NUL; member keys, which are compared and dropped), else in parser memory. */
+static char *read_string(parser *ps, char *buf, size_t cap)
 {
     const char *start = ++ps->p, *q = start;
     int escaped = 0;
@@ -302,12 +285,14 @@ static char *read_string(parser *ps)
     if (q >= ps->end)
         return NULL;
     size_t raw = (size_t)(q - start);
-    char *out = get(ps, raw + 1); /* unescaping only shrinks */
+    /* unescaping only shrinks */
+    char *out = !escaped && buf && raw < cap ? buf : get(ps, raw + 1);
     if (!out)
         return NULL;
     ps->p = q + 1;
     if (!escaped) {
         memcpy(out, start, raw);
+        out[raw] = '\0';
         return out;
     }
     char *w = out;
