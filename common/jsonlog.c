@@ -1,5 +1,6 @@
 /* JSON log line builder; see jsonlog.h. */
 #include "jsonlog.h"
+#include "utcdate.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -13,7 +14,7 @@ static void jsonlog_close_field(jsonlog *j, size_t mark, int ok);
 static int jsonlog_put(jsonlog *j, const char *s, size_t n);
 static int jsonlog_put_escaped(jsonlog *j, const char *s, size_t n);
 static size_t jsonlog_utf8_len(const unsigned char *s, size_t n);
-static int jsonlog_iso_ms(long long sec, int ms, char *out);
+static int jsonlog_iso_ms(const utc_date *d, char *out);
 
 void jsonlog_begin(jsonlog *j, char *buf, size_t cap)
 {
@@ -100,26 +101,15 @@ void jsonlog_timestamp(jsonlog *j, const char *key)
 void jsonlog_timestamp_us(jsonlog *j, const char *key, long long unix_us)
 {
     char text[64];
-    struct tm tm;
-    long long sec = unix_us / 1000000, us = unix_us % 1000000;
-    if (us < 0) {
-        us += 1000000;
-        sec -= 1;
-    }
     size_t mark;
     if (jsonlog_open_field(j, key, &mark) != 0)
         return;
-    int n = jsonlog_iso_ms(sec, (int)(us / 1000), text);
-    if (n == 0) { /* outside years 1-9999: the C library's calendar */
-        time_t t = (time_t)sec;
-        if (gmtime_r(&t, &tm) == NULL) {
-            jsonlog_close_field(j, mark, jsonlog_put(j, "null", 4) == 0);
-            return;
-        }
-        n = snprintf(text, sizeof(text), "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     (int)(us / 1000));
-    }
+    utc_date d;
+    utc_date_of(unix_us, &d);
+    int n = jsonlog_iso_ms(&d, text);
+    if (n == 0) /* outside years 1-9999: the general (and slower) printf */
+        n = snprintf(text, sizeof(text), "\"%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ\"", d.year,
+                     d.month, d.day, d.hour, d.min, d.sec, d.us / 1000);
     int ok = n > 0 && (size_t)n < sizeof(text) && jsonlog_put(j, text, (size_t)n) == 0;
     jsonlog_close_field(j, mark, ok);
 }
@@ -291,29 +281,14 @@ static size_t jsonlog_utf8_len(const unsigned char *s, size_t n)
     return len;
 }
 
-/* "\"YYYY-MM-DDTHH:MM:SS.mmmZ\"" for sec (unix seconds, UTC) in years
- * 1-9999, into out (27 bytes with the NUL); the length, or 0 outside that
- * range. Per call this replaces gmtime_r (which takes glibc's time-zone
- * lock) and a seven-field snprintf: most of the cost of a log line. The
- * civil date comes from the day count by the usual 400-year-era arithmetic
- * (eras of 146097 days, years starting in March so leap days fall last). */
-static int jsonlog_iso_ms(long long sec, int ms, char *out)
+/* "\"YYYY-MM-DDTHH:MM:SS.mmmZ\"" for d in years 1-9999, into out (27 bytes
+ * with the NUL); the length, or 0 outside that range. Digits by hand: the
+ * seven-field snprintf was most of the cost of a log line. */
+static int jsonlog_iso_ms(const utc_date *d, char *out)
 {
-    long long days = sec >= 0 ? sec / 86400 : -((-sec + 86399) / 86400);
-    long long rem = sec - days * 86400;
-    long long z = days + 719468;
-    long long era = (z >= 0 ? z : z - 146096) / 146097;
-    long long doe = z - era * 146097;
-    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long long mp = (5 * doy + 2) / 153;
-    int day = (int)(doy - (153 * mp + 2) / 5 + 1);
-    int month = (int)(mp < 10 ? mp + 3 : mp - 9);
-    long long year = yoe + era * 400 + (month <= 2);
-    if (year < 1 || year > 9999)
+    if (d->year < 1 || d->year > 9999)
         return 0;
-    int f[7] = {(int)year,       month, day, (int)(rem / 3600), (int)(rem / 60 % 60),
-                (int)(rem % 60), ms};
+    int f[7] = {(int)d->year, d->month, d->day, d->hour, d->min, d->sec, d->us / 1000};
     static const char sep[] = "--T::.";
     char *p = out;
     *p++ = '"';

@@ -2,6 +2,7 @@
 #include "pagetoken.h"
 
 #include "b64.h"
+#include "utcdate.h"
 #include "validate.h"
 
 #include <openssl/crypto.h>
@@ -12,7 +13,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #define PAGETOKEN_VERSION 1
 #define PAGETOKEN_PAYLOAD 24 /* created_us + uuid */
@@ -104,22 +104,11 @@ int pagetoken_decode(const unsigned char *key, size_t key_len, const char *scope
 
 char *pagetoken_ts_text(long long created_us, char *out, size_t size)
 {
-    long long s = created_us / 1000000, frac = created_us % 1000000;
-    if (frac < 0) {
-        frac += 1000000;
-        s--;
-    }
-    time_t t = (time_t)s;
-    struct tm tm;
-    if (!gmtime_r(&t, &tm)) {
-        snprintf(out, size, "%s", created_us < 0 ? "-infinity" : "infinity");
-        return out;
-    }
-    /* tm_year + 1900 is the astronomical year: 0 is 1 BC. */
-    long long year = (long long)tm.tm_year + 1900;
-    snprintf(out, size, "%04lld-%02d-%02d %02d:%02d:%02d.%06lld+00%s", year > 0 ? year : 1 - year,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac,
-             year > 0 ? "" : " BC");
+    utc_date d;
+    utc_date_of(created_us, &d); /* astronomical year: 0 is 1 BC */
+    snprintf(out, size, "%04lld-%02d-%02d %02d:%02d:%02d.%06d+00%s",
+             d.year > 0 ? d.year : 1 - d.year, d.month, d.day, d.hour, d.min, d.sec, d.us,
+             d.year > 0 ? "" : " BC");
     return out;
 }
 
