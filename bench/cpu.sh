@@ -7,16 +7,11 @@
 # Uses the rows bench/content_planning.sh seeds (run it once first); USERS is
 # how many bench users to call for (100 listers by default, 1000 for
 # GetCampaign or CreateGeneration).
-set -euo pipefail
 SVC=$1 METHOD=$2 DUR=${3:-8} NU=${4:-100}
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-scripts/stack.sh up >/dev/null
-# shellcheck disable=SC1091
-. .stack/env
-users=$(mktemp)
-trap 'rm -f "$users"' EXIT
-seq 1 "$NU" | awk '{ printf "00000000-0000-4000-8000-%012d\n", $1 }' >"$users"
-case $SVC in credits) addr=$CREDITS_ADDR ;; content) addr=$CONTENT_ADDR ;; *) addr=$PLANNING_ADDR ;; esac
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_users "$NU" >"$WORK/users"
+addr=$(service_addr "$SVC")
 pid=$(cat ".stack/$SVC.pid")
 tick=$(getconf CLK_TCK)
 proc_cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -24,8 +19,8 @@ backends() { for p in $(pgrep -f "postgres: cameos_$SVC" || true); do proc_cpu "
 machine() { awk '/^cpu / { print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $5 + $6 }' /proc/stat; }
 s0=$(proc_cpu "$pid") b0=$(backends)
 read -r t0 i0 < <(machine)
-out=$( { /usr/bin/time -f "LOADGEN %U %S" build/bench/cameos-loadgen -a "$addr" -m "$METHOD" \
-	-u "$users" -k "$JWT_SECRET" -c 16 -n 4 -d "$DUR"; } 2>&1)
+out=$( { /usr/bin/time -f "LOADGEN %U %S" "$LOADGEN" -a "$addr" -m "$METHOD" \
+	-u "$WORK/users" -k "$JWT_SECRET" -c 16 -n 4 -d "$DUR"; } 2>&1)
 s1=$(proc_cpu "$pid") b1=$(backends)
 read -r t1 i1 < <(machine)
 grep 'calls/s' <<<"$out"

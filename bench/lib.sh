@@ -32,6 +32,18 @@ U="('00000000-0000-4000-8000-' || lpad(:n::text, 12, '0'))::uuid"
 CLAIMS_USER="'{\"sub\":\"' || $U || '\",\"role\":\"authenticated\"}'"
 CLAIMS_SERVICE="'{\"sub\":\"00000000-0000-0000-0000-000000000000\",\"role\":\"service_role\"}'"
 
+# bench_users N: the ids of bench users 1..N, one a line.
+bench_users() { seq 1 "$1" | awk '{ printf "00000000-0000-4000-8000-%012d\n", $1 }'; }
+
+# service_addr SERVICE: its gRPC address on the stack.
+service_addr() {
+	case $1 in
+	credits) echo "$CREDITS_ADDR" ;;
+	content) echo "$CONTENT_ADDR" ;;
+	*) echo "$PLANNING_ADDR" ;;
+	esac
+}
+
 # seed_users: NUSERS users with a large balance, idempotently.
 seed_users() {
 	"${PSQL[@]}" >/dev/null <<SQL
@@ -45,7 +57,7 @@ select count(*) from (
                              1000000, 'benchmark balance', 'bench-seed-' || g)
   from generate_series(1, $NUSERS) g) s;
 SQL
-	seq 1 "$NUSERS" | awk '{ printf "00000000-0000-4000-8000-%012d\n", $1 }' >"$WORK/users"
+	bench_users "$NUSERS" >"$WORK/users"
 }
 
 # [PLAN=keyset] pgbench_script OUT BINARY STATEMENT CLAIMS PARAM... : writes
@@ -105,11 +117,7 @@ median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int(
 run_case() {
 	local svc=$1 method=$2 script=$3 users=$4 addr out nusers r
 	shift 4
-	case $svc in
-	credits) addr=$CREDITS_ADDR ;;
-	content) addr=$CONTENT_ADDR ;;
-	planning) addr=$PLANNING_ADDR ;;
-	esac
+	addr=$(service_addr "$svc")
 	nusers=$(wc -l <"$users")
 	local maddr ok0 ok1 all0 all1
 	case $svc in credits) maddr=127.0.0.1:9091 ;; content) maddr=127.0.0.1:9092 ;; *) maddr=127.0.0.1:9093 ;; esac
