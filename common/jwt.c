@@ -2,20 +2,19 @@
 #include "jwt.h"
 
 #include "b64.h"
+#include "hmac.h"
 #include "validate.h"
 
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#define AUTH_SIG_LEN 32
+#define AUTH_SIG_LEN HMAC_SHA256_LEN
 
 static int auth_fail(auth_claims *out, const char **why, const char *reason);
 static int auth_check_header(const unsigned char *hdr, size_t n, const char **reason);
@@ -235,12 +234,9 @@ static int auth_check_sig(const auth_keys *keys, const char *signed_part, size_t
 static int auth_hmac_eq(const unsigned char *key, size_t key_len, const char *data, size_t n,
                         const unsigned char *sig)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-
-    if (key_len > INT32_MAX ||
-        HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)data, n, md, &mdlen) == NULL ||
-        mdlen != AUTH_SIG_LEN)
+    unsigned char md[HMAC_SHA256_LEN];
+    const hmac_piece piece = {data, n};
+    if (hmac_sha256(key, key_len, &piece, 1, md) != 0)
         return 0;
     int eq = CRYPTO_memcmp(md, sig, AUTH_SIG_LEN) == 0;
     OPENSSL_cleanse(md, sizeof(md));

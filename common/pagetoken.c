@@ -2,14 +2,11 @@
 #include "pagetoken.h"
 
 #include "b64.h"
+#include "hmac.h"
 #include "utcdate.h"
 #include "validate.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/core_names.h>
-#include <openssl/params.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,22 +19,6 @@
 static int pagetoken_mac(const unsigned char *key, size_t key_len, const char *scope,
                          const unsigned char *raw, unsigned char mac[PAGETOKEN_MAC]);
 static int pagetoken_hexval(char c);
-static EVP_MAC_CTX *pagetoken_keyed(const unsigned char *key, size_t key_len);
-
-/* HMAC states keyed and ready to copy, for the last two keys used: setting
- * a key fetches SHA-256 by name and hashes both pads, which was most of the
- * cost of a token. A service signs with its current key and, while a key
- * rotates, also checks tokens with the previous one: two slots keep both.
- * Process-lifetime, like OpenSSL's own tables; keyed_lock guards them. */
-#define KEYED_SLOTS 2
-static pthread_mutex_t keyed_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct keyed_slot {
-    EVP_MAC_CTX *ctx;
-    unsigned char key[128];
-    size_t len;
-    unsigned long used;
-} keyed[KEYED_SLOTS];
-static unsigned long keyed_tick;
 
 int pagetoken_encode(const unsigned char *key, size_t key_len, const char *scope,
                      long long created_us, const char *uuid, char *out, size_t outsz)
@@ -117,62 +98,13 @@ static int pagetoken_mac(const unsigned char *key, size_t key_len, const char *s
 {
     /* The payload has a fixed length at the end, so version|scope|payload
      * cannot be split two ways: no separator needed. */
-    unsigned char md[EVP_MAX_MD_SIZE];
-    int rc = -1;
-    size_t outl = 0;
-    EVP_MAC_CTX *ctx = pagetoken_keyed(key, key_len);
-
-    if (ctx != NULL && EVP_MAC_update(ctx, raw, 1) == 1 &&
-        EVP_MAC_update(ctx, (const unsigned char *)scope, strlen(scope)) == 1 &&
-        EVP_MAC_update(ctx, raw + 1, PAGETOKEN_PAYLOAD) == 1 &&
-        EVP_MAC_final(ctx, md, &outl, sizeof(md)) == 1 && outl >= PAGETOKEN_MAC) {
+    const hmac_piece pieces[] = {{raw, 1}, {scope, strlen(scope)}, {raw + 1, PAGETOKEN_PAYLOAD}};
+    unsigned char md[HMAC_SHA256_LEN];
+    int rc = hmac_sha256(key, key_len, pieces, 3, md);
+    if (rc == 0)
         memcpy(mac, md, PAGETOKEN_MAC);
-        rc = 0;
-    }
-    EVP_MAC_CTX_free(ctx);
     OPENSSL_cleanse(md, sizeof(md));
     return rc;
-}
-
-/* A fresh HMAC-SHA256 context keyed with key (the caller frees it), copied
- * from the cached state when key is the last one used; NULL on failure. */
-static EVP_MAC_CTX *pagetoken_keyed(const unsigned char *key, size_t key_len)
-{
-    pthread_mutex_lock(&keyed_lock);
-    struct keyed_slot *k = NULL, *oldest = &keyed[0];
-    for (int i = 0; i < KEYED_SLOTS && !k; i++) {
-        if (keyed[i].ctx && keyed[i].len == key_len &&
-            CRYPTO_memcmp(key, keyed[i].key, key_len) == 0)
-            k = &keyed[i];
-        else if (keyed[i].used < oldest->used)
-            oldest = &keyed[i];
-    }
-    if (!k) {
-        EVP_MAC *alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
-        EVP_MAC_CTX *fresh = alg ? EVP_MAC_CTX_new(alg) : NULL;
-        OSSL_PARAM params[] = {
-            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
-            OSSL_PARAM_construct_end(),
-        };
-        EVP_MAC_free(alg); /* the context holds its own reference */
-        if (fresh == NULL || EVP_MAC_init(fresh, key, key_len, params) != 1) {
-            EVP_MAC_CTX_free(fresh);
-            fresh = NULL;
-        }
-        if (fresh == NULL || key_len > sizeof(oldest->key)) {
-            pthread_mutex_unlock(&keyed_lock);
-            return fresh; /* NULL, or a key too long to remember: used once */
-        }
-        k = oldest;
-        EVP_MAC_CTX_free(k->ctx);
-        k->ctx = fresh;
-        memcpy(k->key, key, key_len);
-        k->len = key_len;
-    }
-    k->used = ++keyed_tick;
-    EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(k->ctx);
-    pthread_mutex_unlock(&keyed_lock);
-    return ctx;
 }
 
 static int pagetoken_hexval(char c)
