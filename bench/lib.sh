@@ -7,6 +7,9 @@
 #     replaced by per-user SQL expressions, once plain (BEGIN, claims,
 #     statement, COMMIT: one round trip each) and once pipelined (what the
 #     service sends: claims and statement in one pipeline, implicit transaction);
+#     the service asks for binary results where its statements are
+#     PGPOOL_BINARY, pgbench can only take text: its server prints the times,
+#     uuids and numbers that the service receives as fixed-size values;
 # in ROUNDS interleaved rounds after a short warm-up of each side (WARMUP
 # seconds), and prints calls/s, latency percentiles, the ratios of the
 # medians and the database connections the service holds.

@@ -18,7 +18,9 @@
 #define LIST_DEFAULT_SIZE 50
 #define LIST_MAX_SIZE     1000
 
-/* Time columns travel as epoch microseconds: exact, and free of DateStyle. */
+/* Time columns of text-format statements travel as epoch microseconds:
+ * exact, and free of DateStyle. PGPOOL_BINARY statements select the column
+ * itself (8 bytes, no arithmetic in the server). */
 #define SQL_US(col) "(extract(epoch from " col ") * 1000000)::int8"
 /* Keyset condition, newest first, on the (user_id, created_at DESC, id DESC)
  * index. The bound is two bare parameters (list_page.after_ts/after_id, the

@@ -620,7 +620,7 @@ static int q_send(pgconn *c, pgq *q)
     for (int i = 0; i < q->nstmts; i++) {
         const pgpool_stmt *s = &p->stmts[q->stmt[i]];
         if (PQsendQueryPrepared(c->pg, s->name, q->nparams[i], (const char *const *)q->params[i],
-                                NULL, NULL, 0) != 1)
+                                NULL, NULL, (s->flags & PGPOOL_BINARY) ? 1 : 0) != 1)
             return -1;
     }
     return PQpipelineSync(c->pg) == 1 ? 0 : -1;

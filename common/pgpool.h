@@ -49,6 +49,12 @@ typedef struct pgpool_stmt {
  * calls. pgq_plan_custom overrides it for one call (optional filters set: a
  * custom plan lets the filter pick its own index). */
 #define PGPOOL_KEYSET 2u
+/* Results in PostgreSQL's binary format (parameters stay text): the server
+ * sends a timestamp as 8 bytes instead of printing it, and a uuid as 16.
+ * Only for statements read through rowmap, which decodes both formats
+ * (common/pgbin.h); their select lists give timestamps as they are, not as
+ * SQL_US, which is for text-format statements. */
+#define PGPOOL_BINARY 4u
 
 typedef enum pgq_result {
     PGQ_OK = 0,

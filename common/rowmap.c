@@ -6,14 +6,12 @@
 #include "rowmap.h"
 
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <jansson.h>
 
 #include "google/protobuf/timestamp.pb-c.h"
 #include "jsonr.h"
-#include "pbjson.h"
+#include "pgbin.h"
 
 #define FIELD(msg, fd, type) ((type *)((char *)(msg) + (fd)->offset))
 #define COUNT(msg, fd)       ((size_t *)((char *)(msg) + (fd)->quantifier_offset))
@@ -25,60 +23,49 @@
 #define VARINT_MAX      10
 #define REPLY_BOUND_MAX (1u << 20)
 
+/* How the values of a result column are read: TEXT_FMT for the text format,
+ * else BIN + its pgbin_type (a PGPOOL_BINARY statement). Asked of libpq once
+ * per column and call, not per cell. */
+typedef unsigned char cell_fmt;
+#define TEXT_FMT 0
+#define BIN(t)   ((cell_fmt)(1 + (t)))
+#define MAX_COLS 64
+
 static const ProtobufCFieldDescriptor *const *fields_of(const rowmap *m);
-static const ProtobufCFieldDescriptor *field_of(const rowmap *m, size_t i);
+static int result_formats(const rowmap *m, const PGresult *r, cell_fmt *out);
+static ProtobufCMessage *read_row(rpc_call *c, const rowmap *m, const PGresult *r, int row,
+                                  const cell_fmt *fmts);
 static int read_col(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
-                    ProtobufCMessage *msg, const char *v, int is_null);
+                    ProtobufCMessage *msg, const char *v, size_t len, cell_fmt f);
+static int cell_int(const char *v, size_t len, cell_fmt f, long long *out);
+static int cell_us(const char *v, size_t len, cell_fmt f, long long *out);
+static int cell_text(rpc_call *c, const char *v, size_t len, cell_fmt f, const char **out);
+static int cell_json(const char *v, size_t len, cell_fmt f, const char **text, size_t *n);
 static int read_msg_list(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
-                         ProtobufCMessage *msg, const char *v);
+                         ProtobufCMessage *msg, const char *v, size_t len);
 static int read_json_elem(const rowmap_col *col, void **slot, const Google__Protobuf__Value *v);
 static int read_sub_messages(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
-                             ProtobufCMessage *msg, const char *v);
+                             ProtobufCMessage *msg, const char *v, size_t len);
 static void *sub_begin(void *ctx, size_t index);
 static int sub_member(void *ctx, void *record, const char *key, const Google__Protobuf__Value *jv);
 static void *call_mem(void *ctx, size_t n);
-static char *write_json(const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
-                        const ProtobufCMessage *msg);
-static char *dup_call(rpc_call *c, const char *s, size_t n);
-static size_t reply_bound(const rowmap *m, const PGresult *r, int rows);
+static size_t reply_bound(const rowmap *m, const PGresult *r, int rows, const cell_fmt *fmts);
 static size_t col_bound(const rowmap_col *col, size_t text_len);
 static int col_boundable(const rowmap_col *col);
 static long long read_int(const char *v);
 
-typedef struct strbuf {
-    char *s;
-    size_t len, cap;
-    int bad;
-} strbuf;
-static void sb_add(strbuf *b, const char *p, size_t n);
-static void sb_json_string(strbuf *b, const char *s);
-static void sb_sub_message(strbuf *b, const rowmap *sub, const ProtobufCMessage *m);
-static char *own_malloced(rpc_call *c, char *s);
-static int read_json(rpc_call *c, const char *text, Google__Protobuf__Value **out);
+static int read_json(rpc_call *c, const char *text, size_t n, Google__Protobuf__Value **out);
 
 /* ---- reading --------------------------------------------------------- */
 
 ProtobufCMessage *rowmap_read(rpc_call *c, const rowmap *m, const PGresult *r, int row)
 {
-    ProtobufCMessage *msg = rpc_alloc(c, m->desc->sizeof_message);
-    if (!msg) {
-        rpc_fail(c, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+    cell_fmt fmts[MAX_COLS];
+    if (result_formats(m, r, fmts) != 0) {
+        rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
         return NULL;
     }
-    protobuf_c_message_init(m->desc, msg);
-    const ProtobufCFieldDescriptor *const *fds = fields_of(m);
-    for (size_t i = 0; i < m->ncols; i++) {
-        const ProtobufCFieldDescriptor *fd = fds ? fds[i] : field_of(m, i);
-        /* libpq gives "" for NULL: only an empty value needs the NULL check
-         * (and NULL only for a column the result does not have). */
-        const char *v = PQgetvalue(r, row, (int)i);
-        if (!fd || !v ||
-            read_col(c, &m->cols[i], fd, msg, v, !v[0] && PQgetisnull(r, row, (int)i)) != 0) {
-            rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
-            return NULL;
-        }
-    }
-    return msg;
+    return read_row(c, m, r, row, fmts);
 }
 
 void rowmap_reply_one(rpc_call *c, const rowmap *m, pgq *q, const char *what)
@@ -120,161 +107,39 @@ void rowmap_reply_list(rpc_call *c, const rowmap *m, pgq *q, const list_page *p,
         return;
     }
     protobuf_c_message_init(resp, out);
+    cell_fmt fmts[MAX_COLS];
+    long long cursor_ts = 0;
+    const char *cursor_id = "";
+    int last_row = serve - 1;
+    if (result_formats(m, r, fmts) != 0 ||
+        (serve && (cell_us(PQgetvalue(r, last_row, m->cursor_ts),
+                           (size_t)PQgetlength(r, last_row, m->cursor_ts), fmts[m->cursor_ts],
+                           &cursor_ts) != 0 ||
+                   cell_text(c, PQgetvalue(r, last_row, m->cursor_id),
+                             (size_t)PQgetlength(r, last_row, m->cursor_id), fmts[m->cursor_id],
+                             &cursor_id) != 0))) {
+        rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
+        return;
+    }
     for (int i = 0; i < serve; i++)
-        if (!(ptrs[i] = rowmap_read(c, m, r, i)))
+        if (!(ptrs[i] = read_row(c, m, r, i, fmts)))
             return;
     *COUNT(out, items) = (size_t)serve;
     *FIELD(out, items, ProtobufCMessage **) = ptrs;
-    *FIELD(out, token, const char *) =
-        list_next(c, p, n, serve ? read_int(PQgetvalue(r, serve - 1, m->cursor_ts)) : 0,
-                  serve ? PQgetvalue(r, serve - 1, m->cursor_id) : "", tok);
+    *FIELD(out, token, const char *) = list_next(c, p, n, cursor_ts, cursor_id, tok);
     /* The bound may be several times the reply (JSON columns): past
      * REPLY_BOUND_MAX the sizing pass is the smaller cost. */
-    size_t bound = reply_bound(m, r, serve);
+    size_t bound = reply_bound(m, r, serve, fmts);
     if (bound > REPLY_BOUND_MAX)
         bound = 0;
     rpc_reply_within(c, out, bound ? bound + TAG_MAX + LEN_MAX + PAGETOKEN_LEN : 0);
 }
 
-/* ---- writing --------------------------------------------------------- */
-
-const char *rowmap_param(rpc_call *c, const rowmap *m, const ProtobufCMessage *msg, size_t i,
-                         int *bad)
+const ProtobufCFieldDescriptor *rowmap_field(const rowmap *m, size_t i)
 {
-    const rowmap_col *col = &m->cols[i];
-    const ProtobufCFieldDescriptor *fd = field_of(m, i);
-    char buf[64];
-    *bad = 0;
-    if (!fd) {
-        *bad = 1;
-        rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
-        return NULL;
-    }
-    switch (col->kind) {
-    case RM_TEXT: {
-        const char *s = *FIELD(msg, fd, const char *);
-        return (col->flags & RM_NULLABLE) && (!s || !s[0]) ? NULL : s;
-    }
-    case RM_INT32:
-        snprintf(buf, sizeof(buf), "%d", *FIELD(msg, fd, int32_t));
-        return dup_call(c, buf, strlen(buf));
-    case RM_DOUBLE:
-        snprintf(buf, sizeof(buf), "%.17g", *FIELD(msg, fd, double));
-        return dup_call(c, buf, strlen(buf));
-    case RM_BOOL:
-        return *FIELD(msg, fd, protobuf_c_boolean) ? "t" : "f";
-    case RM_TS: {
-        const Google__Protobuf__Timestamp *ts = *FIELD(msg, fd, Google__Protobuf__Timestamp *);
-        if (!ts)
-            return NULL;
-        snprintf(buf, sizeof(buf), "%lld",
-                 (long long)ts->seconds * 1000000 + (long long)ts->nanos / 1000);
-        return dup_call(c, buf, strlen(buf));
-    }
-    case RM_ENUM: {
-        int v = *FIELD(msg, fd, int);
-        if (v == 0 && (col->flags & RM_NULLABLE))
-            return NULL;
-        const char *t = valid_enum_text(col->enums, col->nenums, v);
-        if (!t) {
-            *bad = 1;
-            rpc_failf(c, GRPC_STATUS_INVALID_ARGUMENT, "%s has an unknown value", col->field);
-        }
-        return t;
-    }
-    default: {
-        char *text = write_json(col, fd, msg);
-        if (!text) {
-            *bad = 1;
-            rpc_failf(c, GRPC_STATUS_INVALID_ARGUMENT, "%s is not representable as JSON",
-                      col->field);
-            return NULL;
-        }
-        return own_malloced(c, text);
-    }
-    }
-}
-
-int rowmap_insert_params(rpc_call *c, const rowmap *m, const ProtobufCMessage *msg,
-                         const char **out)
-{
-    int n = 0, bad;
-    for (size_t i = 0; i < m->ncols; i++) {
-        if (m->cols[i].flags & RM_OUT)
-            continue;
-        out[n++] = rowmap_param(c, m, msg, i, &bad);
-        if (bad)
-            return -1;
-    }
-    return n;
-}
-
-int rowmap_update_params(rpc_call *c, const rowmap *m, const ProtobufCMessage *msg,
-                         const Google__Protobuf__FieldMask *mask, const char **out,
-                         unsigned long long *changed)
-{
-    *changed = 0;
-    int use_mask = mask && mask->n_paths > 0;
-    for (size_t k = 0; use_mask && k < mask->n_paths; k++) {
-        int i = rowmap_col_index(m, mask->paths[k]);
-        if (i < 0) {
-            rpc_failf(c, GRPC_STATUS_INVALID_ARGUMENT, "update_mask: unknown field %.64s",
-                      mask->paths[k]);
-            return -1;
-        }
-        if (m->cols[i].flags & RM_OUT) {
-            rpc_failf(c, GRPC_STATUS_INVALID_ARGUMENT, "update_mask: %.64s cannot be changed",
-                      mask->paths[k]);
-            return -1;
-        }
-        *changed |= 1ull << i;
-    }
-    int n = 0, bad;
-    for (size_t i = 0; i < m->ncols; i++) {
-        if (m->cols[i].flags & RM_OUT)
-            continue;
-        if (!use_mask && rowmap_is_set(m, msg, i))
-            *changed |= 1ull << i;
-        int on = (*changed >> i) & 1;
-        out[n++] = on ? "t" : "f";
-        out[n++] = on ? rowmap_param(c, m, msg, i, &bad) : NULL;
-        if (on && bad)
-            return -1;
-    }
-    return n;
-}
-
-int rowmap_col_index(const rowmap *m, const char *field)
-{
-    for (size_t i = 0; i < m->ncols; i++)
-        if (strcmp(m->cols[i].field, field) == 0)
-            return (int)i;
-    return -1;
-}
-
-int rowmap_is_set(const rowmap *m, const ProtobufCMessage *msg, size_t i)
-{
-    const ProtobufCFieldDescriptor *fd = field_of(m, i);
-    if (!fd)
-        return 0;
-    if (fd->label == PROTOBUF_C_LABEL_REPEATED)
-        return *COUNT(msg, fd) > 0;
-    switch (m->cols[i].kind) {
-    case RM_TEXT: {
-        const char *s = *FIELD(msg, fd, const char *);
-        return s && s[0];
-    }
-    case RM_INT32:
-        return *FIELD(msg, fd, int32_t) != 0;
-    case RM_DOUBLE:
-        return *FIELD(msg, fd, double) != 0;
-    case RM_BOOL:
-        return *FIELD(msg, fd, protobuf_c_boolean) != 0;
-    case RM_ENUM:
-        return *FIELD(msg, fd, int) != 0;
-    default:
-        return *FIELD(msg, fd, void *) != NULL;
-    }
+    const ProtobufCFieldDescriptor *const *fds = fields_of(m);
+    return fds ? fds[i]
+               : protobuf_c_message_descriptor_get_field_by_name(m->desc, m->cols[i].field);
 }
 
 /* ---- internals ------------------------------------------------------- */
@@ -284,7 +149,7 @@ int rowmap_is_set(const rowmap *m, const ProtobufCMessage *msg, size_t i)
  * (col_boundable, asked once per column rather than per cell). Sizing the
  * reply this way, from lengths libpq already has, replaces a full
  * protobuf_c_message_get_packed_size pass (13% of a 50-row list's cost). */
-static size_t reply_bound(const rowmap *m, const PGresult *r, int rows)
+static size_t reply_bound(const rowmap *m, const PGresult *r, int rows, const cell_fmt *fmts)
 {
     for (size_t i = 0; i < m->ncols; i++)
         if (!col_boundable(&m->cols[i]))
@@ -292,8 +157,13 @@ static size_t reply_bound(const rowmap *m, const PGresult *r, int rows)
     size_t total = 0;
     for (int row = 0; row < rows; row++) {
         total += TAG_MAX + LEN_MAX;
-        for (size_t i = 0; i < m->ncols; i++)
-            total += col_bound(&m->cols[i], (size_t)PQgetlength(r, row, (int)i));
+        for (size_t i = 0; i < m->ncols; i++) {
+            /* A binary uuid (16 bytes) is read as its 36 characters; other
+             * binary values are never shorter than what is read from them. */
+            size_t len = fmts[i] == BIN(PGBIN_UUID) ? PGBIN_UUID_TEXT - 1
+                                                    : (size_t)PQgetlength(r, row, (int)i);
+            total += col_bound(&m->cols[i], len);
+        }
     }
     return total;
 }
@@ -371,36 +241,90 @@ static const ProtobufCFieldDescriptor *const *fields_of(const rowmap *m)
     return e->fd;
 }
 
-static const ProtobufCFieldDescriptor *field_of(const rowmap *m, size_t i)
+/* The formats of r's columns for m: TEXT_FMT, or for a binary column the
+ * decoding of its type. -1 when r has too few columns or one is binary of a
+ * type pgbin cannot read (a statement that does not fit its rowmap). */
+static int result_formats(const rowmap *m, const PGresult *r, cell_fmt *out)
 {
-    const ProtobufCFieldDescriptor *const *fds = fields_of(m);
-    return fds ? fds[i]
-               : protobuf_c_message_descriptor_get_field_by_name(m->desc, m->cols[i].field);
+    if (m->ncols > MAX_COLS || (size_t)PQnfields(r) < m->ncols)
+        return -1;
+    for (size_t i = 0; i < m->ncols; i++) {
+        out[i] = TEXT_FMT;
+        if (PQfformat(r, (int)i) == 1) {
+            pgbin_type t = pgbin_type_of(PQftype(r, (int)i));
+            if (t == PGBIN_UNKNOWN)
+                return -1;
+            out[i] = BIN(t);
+        }
+    }
+    return 0;
 }
 
-static int read_col(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
-                    ProtobufCMessage *msg, const char *v, int is_null)
+/* The message of one row; NULL after answering the call INTERNAL. */
+static ProtobufCMessage *read_row(rpc_call *c, const rowmap *m, const PGresult *r, int row,
+                                  const cell_fmt *fmts)
 {
+    ProtobufCMessage *msg = rpc_alloc(c, m->desc->sizeof_message);
+    if (!msg) {
+        rpc_fail(c, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+        return NULL;
+    }
+    protobuf_c_message_init(m->desc, msg);
+    const ProtobufCFieldDescriptor *const *fds = fields_of(m);
+    for (size_t i = 0; i < m->ncols; i++) {
+        const ProtobufCFieldDescriptor *fd = fds ? fds[i] : rowmap_field(m, i);
+        /* libpq gives "" for NULL: only an empty value needs the NULL
+         * check. A NULL leaves the field at its default ("" for strings). */
+        const char *v = PQgetvalue(r, row, (int)i);
+        int len = PQgetlength(r, row, (int)i);
+        if (!fd || !v) {
+            rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
+            return NULL;
+        }
+        if (len == 0 && PQgetisnull(r, row, (int)i))
+            continue;
+        if (read_col(c, &m->cols[i], fd, msg, v, (size_t)len, fmts[i]) != 0) {
+            rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
+            return NULL;
+        }
+    }
+    return msg;
+}
+
+/* One non-NULL value v (len bytes, format f) into its field. */
+static int read_col(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
+                    ProtobufCMessage *msg, const char *v, size_t len, cell_fmt f)
+{
+    long long i;
+    const char *text;
+    size_t n;
     switch (col->kind) {
     case RM_TEXT:
-        *FIELD(msg, fd, const char *) = v; /* "" for NULL */
-        return 0;
+        return cell_text(c, v, len, f, FIELD(msg, fd, const char *));
     case RM_INT32:
-        *FIELD(msg, fd, int32_t) = is_null ? 0 : (int32_t)read_int(v);
+        if (cell_int(v, len, f, &i) != 0)
+            return -1;
+        *FIELD(msg, fd, int32_t) = (int32_t)i;
         return 0;
     case RM_DOUBLE:
-        *FIELD(msg, fd, double) = is_null ? 0 : strtod(v, NULL);
-        return 0;
-    case RM_BOOL:
-        *FIELD(msg, fd, protobuf_c_boolean) = v[0] == 't';
-        return 0;
-    case RM_TS: {
-        if (is_null)
+        if (f == TEXT_FMT) {
+            *FIELD(msg, fd, double) = strtod(v, NULL);
             return 0;
-        Google__Protobuf__Timestamp *ts = rpc_alloc(c, sizeof(*ts));
-        if (!ts)
+        }
+        return pgbin_double((pgbin_type)(f - 1), v, len, FIELD(msg, fd, double));
+    case RM_BOOL: {
+        int b = v[0] == 't';
+        if (f != TEXT_FMT && (f != BIN(PGBIN_BOOL) || pgbin_bool(v, len, &b) != 0))
             return -1;
-        long long us = read_int(v), sec = us / 1000000, rem = us % 1000000;
+        *FIELD(msg, fd, protobuf_c_boolean) = b;
+        return 0;
+    }
+    case RM_TS: {
+        Google__Protobuf__Timestamp *ts = rpc_alloc(c, sizeof(*ts));
+        long long us;
+        if (!ts || cell_us(v, len, f, &us) != 0)
+            return -1;
+        long long sec = us / 1000000, rem = us % 1000000;
         if (rem < 0) {
             sec--;
             rem += 1000000;
@@ -413,35 +337,79 @@ static int read_col(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDesc
     }
     case RM_ENUM: {
         int e = 0;
-        if (!is_null && valid_enum_value(col->enums, col->nenums, v, &e) != 0)
+        if (cell_text(c, v, len, f, &text) != 0 ||
+            valid_enum_value(col->enums, col->nenums, text, &e) != 0)
             return -1;
         *FIELD(msg, fd, int) = e;
         return 0;
     }
     case RM_STRUCT: {
-        if (is_null)
-            return 0;
         Google__Protobuf__Value *s;
-        if (read_json(c, v, &s) != 0 || s->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE)
+        if (cell_json(v, len, f, &text, &n) != 0 || read_json(c, text, n, &s) != 0 ||
+            s->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE)
             return -1;
         *FIELD(msg, fd, Google__Protobuf__Struct *) = s->struct_value;
         return 0;
     }
     case RM_STRUCT_LIST:
     case RM_TEXT_ARRAY:
-        return is_null ? 0 : read_msg_list(c, col, fd, msg, v);
+        return cell_json(v, len, f, &text, &n) != 0 ? -1 : read_msg_list(c, col, fd, msg, text, n);
     case RM_MSG_LIST:
-        return is_null ? 0 : read_sub_messages(c, col, fd, msg, v);
+        return cell_json(v, len, f, &text, &n) != 0 ? -1
+                                                    : read_sub_messages(c, col, fd, msg, text, n);
     }
     return -1;
 }
 
+/* An integer: text as PostgreSQL prints it, or a binary int2/4/8. */
+static int cell_int(const char *v, size_t len, cell_fmt f, long long *out)
+{
+    if (f != TEXT_FMT)
+        return pgbin_int((pgbin_type)(f - 1), v, len, out);
+    *out = read_int(v);
+    return 0;
+}
+
+/* Epoch microseconds: text or binary int8 (SQL_US), or a binary timestamp. */
+static int cell_us(const char *v, size_t len, cell_fmt f, long long *out)
+{
+    return f == BIN(PGBIN_TIMESTAMP) ? pgbin_epoch_us(v, len, out) : cell_int(v, len, f, out);
+}
+
+/* A string: text format, binary text types as they are, a binary uuid
+ * printed into the call's memory. */
+static int cell_text(rpc_call *c, const char *v, size_t len, cell_fmt f, const char **out)
+{
+    if (f == TEXT_FMT || f == BIN(PGBIN_RAW)) {
+        *out = v;
+        return 0;
+    }
+    char *s = f == BIN(PGBIN_UUID) ? rpc_alloc(c, PGBIN_UUID_TEXT) : NULL;
+    if (!s || pgbin_uuid_text(v, len, s) != 0)
+        return -1;
+    *out = s;
+    return 0;
+}
+
+/* JSON text: text format, binary json, or binary jsonb past its version. */
+static int cell_json(const char *v, size_t len, cell_fmt f, const char **text, size_t *n)
+{
+    if (f == BIN(PGBIN_JSONB))
+        return pgbin_jsonb_text(v, len, text, n);
+    if (f != TEXT_FMT && f != BIN(PGBIN_RAW))
+        return -1;
+    *text = v;
+    *n = len;
+    return 0;
+}
+
 /* JSON arrays of Structs or of strings. */
 static int read_msg_list(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
-                         ProtobufCMessage *msg, const char *v)
+                         ProtobufCMessage *msg, const char *v, size_t len)
 {
     Google__Protobuf__Value *arr;
-    if (read_json(c, v, &arr) != 0 || arr->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_LIST_VALUE)
+    if (read_json(c, v, len, &arr) != 0 ||
+        arr->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_LIST_VALUE)
         return -1;
     size_t n = arr->list_value->n_values;
     void **items = rpc_alloc(c, sizeof(void *) * (n + 1));
@@ -483,15 +451,14 @@ typedef struct sub_reader {
 } sub_reader;
 
 static int read_sub_messages(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
-                             ProtobufCMessage *msg, const char *v)
+                             ProtobufCMessage *msg, const char *v, size_t len)
 {
     sub_reader sr = {c, col->sub, 0};
     const jsonr_mem mem = {call_mem, c};
     const jsonr_objects cb = {sub_begin, sub_member, &sr};
     void **items;
     size_t n;
-    if (col->sub->ncols > 64 || jsonr_parse_objects(v, strlen(v), &mem, &cb, &items, &n) != 0 ||
-        sr.bad)
+    if (col->sub->ncols > 64 || jsonr_parse_objects(v, len, &mem, &cb, &items, &n) != 0 || sr.bad)
         return -1;
     *COUNT(msg, fd) = n;
     *FIELD(msg, fd, void **) = items;
@@ -522,7 +489,7 @@ static int sub_member(void *ctx, void *record, const char *key, const Google__Pr
         i++;
     if (i == sub->ncols)
         return 0;
-    const ProtobufCFieldDescriptor *sfd = field_of(sub, i);
+    const ProtobufCFieldDescriptor *sfd = rowmap_field(sub, i);
     if (!sfd)
         return -1;
     uint64_t bit = 1ull << i;
@@ -559,142 +526,16 @@ static int sub_member(void *ctx, void *record, const char *key, const Google__Pr
     return 0;
 }
 
-/* JSON text of a Struct, list or sub-message list, malloc'd; NULL when a
- * value has no JSON form. Structs go through pbjson so that numbers are
- * written as sent (a jansson round trip would print 0.1 as 0.10000000000000001). */
-static char *write_json(const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
-                        const ProtobufCMessage *msg)
-{
-    char *text = NULL;
-    if (col->kind == RM_STRUCT)
-        return pbjson_from_struct(*FIELD(msg, fd, Google__Protobuf__Struct *), &text) == 0 ? text
-                                                                                           : NULL;
-    size_t n = *COUNT(msg, fd);
-    void *const *items = *FIELD(msg, fd, void *const *);
-    if (col->kind == RM_STRUCT_LIST)
-        return pbjson_from_struct_list((Google__Protobuf__Struct *const *)items, n, &text) == 0
-                   ? text
-                   : NULL;
-    strbuf b = {0};
-    sb_add(&b, "[", 1);
-    for (size_t k = 0; k < n && !b.bad; k++) {
-        if (k)
-            sb_add(&b, ",", 1);
-        if (col->kind == RM_TEXT_ARRAY)
-            sb_json_string(&b, items[k]);
-        else
-            sb_sub_message(&b, col->sub, items[k]);
-    }
-    sb_add(&b, "]", 1);
-    if (b.bad) {
-        free(b.s);
-        return NULL;
-    }
-    return b.s;
-}
-
-/* One sub-message as a JSON object keyed by its rowmap's field names. */
-static void sb_sub_message(strbuf *b, const rowmap *sub, const ProtobufCMessage *m)
-{
-    sb_add(b, "{", 1);
-    for (size_t i = 0; i < sub->ncols && !b->bad; i++) {
-        const ProtobufCFieldDescriptor *sfd = field_of(sub, i);
-        char num[32];
-        if (!sfd) {
-            b->bad = 1;
-            return;
-        }
-        if (i)
-            sb_add(b, ",", 1);
-        sb_json_string(b, sub->cols[i].field);
-        sb_add(b, ":", 1);
-        switch (sub->cols[i].kind) {
-        case RM_TEXT:
-            sb_json_string(b, *FIELD(m, sfd, const char *));
-            break;
-        case RM_INT32:
-            snprintf(num, sizeof(num), "%d", *FIELD(m, sfd, int32_t));
-            sb_add(b, num, strlen(num));
-            break;
-        case RM_BOOL: {
-            int on = *FIELD(m, sfd, protobuf_c_boolean) != 0;
-            sb_add(b, on ? "true" : "false", on ? 4 : 5);
-            break;
-        }
-        case RM_STRUCT: {
-            char *text = NULL;
-            if (pbjson_from_struct(*FIELD(m, sfd, Google__Protobuf__Struct *), &text) != 0) {
-                b->bad = 1;
-                return;
-            }
-            sb_add(b, text, strlen(text));
-            free(text);
-            break;
-        }
-        default:
-            b->bad = 1; /* no resource nests deeper */
-            return;
-        }
-    }
-    sb_add(b, "}", 1);
-}
-
-/* A JSON string literal; invalid UTF-8 makes the whole value unwritable. */
-static void sb_json_string(strbuf *b, const char *s)
-{
-    json_t *j = json_string(s ? s : "");
-    char *text = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
-    json_decref(j);
-    if (!text) {
-        b->bad = 1;
-        return;
-    }
-    sb_add(b, text, strlen(text));
-    free(text);
-}
-
-static void sb_add(strbuf *b, const char *p, size_t n)
-{
-    if (b->bad)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->len + n + 1) * 2;
-        char *grown = realloc(b->s, cap);
-        if (!grown) {
-            b->bad = 1;
-            return;
-        }
-        b->s = grown;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, p, n);
-    b->len += n;
-    b->s[b->len] = 0;
-}
-
-static char *dup_call(rpc_call *c, const char *s, size_t n)
-{
-    char *d = rpc_alloc(c, n + 1);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
-static char *own_malloced(rpc_call *c, char *s)
-{
-    return rpc_defer(c, free, s) == 0 ? s : NULL;
-}
-
 static void *call_mem(void *ctx, size_t n)
 {
     return rpc_alloc(ctx, n);
 }
 
 /* A jsonb column's text, parsed into the call's memory. */
-static int read_json(rpc_call *c, const char *text, Google__Protobuf__Value **out)
+static int read_json(rpc_call *c, const char *text, size_t n, Google__Protobuf__Value **out)
 {
     const jsonr_mem mem = {call_mem, c};
-    return jsonr_parse(text, strlen(text), &mem, out);
+    return jsonr_parse(text, n, &mem, out);
 }
 
 /* PostgreSQL prints integers as -?[0-9]+; strtoll's locale and base

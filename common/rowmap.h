@@ -1,10 +1,14 @@
 /*
  * rowmap.h - one declaration per resource that moves it both ways between
- * PostgreSQL text results / parameters and its protobuf-c message, through
+ * PostgreSQL results (text, or binary for PGPOOL_BINARY statements: see
+ * pgbin.h) / text parameters and its protobuf-c message, through
  * the message's field descriptors. A service declares, per resource, the
  * select list as a rowmap (proto field name + kind per column, in SQL
  * order); Get, List, Create, Update and Delete handlers then share the code
  * here instead of copying field-by-field assignments.
+ *
+ * Reading (rows into messages, replies) is rowmap.c, writing (messages into
+ * statement parameters) rowparam.c.
  *
  * Memory: everything built here is call-scoped (rpc_alloc, or registered
  * with the call and freed when it ends), so handlers free nothing. Strings
@@ -26,7 +30,8 @@ typedef enum rowmap_kind {
     RM_INT32,       /* int32 */
     RM_DOUBLE,      /* double (numeric columns too); NULL reads as 0 */
     RM_BOOL,        /* bool */
-    RM_TS,          /* Timestamp *; SQL must give epoch microseconds (SQL_US) */
+    RM_TS,          /* Timestamp *; the column itself in a binary result, else
+                       epoch microseconds (SQL_US) */
     RM_STRUCT,      /* Struct *; jsonb object as text */
     RM_STRUCT_LIST, /* repeated Struct; jsonb array of objects */
     RM_TEXT_ARRAY,  /* repeated string; SQL gives/takes a JSON array (to_jsonb(col) /
@@ -96,6 +101,10 @@ int rowmap_insert_params(rpc_call *c, const rowmap *m, const ProtobufCMessage *m
 int rowmap_update_params(rpc_call *c, const rowmap *m, const ProtobufCMessage *msg,
                          const Google__Protobuf__FieldMask *mask, const char **out,
                          unsigned long long *changed) __attribute__((warn_unused_result));
+
+/* The field of column i (looked up by name once per rowmap and thread), or
+ * NULL when the message has no such field. */
+const ProtobufCFieldDescriptor *rowmap_field(const rowmap *m, size_t i);
 
 /* Index of the column for `field`, or -1. */
 int rowmap_col_index(const rowmap *m, const char *field);

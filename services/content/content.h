@@ -62,11 +62,11 @@ extern const pgpool_stmt content_stmts[CONTENT_NSTMTS];
 
 /* The select list of each table and its columns in the same order; the
  * rowmaps (generation.c, ...) list the columns in this order, named by these
- * indexes. Times travel as epoch microseconds, text[] as JSON arrays. */
+ * indexes. The statements that return them are PGPOOL_BINARY: times
+ * travel as they are (8 bytes), text[] as JSON arrays. */
 #define GENERATION_COLS \
     "id, user_id, prompt, model, aspect_ratio, resolution, mode, status, video_url," \
-    " error_message, reference_image_url, credits_used, " SQL_US("created_at") ", " \
-    SQL_US("completed_at")
+    " error_message, reference_image_url, credits_used, created_at, completed_at"
 enum {
     GE_ID,
     GE_USER_ID,
@@ -88,7 +88,7 @@ enum {
 #define METRIC_COLS \
     "id, user_id, generation_id, prompt, character_id, platform, predicted_score, " \
     SQL_OBJECT("actual_engagement") ", quality_score, style_consistency, brand_compliance, " \
-    SQL_OBJECT("improvements") ", " SQL_US("created_at")
+    SQL_OBJECT("improvements") ", created_at"
 enum {
     ME_ID,
     ME_USER_ID,
@@ -108,8 +108,7 @@ enum {
 
 #define PRESET_COLS \
     "id, user_id, name, character_id, " SQL_OBJECT("style_data") ", thumbnail_url," \
-    " is_favorite, usage_count, to_jsonb(tags), " SQL_US("created_at") ", " \
-    SQL_US("updated_at")
+    " is_favorite, usage_count, to_jsonb(tags), created_at, updated_at"
 enum {
     SP_ID,
     SP_USER_ID,
@@ -127,7 +126,7 @@ enum {
 
 #define TOOL_COLS \
     "id, user_id, tool_name, character_id, " SQL_OBJECT("configuration") ", is_favorite," \
-    " usage_count, " SQL_US("created_at") ", " SQL_US("updated_at")
+    " usage_count, created_at, updated_at"
 enum {
     TC_ID,
     TC_USER_ID,
@@ -147,7 +146,7 @@ enum {
     "id, user_id, platform," \
     " case when aspect_ratio in ('16:9', '9:16', '1:1') then aspect_ratio end, " \
     SQL_OBJECT("preferred_style") ", " SQL_OBJECT("prompt_templates") ", " \
-    SQL_OBJECT("character_preferences") ", " SQL_US("created_at") ", " SQL_US("updated_at")
+    SQL_OBJECT("character_preferences") ", created_at, updated_at"
 enum {
     PC_ID,
     PC_USER_ID,

@@ -46,12 +46,13 @@ enum {
 extern const pgpool_stmt planning_stmts[PLANNING_NSTMTS];
 
 /* The select list of each table and its columns in the same order; the
- * rowmaps (brand.c, ...) name the columns by these indexes. Times travel as
- * epoch microseconds, text[] as JSON arrays. */
+ * rowmaps (brand.c, ...) name the columns by these indexes. The statements
+ * that return them are PGPOOL_BINARY: times travel as they are (8 bytes),
+ * text[] as JSON arrays. */
 #define BRAND_COLS                                                                                 \
     "id, user_id, brand_name, to_jsonb(\"values\"), to_jsonb(tone_of_voice), visual_style,"        \
-    " to_jsonb(do_list), to_jsonb(dont_list), to_jsonb(color_palette), fonts, " SQL_US(            \
-        "created_at") ", " SQL_US("updated_at")
+    " to_jsonb(do_list), to_jsonb(dont_list), to_jsonb(color_palette), fonts, created_at, "        \
+    "updated_at"
 enum {
     BG_ID,
     BG_USER_ID,
@@ -70,8 +71,7 @@ enum {
 
 #define CAMPAIGN_COLS                                                                              \
     "id, user_id, name, description, target_audience, to_jsonb(platform), status, total_videos,"   \
-    " completed_videos, concepts, brand_guidelines_id, " SQL_US("created_at") ", " SQL_US(         \
-        "updated_at") ", " SQL_US("completed_at")
+    " completed_videos, concepts, brand_guidelines_id, created_at, updated_at, completed_at"
 enum {
     CA_ID,
     CA_USER_ID,
@@ -91,8 +91,7 @@ enum {
 };
 
 #define STORYBOARD_COLS                                                                            \
-    "id, user_id, campaign_id, name, frames, total_duration, character_id, " SQL_US(               \
-        "created_at") ", " SQL_US("updated_at")
+    "id, user_id, campaign_id, name, frames, total_duration, character_id, created_at, updated_at"
 enum {
     SB_ID,
     SB_USER_ID,
@@ -107,8 +106,7 @@ enum {
 };
 
 #define CHAIN_COLS                                                                                 \
-    "id, user_id, name, description, tools, is_favorite, usage_count, " SQL_US(                    \
-        "created_at") ", " SQL_US("updated_at")
+    "id, user_id, name, description, tools, is_favorite, usage_count, created_at, updated_at"
 enum {
     CH_ID,
     CH_USER_ID,
