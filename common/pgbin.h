@@ -39,8 +39,9 @@ pgbin_type pgbin_type_of(unsigned oid);
 int pgbin_int(pgbin_type t, const char *v, size_t len, long long *out)
     __attribute__((warn_unused_result));
 
-/* A number column (the integers, FLOAT4, FLOAT8, NUMERIC) into *out, as
- * strtod would read its text form (numeric NaN and infinities included). */
+/* A number column (the integers, FLOAT4, FLOAT8, NUMERIC) into *out: for
+ * FLOAT8 and NUMERIC the double strtod reads from the text form (numeric
+ * NaN and infinities included), for FLOAT4 the float itself, widened. */
 int pgbin_double(pgbin_type t, const char *v, size_t len, double *out)
     __attribute__((warn_unused_result));
 

@@ -242,20 +242,20 @@ static const ProtobufCFieldDescriptor *const *fields_of(const rowmap *m)
 }
 
 /* The formats of r's columns for m: TEXT_FMT, or for a binary column the
- * decoding of its type. -1 when r has too few columns or one is binary of a
- * type pgbin cannot read (a statement that does not fit its rowmap). */
+ * decoding of its type. -1 when r has too few columns, one is binary of a
+ * type pgbin cannot read, or a time column is neither a timestamp (binary)
+ * nor SQL_US's int8: a statement that does not fit its rowmap. */
 static int result_formats(const rowmap *m, const PGresult *r, cell_fmt *out)
 {
     if (m->ncols > MAX_COLS || (size_t)PQnfields(r) < m->ncols)
         return -1;
     for (size_t i = 0; i < m->ncols; i++) {
-        out[i] = TEXT_FMT;
-        if (PQfformat(r, (int)i) == 1) {
-            pgbin_type t = pgbin_type_of(PQftype(r, (int)i));
-            if (t == PGBIN_UNKNOWN)
-                return -1;
-            out[i] = BIN(t);
-        }
+        pgbin_type t = pgbin_type_of(PQftype(r, (int)i));
+        int binary = PQfformat(r, (int)i) == 1;
+        if ((binary && t == PGBIN_UNKNOWN) ||
+            (m->cols[i].kind == RM_TS && t != PGBIN_INT8 && !(binary && t == PGBIN_TIMESTAMP)))
+            return -1;
+        out[i] = binary ? BIN(t) : TEXT_FMT;
     }
     return 0;
 }
