@@ -52,7 +52,6 @@ int pagetoken_decode(const unsigned char *key, size_t key_len, const char *scope
                      size_t len, long long *created_us, char uuid_out[37])
 {
     unsigned char raw[PAGETOKEN_RAW], mac[PAGETOKEN_MAC];
-    static const char hex[] = "0123456789abcdef";
 
     if (key == NULL || key_len == 0 || scope == NULL || token == NULL || len != PAGETOKEN_LEN)
         return -1;
@@ -69,17 +68,8 @@ int pagetoken_decode(const unsigned char *key, size_t key_len, const char *scope
         v = v << 8 | raw[1 + i];
     if (created_us != NULL)
         *created_us = (long long)v;
-    if (uuid_out != NULL) {
-        const unsigned char *u = raw + 9;
-        size_t o = 0;
-        for (size_t i = 0; i < 16; i++) {
-            if (i == 4 || i == 6 || i == 8 || i == 10)
-                uuid_out[o++] = '-';
-            uuid_out[o++] = hex[u[i] >> 4];
-            uuid_out[o++] = hex[u[i] & 15];
-        }
-        uuid_out[o] = '\0';
-    }
+    if (uuid_out != NULL)
+        valid_uuid_text(raw + 9, uuid_out);
     return 0;
 }
 

@@ -5,6 +5,7 @@
  * as a version byte and its text, numeric as a header and base-10000 digits.
  */
 #include "pgbin.h"
+#include "validate.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -159,18 +160,9 @@ int pgbin_epoch_us(const char *v, size_t len, long long *out)
 
 int pgbin_uuid_text(const char *v, size_t len, char *out)
 {
-    static const char hex[] = "0123456789abcdef";
-    /* Where each byte's two digits go: the groups are 8-4-4-4-12. */
-    static const unsigned char at[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
     if (len != 16)
         return -1;
-    for (int i = 0; i < 16; i++) {
-        unsigned char b = (unsigned char)v[i];
-        out[at[i]] = hex[b >> 4];
-        out[at[i] + 1] = hex[b & 15];
-    }
-    out[8] = out[13] = out[18] = out[23] = '-';
-    out[36] = '\0';
+    valid_uuid_text((const unsigned char *)v, out);
     return 0;
 }
 

@@ -37,6 +37,19 @@ void valid_uuid_lower(const char *in, char out[37])
     out[36] = '\0';
 }
 
+void valid_uuid_text(const unsigned char bytes[16], char out[37])
+{
+    static const char hex[] = "0123456789abcdef";
+    /* Where each byte's two digits go: the groups are 8-4-4-4-12. */
+    static const unsigned char at[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
+    for (int i = 0; i < 16; i++) {
+        out[at[i]] = hex[bytes[i] >> 4];
+        out[at[i] + 1] = hex[bytes[i] & 15];
+    }
+    out[8] = out[13] = out[18] = out[23] = '-';
+    out[36] = '\0';
+}
+
 long valid_utf8_chars(const char *s, size_t n)
 {
     if (s == NULL)

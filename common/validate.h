@@ -18,6 +18,9 @@ bool valid_uuid(const char *s);
  * When in is not a valid UUID, out is set to "". */
 void valid_uuid_lower(const char *in, char out[37]);
 
+/* The 16 bytes of a UUID as that canonical text (36 characters and a NUL). */
+void valid_uuid_text(const unsigned char bytes[16], char out[37]);
+
 /* Number of code points in the n bytes at s, or -1 if they are not valid
  * UTF-8 (overlong forms, surrogates, values above U+10FFFF, truncated
  * sequences). Embedded NUL bytes count as characters. */

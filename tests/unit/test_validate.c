@@ -219,3 +219,16 @@ Test(validate, enum_mapper)
     cr_assert_eq(valid_enum_value(status, 3, NULL, &v), -1);
     cr_assert_eq(v, -7);
 }
+
+Test(validate, uuid_text_is_the_lowercase_form)
+{
+    const unsigned char b[16] = {0xde, 0xad, 0xbe, 0xef, 0x00, 0x01, 0x4a, 0xbc,
+                                 0x80, 0x7f, 0xff, 0x10, 0x20, 0x30, 0x40, 0x5F};
+    char text[37], lower[37];
+    memset(text, 'x', sizeof(text));
+    valid_uuid_text(b, text);
+    cr_assert_str_eq(text, "deadbeef-0001-4abc-807f-ff102030405f");
+    cr_assert(valid_uuid(text));
+    valid_uuid_lower("DEADBEEF-0001-4ABC-807F-FF102030405F", lower);
+    cr_assert_str_eq(text, lower);
+}
