@@ -2,7 +2,7 @@
 #include "jwt.h"
 
 #include "b64.h"
-#include "hmac.h"
+#include "sha256.h"
 #include "validate.h"
 
 #include <jansson.h>
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define AUTH_SIG_LEN HMAC_SHA256_LEN
+#define AUTH_SIG_LEN SHA256_LEN
 
 static int auth_fail(auth_claims *out, const char **why, const char *reason);
 static int auth_check_header(const unsigned char *hdr, size_t n, const char **reason);
@@ -234,9 +234,9 @@ static int auth_check_sig(const auth_keys *keys, const char *signed_part, size_t
 static int auth_hmac_eq(const unsigned char *key, size_t key_len, const char *data, size_t n,
                         const unsigned char *sig)
 {
-    unsigned char md[HMAC_SHA256_LEN];
-    const hmac_piece piece = {data, n};
-    if (hmac_sha256(key, key_len, &piece, 1, md) != 0)
+    unsigned char md[SHA256_LEN];
+    const sha256_piece piece = {data, n};
+    if (sha256_hmac(key, key_len, &piece, 1, md) != 0)
         return 0;
     int eq = CRYPTO_memcmp(md, sig, AUTH_SIG_LEN) == 0;
     OPENSSL_cleanse(md, sizeof(md));

@@ -2,7 +2,7 @@
 #include "pagetoken.h"
 
 #include "b64.h"
-#include "hmac.h"
+#include "sha256.h"
 #include "utcdate.h"
 #include "validate.h"
 
@@ -88,9 +88,9 @@ static int pagetoken_mac(const unsigned char *key, size_t key_len, const char *s
 {
     /* The payload has a fixed length at the end, so version|scope|payload
      * cannot be split two ways: no separator needed. */
-    const hmac_piece pieces[] = {{raw, 1}, {scope, strlen(scope)}, {raw + 1, PAGETOKEN_PAYLOAD}};
-    unsigned char md[HMAC_SHA256_LEN];
-    int rc = hmac_sha256(key, key_len, pieces, 3, md);
+    const sha256_piece pieces[] = {{raw, 1}, {scope, strlen(scope)}, {raw + 1, PAGETOKEN_PAYLOAD}};
+    unsigned char md[SHA256_LEN];
+    int rc = sha256_hmac(key, key_len, pieces, 3, md);
     if (rc == 0)
         memcpy(mac, md, PAGETOKEN_MAC);
     OPENSSL_cleanse(md, sizeof(md));

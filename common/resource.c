@@ -9,10 +9,9 @@
  */
 #include "resource.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <openssl/evp.h>
+#include "sha256.h"
 
 #include "args.h"
 #include "google/protobuf/empty.pb-c.h"
@@ -54,12 +53,6 @@ static unsigned long long writable(const rowmap *m);
 static int list_filters(rpc_call *c, const route *r, const ProtobufCMessage *req,
                         const char **params, char *scope, size_t scope_size);
 static int scope_digest(const route *r, const char *const *params, char *hex);
-static void sha256_fetch(void);
-
-/* Fetched once (process lifetime): EVP_sha256() fetches by name on every
- * digest it starts. */
-static EVP_MD *sha256;
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
 static void reply_row(rpc_call *c, pgq *q);
 static void reply_deleted(rpc_call *c, pgq *q);
 static void reply_list(rpc_call *c, pgq *q);
@@ -293,7 +286,7 @@ static int list_filters(rpc_call *c, const route *r, const ProtobufCMessage *req
         }
         params[i] = v;
     }
-    char hex[2 * EVP_MAX_MD_SIZE + 1];
+    char hex[2 * SHA256_LEN + 1];
     if (scope_digest(r, params, hex) != 0) {
         rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
         return -1;
@@ -307,37 +300,34 @@ static int list_filters(rpc_call *c, const route *r, const ProtobufCMessage *req
 static int scope_digest(const route *r, const char *const *params, char *hex)
 {
     static const char digits[] = "0123456789abcdef";
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned len = 0;
-    pthread_once(&sha256_once, sha256_fetch);
-    EVP_MD_CTX *ctx = sha256 ? EVP_MD_CTX_new() : NULL;
-    int ok = ctx && EVP_DigestInit_ex(ctx, sha256, NULL);
-    for (size_t i = 0; ok && i < r->def->nfilters; i++) {
+    unsigned char frames[RES_MAX_FILTERS][9], digest[SHA256_LEN];
+    char lower[RES_MAX_FILTERS][37];
+    sha256_piece pieces[2 * RES_MAX_FILTERS];
+    size_t np = 0;
+    /* nfilters <= RES_MAX_FILTERS (res_register); the bound is for the compiler. */
+    for (size_t i = 0; i < r->def->nfilters && i < RES_MAX_FILTERS; i++) {
         const char *v = params[i];
-        char lower[37];
         if (v && r->def->filters[i].kind == RES_F_UUID) {
-            valid_uuid_lower(v, lower);
-            v = lower;
+            valid_uuid_lower(v, lower[i]);
+            v = lower[i];
         }
         size_t n = v ? strlen(v) : 0;
-        unsigned char frame[9] = {v != NULL};
+        frames[i][0] = v != NULL;
         for (int b = 0; b < 8; b++)
-            frame[1 + b] = (unsigned char)((unsigned long long)n >> (8 * b));
-        ok = EVP_DigestUpdate(ctx, frame, sizeof(frame)) && (!n || EVP_DigestUpdate(ctx, v, n));
+            frames[i][1 + b] = (unsigned char)((unsigned long long)n >> (8 * b));
+        pieces[np++] = (sha256_piece){frames[i], sizeof(frames[i])};
+        pieces[np++] = (sha256_piece){v, n};
     }
-    ok = ok && EVP_DigestFinal_ex(ctx, digest, &len);
-    EVP_MD_CTX_free(ctx);
-    for (unsigned i = 0; ok && i < len; i++) {
+    if (sha256_digest(pieces, np, digest) != 0) {
+        hex[0] = '\0';
+        return -1;
+    }
+    for (unsigned i = 0; i < SHA256_LEN; i++) {
         hex[2 * i] = digits[digest[i] >> 4];
         hex[2 * i + 1] = digits[digest[i] & 15];
     }
-    hex[ok ? 2 * len : 0] = '\0';
-    return ok ? 0 : -1;
-}
-
-static void sha256_fetch(void)
-{
-    sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    hex[2 * SHA256_LEN] = '\0';
+    return 0;
 }
 
 /* The row of a Get, Use, Create or Update. */

@@ -1,9 +1,9 @@
 /*
- * Unit tests for hmac (common/hmac): every result equals OpenSSL's one-shot
+ * Unit tests for sha256 (common/sha256): every HMAC equals OpenSSL's one-shot
  * HMAC over the concatenated pieces, whatever the order of keys (more keys
  * than the cache keeps, and keys too long for it), threads included.
  */
-#include "hmac.h"
+#include "sha256.h"
 
 #include <criterion/criterion.h>
 #include <openssl/evp.h>
@@ -15,20 +15,20 @@
 static void check(const unsigned char *key, size_t key_len, const unsigned char *data, size_t len,
                   size_t cut1, size_t cut2)
 {
-    const hmac_piece pieces[] = {
+    const sha256_piece pieces[] = {
         {data, cut1}, {data + cut1, cut2 - cut1}, {data + cut2, len - cut2}};
-    unsigned char got[HMAC_SHA256_LEN], want[EVP_MAX_MD_SIZE];
+    unsigned char got[SHA256_LEN], want[EVP_MAX_MD_SIZE];
     unsigned want_len = 0;
-    cr_assert_eq(hmac_sha256(key, key_len, pieces, 3, got), 0);
+    cr_assert_eq(sha256_hmac(key, key_len, pieces, 3, got), 0);
     cr_assert_not_null(HMAC(EVP_sha256(), key, (int)key_len, data, len, want, &want_len));
-    cr_assert_eq(want_len, HMAC_SHA256_LEN);
-    cr_assert_eq(memcmp(got, want, HMAC_SHA256_LEN), 0, "key of %zu bytes, %zu data bytes", key_len,
+    cr_assert_eq(want_len, SHA256_LEN);
+    cr_assert_eq(memcmp(got, want, SHA256_LEN), 0, "key of %zu bytes, %zu data bytes", key_len,
                  len);
 }
 
 Test(hmac, equals_one_shot_hmac_for_keys_in_any_order)
 {
-    enum { NKEYS = 2 * HMAC_SLOTS + 1 };
+    enum { NKEYS = 2 * SHA256_HMAC_SLOTS + 1 };
     static unsigned char keys[NKEYS][200], data[1000];
     size_t lens[NKEYS];
     srand(7);
@@ -49,10 +49,10 @@ Test(hmac, equals_one_shot_hmac_for_keys_in_any_order)
 
 Test(hmac, refuses_an_empty_key)
 {
-    unsigned char out[HMAC_SHA256_LEN];
-    const hmac_piece p = {"x", 1};
-    cr_assert_eq(hmac_sha256((const unsigned char *)"", 0, &p, 1, out), -1);
-    cr_assert_eq(hmac_sha256(NULL, 5, &p, 1, out), -1);
+    unsigned char out[SHA256_LEN];
+    const sha256_piece p = {"x", 1};
+    cr_assert_eq(sha256_hmac((const unsigned char *)"", 0, &p, 1, out), -1);
+    cr_assert_eq(sha256_hmac(NULL, 5, &p, 1, out), -1);
 }
 
 /* Criterion asserts on the main thread: a worker counts its mismatches. */
@@ -62,13 +62,13 @@ static void *worker(void *arg)
     memset(key, (int)(size_t)arg, sizeof(key));
     size_t bad = 0;
     for (int i = 0; i < 300; i++) {
-        unsigned char data[64], got[HMAC_SHA256_LEN], want[EVP_MAX_MD_SIZE];
+        unsigned char data[64], got[SHA256_LEN], want[EVP_MAX_MD_SIZE];
         unsigned want_len = 0;
         memset(data, i, sizeof(data));
-        const hmac_piece pieces[] = {{data, 10}, {data + 10, sizeof(data) - 10}};
-        bad += hmac_sha256(key, sizeof(key), pieces, 2, got) != 0 ||
+        const sha256_piece pieces[] = {{data, 10}, {data + 10, sizeof(data) - 10}};
+        bad += sha256_hmac(key, sizeof(key), pieces, 2, got) != 0 ||
                !HMAC(EVP_sha256(), key, (int)sizeof(key), data, sizeof(data), want, &want_len) ||
-               memcmp(got, want, HMAC_SHA256_LEN) != 0;
+               memcmp(got, want, SHA256_LEN) != 0;
     }
     return (void *)bad;
 }
@@ -82,5 +82,22 @@ Test(hmac, threads_share_the_cache)
         void *bad;
         cr_assert_eq(pthread_join(t[i], &bad), 0);
         cr_assert_eq((size_t)bad, 0, "thread %zu: %zu wrong MACs", i, (size_t)bad);
+    }
+}
+
+Test(sha256, digest_equals_one_shot_sha256)
+{
+    static unsigned char data[3000];
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (unsigned char)(i * 7 + 3);
+    for (size_t len = 0; len <= sizeof(data); len += 97) {
+        size_t cut = len / 3;
+        const sha256_piece pieces[] = {{data, cut}, {NULL, 0}, {data + cut, len - cut}};
+        unsigned char got[SHA256_LEN], want[EVP_MAX_MD_SIZE];
+        unsigned want_len = 0;
+        cr_assert_eq(sha256_digest(pieces, 3, got), 0);
+        cr_assert(EVP_Digest(data, len, want, &want_len, EVP_sha256(), NULL));
+        cr_assert_eq(want_len, SHA256_LEN);
+        cr_assert_eq(memcmp(got, want, SHA256_LEN), 0, "%zu bytes", len);
     }
 }
