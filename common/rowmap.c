@@ -32,6 +32,7 @@ typedef unsigned char cell_fmt;
 #define MAX_COLS 64
 
 static const ProtobufCFieldDescriptor *const *fields_of(const rowmap *m);
+static const PGresult *last_result(const pgq *q);
 static int result_formats(const rowmap *m, const PGresult *r, cell_fmt *out);
 static ProtobufCMessage *read_row(rpc_call *c, const rowmap *m, const PGresult *r, int row,
                                   const cell_fmt *fmts);
@@ -70,10 +71,7 @@ ProtobufCMessage *rowmap_read(rpc_call *c, const rowmap *m, const PGresult *r, i
 
 void rowmap_reply_one(rpc_call *c, const rowmap *m, pgq *q, const char *what)
 {
-    int last = 0;
-    while (pgq_res(q, last + 1))
-        last++;
-    const PGresult *r = pgq_res(q, last);
+    const PGresult *r = last_result(q);
     if (PQntuples(r) < 1) {
         rpc_fail(c, GRPC_STATUS_NOT_FOUND, what);
         return;
@@ -86,10 +84,7 @@ void rowmap_reply_one(rpc_call *c, const rowmap *m, pgq *q, const char *what)
 void rowmap_reply_list(rpc_call *c, const rowmap *m, pgq *q, const list_page *p,
                        const ProtobufCMessageDescriptor *resp)
 {
-    int last = 0;
-    while (pgq_res(q, last + 1))
-        last++;
-    const PGresult *r = pgq_res(q, last);
+    const PGresult *r = last_result(q);
     int n = PQntuples(r), serve = n > p->limit ? p->limit : n;
     const ProtobufCFieldDescriptor *items = NULL, *token = NULL;
     for (unsigned i = 0; i < resp->n_fields; i++) {
@@ -108,22 +103,33 @@ void rowmap_reply_list(rpc_call *c, const rowmap *m, pgq *q, const list_page *p,
     }
     protobuf_c_message_init(resp, out);
     cell_fmt fmts[MAX_COLS];
-    long long cursor_ts = 0;
-    const char *cursor_id = "";
-    int last_row = serve - 1;
-    if (result_formats(m, r, fmts) != 0 ||
-        (serve && (cell_us(PQgetvalue(r, last_row, m->cursor_ts),
-                           (size_t)PQgetlength(r, last_row, m->cursor_ts), fmts[m->cursor_ts],
-                           &cursor_ts) != 0 ||
-                   cell_text(c, PQgetvalue(r, last_row, m->cursor_id),
-                             (size_t)PQgetlength(r, last_row, m->cursor_id), fmts[m->cursor_id],
-                             &cursor_id) != 0))) {
+    const ProtobufCFieldDescriptor *ts_fd = rowmap_field(m, (size_t)m->cursor_ts),
+                                   *id_fd = rowmap_field(m, (size_t)m->cursor_id);
+    rowmap_kind cursor_kind = m->cols[m->cursor_ts].kind;
+    if (!ts_fd || !id_fd || (cursor_kind != RM_TS && cursor_kind != RM_INT32) ||
+        result_formats(m, r, fmts) != 0) {
         rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
         return;
     }
     for (int i = 0; i < serve; i++)
         if (!(ptrs[i] = read_row(c, m, r, i, fmts)))
             return;
+    /* The cursor is the last row served, as it was read: created_at in
+     * microseconds, or an int32 column standing in its slot (tiers page by
+     * sort_order). */
+    long long cursor_ts = 0;
+    const char *cursor_id = "";
+    if (serve) {
+        const ProtobufCMessage *last = ptrs[serve - 1];
+        if (cursor_kind == RM_INT32) {
+            cursor_ts = *FIELD(last, ts_fd, int32_t);
+        } else {
+            const Google__Protobuf__Timestamp *ts =
+                *FIELD(last, ts_fd, Google__Protobuf__Timestamp *);
+            cursor_ts = ts ? ts->seconds * 1000000 + ts->nanos / 1000 : 0;
+        }
+        cursor_id = *FIELD(last, id_fd, const char *);
+    }
     *COUNT(out, items) = (size_t)serve;
     *FIELD(out, items, ProtobufCMessage **) = ptrs;
     *FIELD(out, token, const char *) = list_next(c, p, n, cursor_ts, cursor_id, tok);
@@ -143,6 +149,15 @@ const ProtobufCFieldDescriptor *rowmap_field(const rowmap *m, size_t i)
 }
 
 /* ---- internals ------------------------------------------------------- */
+
+/* The result of a transaction's last statement: the one a reply reads. */
+static const PGresult *last_result(const pgq *q)
+{
+    int last = 0;
+    while (pgq_res(q, last + 1))
+        last++;
+    return pgq_res(q, last);
+}
 
 /* An upper bound of the packed size of `rows` rows of r read through m, each
  * an element of a repeated message field, or 0 when a column has none

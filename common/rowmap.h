@@ -62,7 +62,8 @@ struct rowmap {
     const ProtobufCMessageDescriptor *desc;
     const rowmap_col *cols; /* the select list, in order */
     size_t ncols;
-    int cursor_ts; /* index of the created_at column (epoch us) used for page tokens */
+    int cursor_ts; /* index of the created_at column (RM_TS), or of an RM_INT32
+                      column ordering the list instead, used for page tokens */
     int cursor_id; /* index of the id column */
 };
 
