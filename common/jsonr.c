@@ -44,7 +44,9 @@ static int read_literal(parser *ps, const char *word);
 static int open_container(parser *ps, char close);
 static int after_member(parser *ps, char close);
 static int push(parser *ps, void *item);
-static void **pop(parser *ps, size_t base, size_t *n);
+static void **take(parser *ps, size_t base, size_t *n);
+static char *read_key(parser *ps, char *buf, size_t cap);
+static int finish(parser *ps, int rc);
 static int keys_ascending(pb_entry *const *e, size_t n);
 static size_t merge_duplicates(pb_entry **e, size_t n);
 static void skip_ws(parser *ps);
@@ -61,14 +63,7 @@ int jsonr_parse(const char *json, size_t len, const jsonr_mem *mem, pb_value **o
     parser ps = {.p = json, .end = json + len, .mem = mem, .cap = INLINE_STACK};
     ps.stack = ps.inline_stack;
     pb_value *v = read_value(&ps, 0);
-    if (v) {
-        skip_ws(&ps);
-        if (ps.p != ps.end)
-            v = NULL;
-    }
-    if (ps.stack != ps.inline_stack)
-        free(ps.stack);
-    if (!v)
+    if (finish(&ps, v ? 0 : -1) != 0)
         return -1;
     *out = v;
     return 0;
@@ -83,14 +78,7 @@ int jsonr_parse_objects(const char *json, size_t len, const jsonr_mem *mem, cons
         return -1;
     parser ps = {.p = json, .end = json + len, .mem = mem, .cap = INLINE_STACK};
     ps.stack = ps.inline_stack;
-    int rc = read_objects(&ps, cb, items, n);
-    if (rc == 0) {
-        skip_ws(&ps);
-        if (ps.p != ps.end)
-            rc = -1;
-    }
-    if (ps.stack != ps.inline_stack)
-        free(ps.stack);
+    int rc = finish(&ps, read_objects(&ps, cb, items, n));
     if (rc != 0) {
         *items = NULL;
         *n = 0;
@@ -160,11 +148,7 @@ static int read_objects(parser *ps, const jsonr_objects *cb, void ***items, size
             more = (size_t)after;
         }
     }
-    void **objs = pop(ps, base, n);
-    if (!(*items = get(ps, (*n + 1) * sizeof(**items))))
-        return -1;
-    memcpy(*items, objs, *n * sizeof(**items));
-    return 0;
+    return (*items = take(ps, base, n)) ? 0 : -1;
 }
 
 /* At '{' of an array element (depth 2): its members to cb->member. */
@@ -173,17 +157,10 @@ static int read_members(parser *ps, const jsonr_objects *cb, void *obj)
     if (open_container(ps, '}'))
         return 0;
     for (int more = 1; more;) {
-        skip_ws(ps);
-        if (ps->p == ps->end || *ps->p != '"')
-            return -1;
         char small[64];
-        const char *key = read_string(ps, small, sizeof(small));
+        const char *key = read_key(ps, small, sizeof(small));
         if (!key)
             return -1;
-        skip_ws(ps);
-        if (ps->p == ps->end || *ps->p != ':')
-            return -1;
-        ps->p++;
         skip_ws(ps);
         pb_value v;
         if (ps->p == ps->end || fill_value(ps, 2, &v) != 0 ||
@@ -205,30 +182,18 @@ static pb_struct *read_object(parser *ps, int depth)
     if (open_container(ps, '}'))
         return s;
     for (int more = 1; more;) {
-        skip_ws(ps);
-        if (ps->p == ps->end || *ps->p != '"')
-            return NULL;
         pb_entry *e = get(ps, sizeof(*e));
         if (!e)
             return NULL;
         google__protobuf__struct__fields_entry__init(e);
-        if (!(e->key = read_string(ps, NULL, 0)))
-            return NULL;
-        skip_ws(ps);
-        if (ps->p == ps->end || *ps->p != ':')
-            return NULL;
-        ps->p++;
-        if (!(e->value = read_value(ps, depth)) || push(ps, e) != 0 ||
-            (more = after_member(ps, '}')) < 0)
+        if (!(e->key = read_key(ps, NULL, 0)) || !(e->value = read_value(ps, depth)) ||
+            push(ps, e) != 0 || (more = after_member(ps, '}')) < 0)
             return NULL;
     }
     size_t n;
-    pb_entry **members = (pb_entry **)pop(ps, base, &n);
-    n = merge_duplicates(members, n);
-    if (!(s->fields = get(ps, n * sizeof(*s->fields))))
+    if (!(s->fields = (pb_entry **)take(ps, base, &n)))
         return NULL;
-    memcpy(s->fields, members, n * sizeof(*s->fields));
-    s->n_fields = n;
+    s->n_fields = merge_duplicates(s->fields, n);
     return s;
 }
 
@@ -248,12 +213,8 @@ static pb_list *read_array(parser *ps, int depth)
         if (!v || push(ps, v) != 0 || (more = after_member(ps, ']')) < 0)
             return NULL;
     }
-    size_t n;
-    void **members = pop(ps, base, &n);
-    if (!(l->values = get(ps, n * sizeof(*l->values))))
+    if (!(l->values = (pb_value **)take(ps, base, &l->n_values)))
         return NULL;
-    memcpy(l->values, members, n * sizeof(*l->values));
-    l->n_values = n;
     return l;
 }
 
@@ -467,11 +428,47 @@ static int push(parser *ps, void *item)
 }
 
 /* The members pushed since base; valid until the next push. */
-static void **pop(parser *ps, size_t base, size_t *n)
+/* The items pushed since base, popped into an array in parser memory (one
+ * spare NULL slot at the end); *n their count. NULL on allocation failure. */
+static void **take(parser *ps, size_t base, size_t *n)
 {
     *n = ps->sp - base;
     ps->sp = base;
-    return ps->stack + base;
+    void **out = get(ps, (*n + 1) * sizeof(*out));
+    if (out)
+        memcpy(out, ps->stack + base, *n * sizeof(*out));
+    return out;
+}
+
+/* At a member's key (after whitespace): the key text, through the ':'.
+ * buf as for read_string. */
+static char *read_key(parser *ps, char *buf, size_t cap)
+{
+    skip_ws(ps);
+    if (ps->p == ps->end || *ps->p != '"')
+        return NULL;
+    char *key = read_string(ps, buf, cap);
+    if (!key)
+        return NULL;
+    skip_ws(ps);
+    if (ps->p == ps->end || *ps->p != ':')
+        return NULL;
+    ps->p++;
+    return key;
+}
+
+/* The end of a parse that gave rc: only whitespace may follow the value.
+ * Frees the scratch stack; rc, or -1 for trailing text. */
+static int finish(parser *ps, int rc)
+{
+    if (rc == 0) {
+        skip_ws(ps);
+        if (ps->p != ps->end)
+            rc = -1;
+    }
+    if (ps->stack != ps->inline_stack)
+        free(ps->stack);
+    return rc;
 }
 
 /* jsonb prints an object's keys in its own strict order (shorter first,
