@@ -5,7 +5,12 @@
 # transaction (see bench/lib.sh). List cases use 100 users with 60 rows each.
 # CASES="GetCampaign ..." runs only the named cases (default: all four).
 DUR=${1:-10} CONC=${2:-16}
-ALL_CASES=" CreateGeneration ListGenerations GetCampaign ListStoryboardSequences "
+# Each case: method, service, pgbench script and users file (both in $WORK).
+CASE_TABLE="CreateGeneration content gen_create users
+ListGenerations content gen_list listers
+GetCampaign planning campaign_get users
+ListStoryboardSequences planning storyboard_list listers"
+ALL_CASES=" $(cut -d' ' -f1 <<<"$CASE_TABLE" | tr '\n' ' ')"
 CASES=${CASES:-$ALL_CASES}
 for c in $CASES; do
 	[[ $ALL_CASES == *" $c "* ]] || { echo "unknown case $c (cases:$ALL_CASES)" >&2; exit 2; }
@@ -46,12 +51,12 @@ pgbench_script "$WORK/campaign_get" planning campaign_get "$CLAIMS_USER" "$C" "$
 PLAN=keyset pgbench_script "$WORK/storyboard_list" planning storyboard_list "$CLAIMS_USER" "$U" \
 	"$TOP" "$MAXID" 51 NULL NULL
 
-wanted() { [[ " $CASES " == *" $1 "* ]]; }
-wanted CreateGeneration && run_case content CreateGeneration "$WORK/gen_create" "$WORK/users"
-wanted ListGenerations && run_case content ListGenerations "$WORK/gen_list" "$WORK/listers"
-wanted GetCampaign && run_case planning GetCampaign "$WORK/campaign_get" "$WORK/users"
-wanted ListStoryboardSequences &&
-	run_case planning ListStoryboardSequences "$WORK/storyboard_list" "$WORK/listers"
+# In the table's order; the table on fd 3 so that nothing a case runs reads it.
+while read -r -u 3 method svc script users; do
+	if [[ " $CASES " == *" $method "* ]]; then
+		run_case "$svc" "$method" "$WORK/$script" "$WORK/$users"
+	fi
+done 3<<<"$CASE_TABLE"
 
 echo
 echo "== service processes"

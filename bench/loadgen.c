@@ -39,8 +39,9 @@
 
 typedef struct user {
     char id[37];
-    char *token;
-    grpc_slice auth; /* "Bearer <token>", made once: a client sends the same header every call */
+    /* The authorization header its calls carry, made once: "Bearer <its
+     * token>", or the service token's for internal methods (user_call). */
+    grpc_slice auth;
 } user;
 
 typedef struct slot {
@@ -58,8 +59,6 @@ typedef struct slot {
 static const char *method = "GetProfile";
 static user *users;
 static size_t nusers;
-static char *service_token;
-static grpc_slice service_auth;
 static char *page_token;
 static long seq;
 /* The method, registered once per channel as generated stubs do: no path
@@ -68,7 +67,7 @@ static void **registered;
 
 static int load_users(const char *path);
 static int start_call(slot *s, grpc_channel *ch, void *reg, grpc_completion_queue *cq);
-static grpc_slice bearer(const char *token);
+static grpc_slice bearer(char *token);
 static grpc_byte_buffer *make_request(const user *u);
 static int cmp_double(const void *a, const void *b);
 static int user_call(void);
@@ -116,12 +115,11 @@ int main(int argc, char **argv)
         return 2;
     }
     grpc_init();
-    for (size_t i = 0; i < nusers; i++) {
-        users[i].token = tt_mint(secret, users[i].id, "authenticated", 3600);
-        users[i].auth = bearer(users[i].token);
-    }
-    service_token = tt_mint(secret, "00000000-0000-0000-0000-000000000000", "service_role", 3600);
-    service_auth = bearer(service_token);
+    grpc_slice service_auth =
+        bearer(tt_mint(secret, "00000000-0000-0000-0000-000000000000", "service_role", 3600));
+    for (size_t i = 0; i < nusers; i++)
+        users[i].auth = user_call() ? bearer(tt_mint(secret, users[i].id, "authenticated", 3600))
+                                    : grpc_slice_ref(service_auth);
     grpc_channel_credentials *creds = grpc_insecure_credentials_create();
     grpc_channel **chans = calloc((size_t)nconn, sizeof(*chans));
     for (int i = 0; i < nconn; i++) {
@@ -205,14 +203,11 @@ int main(int argc, char **argv)
     grpc_completion_queue_destroy(cq);
     for (int i = 0; i < nconn; i++)
         grpc_channel_destroy(chans[i]);
-    for (size_t i = 0; i < nusers; i++) {
+    for (size_t i = 0; i < nusers; i++)
         grpc_slice_unref(users[i].auth);
-        free(users[i].token);
-    }
     grpc_slice_unref(service_auth);
     grpc_shutdown();
     free(users);
-    free(service_token);
     free(page_token);
     free(chans);
     free(registered);
@@ -229,7 +224,7 @@ static int start_call(slot *s, grpc_channel *ch, void *reg, grpc_completion_queu
         ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, reg,
         gpr_time_add(gpr_now(GPR_CLOCK_REALTIME), gpr_time_from_seconds(30, GPR_TIMESPAN)), NULL);
     s->md[0].key = grpc_slice_from_static_string("authorization");
-    s->md[0].value = grpc_slice_ref(user_call() ? u->auth : service_auth);
+    s->md[0].value = grpc_slice_ref(u->auth);
     s->send = make_request(u);
     s->recv = NULL;
     grpc_metadata_array_init(&s->init_md);
@@ -271,10 +266,12 @@ static const char *service_of(const char *m)
     return "cameos.credits.v1.CreditsService";
 }
 
-static grpc_slice bearer(const char *token)
+/* "Bearer <token>"; takes and frees the malloc'd token. */
+static grpc_slice bearer(char *token)
 {
     char buf[4096];
-    snprintf(buf, sizeof(buf), "Bearer %s", token);
+    snprintf(buf, sizeof(buf), "Bearer %s", token ? token : "");
+    free(token);
     return grpc_slice_from_copied_string(buf);
 }
 
