@@ -39,6 +39,8 @@ void authcache_free(authcache *ac)
     free(ac);
 }
 
+static int expired(long long exp, long long now);
+
 int authcache_verify(authcache *ac, const auth_keys *keys, const char *token, size_t len,
                      long long now, auth_claims *out, const char **why)
 {
@@ -47,7 +49,7 @@ int authcache_verify(authcache *ac, const auth_keys *keys, const char *token, si
     for (entry *e = set; e < set + AUTHCACHE_WAYS; e++) {
         if (!e->token || e->hash != h || e->len != len || memcmp(e->token, token, len) != 0)
             continue;
-        if (now > e->claims.exp + AUTH_LEEWAY_S) {
+        if (expired(e->claims.exp, now)) {
             entry_clear(e);
             memset(out, 0, sizeof(*out));
             if (why)
@@ -126,4 +128,14 @@ static uint64_t hash(const char *s, size_t n)
         h *= 1099511628211ull;
     }
     return h;
+}
+
+/* exp + leeway without overflow: an exp near LLONG_MAX never expires (the
+ * same saturation as auth_verify). */
+static int expired(long long exp, long long now)
+{
+    long long last;
+    if (__builtin_add_overflow(exp, (long long)AUTH_LEEWAY_S, &last))
+        return 0;
+    return now > last;
 }

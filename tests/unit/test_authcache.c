@@ -3,6 +3,7 @@
  * would: same claims on a hit, expiry still enforced, other bytes not a hit.
  */
 #include <criterion/criterion.h>
+#include <limits.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <stdio.h>
@@ -76,6 +77,24 @@ Test(authcache, cached_token_still_expires)
                  -1);
     cr_assert_str_eq(why, "token expired");
     cr_assert_null(c.json);
+    authcache_free(ac);
+}
+
+/* exp at the top of the range: a hit must not overflow exp + leeway (the
+ * UBSan build aborts on it) and, like a fresh verify, never expires. */
+Test(authcache, exp_near_the_maximum_does_not_overflow)
+{
+    authcache *ac = authcache_new();
+    auth_keys k = keys();
+    char tok[1024];
+    mint(LLONG_MAX, "authenticated", tok, sizeof(tok));
+    auth_claims c;
+    cr_assert_eq(authcache_verify(ac, &k, tok, strlen(tok), now, &c, NULL), 0);
+    cr_assert_eq(c.exp, LLONG_MAX);
+    auth_claims_free(&c);
+    cr_assert_eq(authcache_verify(ac, &k, tok, strlen(tok), LLONG_MAX, &c, NULL), 0,
+                 "a cached hit at the latest time");
+    auth_claims_free(&c);
     authcache_free(ac);
 }
 
