@@ -1,0 +1,92 @@
+/*
+ * h2watch.c - the frame-header walk of one connection (see h2watch.h).
+ */
+#include "h2watch.h"
+
+#include <string.h>
+
+enum { ST_PREFACE = 0, ST_HEADER = 1, ST_PAYLOAD = 2, ST_OFF = 3 };
+
+#define FRAME_RST_STREAM 3
+#define FRAME_SETTINGS   4
+#define FRAME_PING       6
+#define FLAG_ACK         1
+
+static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+#define PREFACE_LEN (sizeof(preface) - 1)
+
+void h2watch_init(h2watch *w)
+{
+    memset(w, 0, sizeof(*w));
+}
+
+size_t h2watch_feed(h2watch *w, const uint8_t *p, size_t n, uint64_t now_ms, int *flood)
+{
+    const uint8_t *start = p;
+    uint64_t second = now_ms / 1000;
+    if (second != w->second) {
+        w->second = second;
+        w->resets = 0;
+        w->control = 0;
+    }
+    while (n > 0 && w->state != ST_OFF) {
+        switch (w->state) {
+        case ST_PREFACE: {
+            size_t k = PREFACE_LEN - w->have;
+            if (k > n)
+                k = n;
+            if (memcmp(p, preface + w->have, k) != 0) {
+                w->state = ST_OFF; /* TLS, or not HTTP/2: nothing to follow */
+                break;
+            }
+            w->have = (uint8_t)(w->have + k);
+            p += k;
+            n -= k;
+            if (w->have == PREFACE_LEN) {
+                w->state = ST_HEADER;
+                w->have = 0;
+            }
+            break;
+        }
+        case ST_HEADER: {
+            size_t k = 9u - w->have;
+            if (k > n)
+                k = n;
+            memcpy(w->hdr + w->have, p, k);
+            w->have = (uint8_t)(w->have + k);
+            p += k;
+            n -= k;
+            if (w->have < 9)
+                break;
+            w->have = 0;
+            w->skip = (uint32_t)w->hdr[0] << 16 | (uint32_t)w->hdr[1] << 8 | w->hdr[2];
+            uint8_t type = w->hdr[3];
+            int asks = (type == FRAME_PING || type == FRAME_SETTINGS) && !(w->hdr[4] & FLAG_ACK);
+            if ((type == FRAME_RST_STREAM && ++w->resets >= H2WATCH_RESETS_PER_S) ||
+                (asks && ++w->control >= H2WATCH_CONTROL_PER_S)) {
+                /* Cut before this frame's header (its first bytes may have
+                 * come in an earlier read: then nothing of this one goes on). */
+                size_t header_here = k;
+                size_t used = (size_t)(p - start);
+                *flood = 1;
+                w->state = ST_OFF;
+                return used >= header_here ? used - header_here : 0;
+            }
+            w->state = w->skip ? ST_PAYLOAD : ST_HEADER;
+            break;
+        }
+        case ST_PAYLOAD: {
+            size_t k = w->skip < n ? w->skip : n;
+            w->skip -= (uint32_t)k;
+            p += k;
+            n -= k;
+            if (w->skip == 0)
+                w->state = ST_HEADER;
+            break;
+        }
+        default:
+            return (size_t)(p - start) + n;
+        }
+    }
+    return (size_t)(p - start) + n;
+}
