@@ -1,13 +1,15 @@
 /*
- * call.c - one RPC's life on the loop: accept, authenticate, decode, run the
- * handler, send, finish, log, free.
+ * call.c - one RPC's life on the loop: accept, run the handler, send,
+ * finish, log, free. What happens between accepting a call and running its
+ * handler (the token, the caps, receiving and checking the request) is
+ * callreq.c's.
  *
  * A call is reference counted: the handler phase, the RECV_CLOSE_ON_SERVER
  * batch (posted at accept, it tells when the client is gone), each batch in
  * flight and each database transaction in flight hold one reference. At zero
  * the deadline timer is closed and the memory goes with its close callback.
  */
-#include "rpc_int.h"
+#include "call_int.h"
 
 #include <assert.h>
 #include <stddef.h>
@@ -22,85 +24,23 @@
 #include <grpc/support/time.h>
 
 #include "arena.h"
-#include "authcache.h"
 #include "log.h"
 #include "metrics.h"
 #include "pgerr.h"
 
-/* A queued outgoing message of a stream. */
-typedef struct outmsg {
-    struct outmsg *next;
-    grpc_byte_buffer *bb;
-} outmsg;
-
-struct rpc_call {
-    rpc_server *srv;
-    const rpc_reg *reg;
-    char *unknown_path; /* for calls to methods we do not serve */
-    grpc_call *call;
-    grpc_metadata_array md;
-    ProtobufCMessage *req;
-    auth_claims claims;
-    int authed;
-    int refs;
-    uint64_t start_ns;
-    /* deadline */
-    uv_timer_t timer;
-    uint64_t deadline_ns; /* uv_hrtime() at the deadline; 0: none */
-    int deadline_hit;
-    /* close-on-server */
-    rpc_tag close_tag;
-    int close_started; /* RECV_CLOSE_ON_SERVER posted (streams: at accept) */
-    int client_cancelled;
-    int close_done;
-    /* sending */
-    rpc_tag send_tag;
-    int initial_md_sent;
-    int sending;
-    grpc_byte_buffer *send_bb;
-    outmsg *outq, *outq_tail;
-    int finish_pending;
-    int finished; /* status decided; no more sends */
-    grpc_status_code status;
-    char *status_msg;
-    grpc_slice status_slice;
-    const char *log_sqlstate;
-    char sqlstate[6];
-    /* receiving (bidi) */
-    rpc_tag recv_tag;
-    grpc_byte_buffer *recv_bb;
-    rpc_recv_fn recv_cb;
-    /* database */
-    pgq *q;
-    rpc_db_fn db_ok;
-    /* streaming handler state */
-    void *data;
-    void (*cleanup)(rpc_call *c, void *data);
-    rpc_call *watch_next;
-    arena *mem; /* rpc_alloc's */
-    struct deferred *defers;
-    rpc_call *stream_next, **stream_prev; /* in srv->streams while live */
-};
-
-typedef struct deferred {
-    struct deferred *next;
-    void (*fn)(void *p);
-    void *p;
-} deferred;
-
-static void call_ref(rpc_call *c);
-static void call_unref(rpc_call *c);
-static void call_end(rpc_call *c, grpc_status_code code, const char *msg);
 static void close_cb(rpc_tag *t, int ok);
 static void send_cb(rpc_tag *t, int ok);
 static void recv_cb(rpc_tag *t, int ok);
+static void recv_post(rpc_call *c, rpc_recv_fn cb);
+static void drop_queue(rpc_call *c);
 static void deadline_cb(uv_timer_t *t);
 static void timer_closed(uv_handle_t *h);
 static void pump(rpc_call *c);
-static grpc_call_error start_batch(rpc_call *c, grpc_call *call, const grpc_op *ops, size_t n,
-                                   rpc_tag *tag);
-static int authenticate(rpc_call *c);
-static int decode(rpc_call *c, grpc_byte_buffer *payload);
+
+/* Every request message, unary or streamed, passes here before anything
+ * recursive or allocating runs on it (pbguard.h says why); a refusal ends
+ * the call INVALID_ARGUMENT naming the field. */
+
 static grpc_byte_buffer *pack(const ProtobufCMessage *m, size_t bound);
 static void enqueue(rpc_call *c, grpc_byte_buffer *bb);
 static int queue_msg(rpc_call *c, grpc_byte_buffer *bb);
@@ -111,7 +51,7 @@ static const rpc_constraint *find_constraint(const rpc_service *svc, const char 
 /* ---- accept ---------------------------------------------------------- */
 
 void call_start(rpc_server *s, const rpc_reg *reg, grpc_call *call, gpr_timespec deadline,
-                grpc_metadata_array *md, grpc_byte_buffer *payload, const char *unknown_path)
+                grpc_metadata_array *md, const char *unknown_path)
 {
     rpc_call *c = calloc(1, sizeof(*c));
     if (!c) {
@@ -120,8 +60,6 @@ void call_start(rpc_server *s, const rpc_reg *reg, grpc_call *call, gpr_timespec
         grpc_call_cancel_with_status(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory", NULL);
         grpc_call_unref(call);
         grpc_metadata_array_destroy(md);
-        if (payload)
-            grpc_byte_buffer_destroy(payload);
         return;
     }
     c->srv = s;
@@ -146,6 +84,9 @@ void call_start(rpc_server *s, const rpc_reg *reg, grpc_call *call, gpr_timespec
             s->streams->stream_prev = &c->stream_next;
         c->stream_prev = &s->streams;
         s->streams = c;
+        s->nstreams++;
+        if (reg->auth == RPC_AUTH_NONE)
+            s->nstreams_anon++;
     }
 
     /* Streams watch for the client going away from the start. A unary call
@@ -157,7 +98,7 @@ void call_start(rpc_server *s, const rpc_reg *reg, grpc_call *call, gpr_timespec
         op.data.recv_close_on_server.cancelled = &c->client_cancelled;
         c->close_started = 1;
         call_ref(c);
-        if (start_batch(c, call, &op, 1, &c->close_tag) != GRPC_CALL_OK) {
+        if (call_batch(c, call, &op, 1, &c->close_tag) != GRPC_CALL_OK) {
             c->close_done = 1;
             call_unref(c);
         }
@@ -170,8 +111,6 @@ void call_start(rpc_server *s, const rpc_reg *reg, grpc_call *call, gpr_timespec
         uv_timer_start(&c->timer, deadline_cb, ms > 0 ? (uint64_t)ms : 0, 0);
         c->deadline_ns = c->start_ns + (ms > 0 ? (uint64_t)ms : 0) * 1000000u;
         if (ms <= 0) {
-            if (payload)
-                grpc_byte_buffer_destroy(payload);
             c->deadline_hit = 1;
             call_end(c, GRPC_STATUS_DEADLINE_EXCEEDED, "deadline exceeded");
             return;
@@ -179,26 +118,15 @@ void call_start(rpc_server *s, const rpc_reg *reg, grpc_call *call, gpr_timespec
     }
 
     if (!reg || !reg->handler) {
-        if (payload)
-            grpc_byte_buffer_destroy(payload);
         call_end(c, GRPC_STATUS_UNIMPLEMENTED,
                  reg ? "method not implemented yet" : "unknown method");
         return;
     }
     if (s->draining && reg->auth != RPC_AUTH_NONE) {
-        if (payload)
-            grpc_byte_buffer_destroy(payload);
         call_end(c, GRPC_STATUS_UNAVAILABLE, "server is shutting down");
         return;
     }
-    if (authenticate(c) != 0) {
-        if (payload)
-            grpc_byte_buffer_destroy(payload);
-        return;
-    }
-    if (reg->kind != RPC_BIDI && decode(c, payload) != 0)
-        return;
-    reg->handler(c, c->req);
+    callreq_begin(c);
 }
 
 /* ---- public call API ------------------------------------------------- */
@@ -237,13 +165,7 @@ void rpc_fail(rpc_call *c, grpc_status_code code, const char *msg)
     if (c->finished)
         return;
     /* A failure drops what a stream had queued but not sent. */
-    while (c->outq) {
-        outmsg *m = c->outq;
-        c->outq = m->next;
-        grpc_byte_buffer_destroy(m->bb);
-        free(m);
-    }
-    c->outq_tail = NULL;
+    drop_queue(c);
     call_end(c, code, msg);
 }
 
@@ -285,6 +207,14 @@ static void enqueue(rpc_call *c, grpc_byte_buffer *bb)
  * -1 after ending the call RESOURCE_EXHAUSTED (bb NULL: packing failed). */
 static int queue_msg(rpc_call *c, grpc_byte_buffer *bb)
 {
+    if (c->outq_n >= RPC_STREAM_QUEUE_MAX) {
+        /* The client stopped reading: what it has not taken stays bounded. */
+        if (bb)
+            grpc_byte_buffer_destroy(bb);
+        drop_queue(c);
+        call_end(c, GRPC_STATUS_RESOURCE_EXHAUSTED, "the client is not reading the stream");
+        return -1;
+    }
     outmsg *m = malloc(sizeof(*m));
     if (!m || !bb) {
         if (bb)
@@ -300,7 +230,20 @@ static int queue_msg(rpc_call *c, grpc_byte_buffer *bb)
     else
         c->outq = m;
     c->outq_tail = m;
+    c->outq_n++;
     return 0;
+}
+
+static void drop_queue(rpc_call *c)
+{
+    while (c->outq) {
+        outmsg *m = c->outq;
+        c->outq = m->next;
+        grpc_byte_buffer_destroy(m->bb);
+        free(m);
+    }
+    c->outq_tail = NULL;
+    c->outq_n = 0;
 }
 
 void rpc_finish(rpc_call *c, grpc_status_code code, const char *msg)
@@ -316,14 +259,25 @@ int rpc_is_over(const rpc_call *c)
 
 void rpc_recv(rpc_call *c, rpc_recv_fn cb)
 {
-    assert(!c->recv_cb);
+    assert(!c->recv_cb && !c->recv_after_send);
     if (c->finished)
         return;
+    if (c->sending || c->outq) {
+        /* Read on only once the answers are out: a client that does not
+         * read them cannot make the server queue more (send_cb posts it). */
+        c->recv_after_send = cb;
+        return;
+    }
+    recv_post(c, cb);
+}
+
+static void recv_post(rpc_call *c, rpc_recv_fn cb)
+{
     c->recv_cb = cb;
     grpc_op op = {.op = GRPC_OP_RECV_MESSAGE};
     op.data.recv_message.recv_message = &c->recv_bb;
     call_ref(c);
-    if (start_batch(c, c->call, &op, 1, &c->recv_tag) != GRPC_CALL_OK) {
+    if (call_batch(c, c->call, &op, 1, &c->recv_tag) != GRPC_CALL_OK) {
         c->recv_cb = NULL;
         call_unref(c);
         call_end(c, GRPC_STATUS_INTERNAL, "cannot read the request stream");
@@ -491,12 +445,12 @@ static void db_done(pgq *q, pgq_result r, void *arg)
 
 /* ---- internals ------------------------------------------------------- */
 
-static void call_ref(rpc_call *c)
+void call_ref(rpc_call *c)
 {
     c->refs++;
 }
 
-static void call_unref(rpc_call *c)
+void call_unref(rpc_call *c)
 {
     assert(c->refs > 0);
     if (--c->refs > 0)
@@ -508,6 +462,9 @@ static void call_unref(rpc_call *c)
         if (c->stream_next)
             c->stream_next->stream_prev = c->stream_prev;
         c->stream_prev = NULL;
+        c->srv->nstreams--;
+        if (c->reg->auth == RPC_AUTH_NONE)
+            c->srv->nstreams_anon--;
     }
     uv_close((uv_handle_t *)&c->timer, timer_closed);
 }
@@ -515,6 +472,7 @@ static void call_unref(rpc_call *c)
 static void timer_closed(uv_handle_t *h)
 {
     rpc_call *c = h->data;
+    callreq_release(c); /* a large request's read slot */
     c->srv->calls_live--;
     if (c->req)
         protobuf_c_message_free_unpacked(c->req, NULL);
@@ -530,11 +488,18 @@ static void timer_closed(uv_handle_t *h)
 }
 
 /* Decides the status; it goes out once queued messages are sent. */
-static void call_end(rpc_call *c, grpc_status_code code, const char *msg)
+void call_end(rpc_call *c, grpc_status_code code, const char *msg)
 {
     if (c->finished)
         return;
     c->finished = 1;
+    if (c->gate.state == READGATE_WAITING) {
+        /* Ended while it waited for a read slot (its deadline): it leaves
+         * the queue, and the queue's reference goes with it. The handler
+         * phase's reference keeps the call until its status is out. */
+        readgate_leave(&c->srv->reads, &c->gate);
+        call_unref(c);
+    }
     c->status = code;
     c->status_msg = msg ? strdup(msg) : NULL;
     uv_timer_stop(&c->timer);
@@ -563,6 +528,7 @@ static void pump(rpc_call *c)
         c->outq = m->next;
         if (!c->outq)
             c->outq_tail = NULL;
+        c->outq_n--;
         c->send_bb = m->bb;
         free(m);
         ops[n].op = GRPC_OP_SEND_MESSAGE;
@@ -592,7 +558,7 @@ static void pump(rpc_call *c)
     }
     c->sending = final ? 2 : 1;
     call_ref(c);
-    if (start_batch(c, c->call, ops, n, &c->send_tag) != GRPC_CALL_OK) {
+    if (call_batch(c, c->call, ops, n, &c->send_tag) != GRPC_CALL_OK) {
         log_msg(CONFIG_LOG_ERROR, "start_batch failed on a send");
         send_cb(&c->send_tag, 0);
     }
@@ -600,8 +566,7 @@ static void pump(rpc_call *c)
 
 /* Every batch goes through here so that one finishing inside the call
  * reaches the loop without the bridge thread (see server_cq_cache_begin). */
-static grpc_call_error start_batch(rpc_call *c, grpc_call *call, const grpc_op *ops, size_t n,
-                                   rpc_tag *tag)
+grpc_call_error call_batch(rpc_call *c, grpc_call *call, const grpc_op *ops, size_t n, rpc_tag *tag)
 {
     server_cq_cache_begin(c->srv);
     grpc_call_error e = grpc_call_start_batch(call, ops, n, tag, NULL);
@@ -631,6 +596,12 @@ static void send_cb(rpc_tag *t, int ok)
         call_end(c, GRPC_STATUS_CANCELLED, "client went away");
     }
     pump(c);
+    if (c->recv_after_send && !c->sending && !c->outq) {
+        rpc_recv_fn cb = c->recv_after_send;
+        c->recv_after_send = NULL;
+        if (!c->finished)
+            recv_post(c, cb);
+    }
     call_unref(c);
 }
 
@@ -651,7 +622,8 @@ static void recv_cb(rpc_tag *t, int ok)
             if (grpc_byte_buffer_reader_init(&r, bb)) {
                 grpc_slice s = grpc_byte_buffer_reader_readall(&r);
                 grpc_byte_buffer_reader_destroy(&r);
-                cb(c, GRPC_SLICE_START_PTR(s), GRPC_SLICE_LENGTH(s), 0);
+                if (callreq_guard(c, GRPC_SLICE_START_PTR(s), GRPC_SLICE_LENGTH(s)) == 0)
+                    cb(c, GRPC_SLICE_START_PTR(s), GRPC_SLICE_LENGTH(s), 0);
                 grpc_slice_unref(s);
             } else {
                 call_end(c, GRPC_STATUS_INTERNAL, "cannot read the request");
@@ -680,70 +652,6 @@ static void deadline_cb(uv_timer_t *t)
         return;
     c->deadline_hit = 1;
     rpc_fail(c, GRPC_STATUS_DEADLINE_EXCEEDED, "deadline exceeded");
-}
-
-static int authenticate(rpc_call *c)
-{
-    const rpc_reg *reg = c->reg;
-    if (reg->auth == RPC_AUTH_NONE)
-        return 0;
-    const char *hdr = NULL;
-    size_t hlen = 0;
-    for (size_t i = 0; i < c->md.count; i++) {
-        grpc_slice k = c->md.metadata[i].key;
-        if (GRPC_SLICE_LENGTH(k) == 13 &&
-            memcmp(GRPC_SLICE_START_PTR(k), "authorization", 13) == 0) {
-            hdr = (const char *)GRPC_SLICE_START_PTR(c->md.metadata[i].value);
-            hlen = GRPC_SLICE_LENGTH(c->md.metadata[i].value);
-        }
-    }
-    const char *tok, *why = "invalid token";
-    size_t tlen;
-    if (!hdr) {
-        call_end(c, GRPC_STATUS_UNAUTHENTICATED, "missing authorization: Bearer token");
-        return -1;
-    }
-    if (auth_bearer(hdr, hlen, &tok, &tlen) != 0) {
-        call_end(c, GRPC_STATUS_UNAUTHENTICATED, "authorization must be a Bearer token");
-        return -1;
-    }
-    if (authcache_verify(c->srv->tokens, &c->srv->keys, tok, tlen, (long long)time(NULL),
-                         &c->claims, &why) != 0) {
-        call_end(c, GRPC_STATUS_UNAUTHENTICATED, why);
-        return -1;
-    }
-    c->authed = 1;
-    if (reg->auth == RPC_AUTH_INTERNAL && c->claims.role != AUTH_ROLE_SERVICE) {
-        call_end(c, GRPC_STATUS_PERMISSION_DENIED, "this method is for internal callers only");
-        return -1;
-    }
-    return 0;
-}
-
-/* Takes ownership of payload. */
-static int decode(rpc_call *c, grpc_byte_buffer *payload)
-{
-    if (!payload) {
-        call_end(c, GRPC_STATUS_INVALID_ARGUMENT, "missing request message");
-        return -1;
-    }
-    grpc_byte_buffer_reader r;
-    if (!grpc_byte_buffer_reader_init(&r, payload)) {
-        grpc_byte_buffer_destroy(payload);
-        call_end(c, GRPC_STATUS_INTERNAL, "cannot read the request");
-        return -1;
-    }
-    grpc_slice s = grpc_byte_buffer_reader_readall(&r);
-    grpc_byte_buffer_reader_destroy(&r);
-    grpc_byte_buffer_destroy(payload);
-    c->req = protobuf_c_message_unpack(c->reg->input, NULL, GRPC_SLICE_LENGTH(s),
-                                       GRPC_SLICE_START_PTR(s));
-    grpc_slice_unref(s);
-    if (!c->req) {
-        call_end(c, GRPC_STATUS_INVALID_ARGUMENT, "malformed request message");
-        return -1;
-    }
-    return 0;
 }
 
 static grpc_byte_buffer *pack(const ProtobufCMessage *m, size_t bound)

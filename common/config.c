@@ -38,7 +38,21 @@ int config_load(config *c, const char *service, const char *default_grpc_listen,
         {"MAX_CONNECTION_AGE_GRACE_MS", 30000, 0, 3600000},
         {"KEEPALIVE_TIME_MS", 60000, 1000, 86400000},
         {"KEEPALIVE_TIMEOUT_MS", 20000, 1000, 600000},
-        {"MAX_RECV_BYTES", 4194304, 1024, INT_MAX},
+        {"MAX_RECV_BYTES", 1048576, 1024, INT_MAX},
+        {"MAX_CONNECTIONS", 0, 0, 1000000},
+        {"MAX_CONCURRENT_STREAMS", 256, 1, 10000},
+        {"MAX_CONNECTION_IDLE_MS", 60000, 1000, 86400000},
+        {"HANDSHAKE_TIMEOUT_MS", 5000, 100, 600000},
+        {"MAX_METADATA_BYTES", 8192, 1024, 1048576},
+        {"MEMORY_QUOTA_BYTES", 67108864, 4194304, INT_MAX},
+        {"METRICS_MAX_CONNECTIONS", 16, 1, 1024},
+        {"METRICS_TIMEOUT_MS", 5000, 100, 600000},
+        {"STREAMS_PER_USER", 100, 1, 10000},
+        {"STREAMS_MAX", 1000, 1, 100000},
+        {"UNAUTHENTICATED_STREAMS_MAX", 256, 1, 100000},
+        {"RECV_BUDGET_BYTES", 16777216, 1048576, INT_MAX},
+        {"READ_TIMEOUT_MS", 10000, 100, 600000},
+        {"LISTENER_CHECK_MS", 10000, 0, 600000},
     };
     long iv[sizeof(ints) / sizeof(ints[0])];
     const char *v;
@@ -96,6 +110,24 @@ int config_load(config *c, const char *service, const char *default_grpc_listen,
     c->keepalive_time_ms = (int)iv[4];
     c->keepalive_timeout_ms = (int)iv[5];
     c->max_recv_bytes = iv[6];
+    c->max_connections = (int)iv[7];
+    c->max_concurrent_streams = (int)iv[8];
+    c->max_connection_idle_ms = (int)iv[9];
+    c->handshake_timeout_ms = (int)iv[10];
+    c->max_metadata_bytes = (int)iv[11];
+    c->memory_quota_bytes = iv[12];
+    c->metrics_max_connections = (int)iv[13];
+    c->metrics_timeout_ms = (int)iv[14];
+    c->streams_per_user = (int)iv[15];
+    c->streams_max = (int)iv[16];
+    c->unauthenticated_streams_max = (int)iv[17];
+    c->recv_budget_bytes = iv[18];
+    c->read_timeout_ms = (int)iv[19];
+    c->listener_check_ms = (int)iv[20];
+    if (c->listener_check_ms > 0 && c->listener_check_ms < 200) {
+        config_err(err, errsz, "LISTENER_CHECK_MS must be 0 (off) or 200 to 600000.");
+        goto fail;
+    }
 
     v = config_get(get, ctx, "LOG_LEVEL");
     c->log_level = CONFIG_LOG_INFO;

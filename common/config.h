@@ -23,7 +23,25 @@
  *   MAX_CONNECTION_AGE_GRACE_MS  30000, 0-3600000
  *   KEEPALIVE_TIME_MS            60000, 1000-86400000
  *   KEEPALIVE_TIMEOUT_MS         20000, 1000-600000
- *   MAX_RECV_BYTES               4194304, 1024-2147483647
+ *   MAX_RECV_BYTES               1048576, 1024-2147483647
+ * The limits that keep a process up under hostile traffic (SECURITY.md):
+ *   MAX_CONNECTIONS              0 (from the descriptor limit), 0-1000000
+ *   MAX_CONCURRENT_STREAMS       256, 1-10000 (per connection)
+ *   MAX_CONNECTION_IDLE_MS       60000, 1000-86400000
+ *   HANDSHAKE_TIMEOUT_MS         5000, 100-600000
+ *   MAX_METADATA_BYTES           8192, 1024-1048576
+ *   MEMORY_QUOTA_BYTES           67108864, 4194304-2147483647 (gRPC's buffers)
+ *   METRICS_MAX_CONNECTIONS      16, 1-1024
+ *   METRICS_TIMEOUT_MS           5000, 100-600000
+ *   STREAMS_PER_USER             100, 1-10000 (streaming calls of one token sub)
+ *   STREAMS_MAX                  1000, 1-100000 (streaming calls in all)
+ *   UNAUTHENTICATED_STREAMS_MAX  256, 1-100000 (health watches, reflection)
+ *   RECV_BUDGET_BYTES            16777216, 1048576-2147483647: request messages
+ *                                received at once = this / MAX_RECV_BYTES (>= 4),
+ *                                a quarter of them (>= 2) per caller
+ *   READ_TIMEOUT_MS              10000, 100-600000 (one request message)
+ *   LISTENER_CHECK_MS            10000, 0 (off) or 200-600000: the self-probe
+ *                                of the gRPC listener (selfprobe.h)
  */
 #ifndef CAMEOS_CONFIG_H
 #define CAMEOS_CONFIG_H
@@ -54,6 +72,20 @@ typedef struct config {
     int keepalive_time_ms;
     int keepalive_timeout_ms;
     long max_recv_bytes;
+    int max_connections; /* 0: derived from RLIMIT_NOFILE at start */
+    int max_concurrent_streams;
+    int max_connection_idle_ms;
+    int handshake_timeout_ms;
+    int max_metadata_bytes;
+    long memory_quota_bytes;
+    int metrics_max_connections;
+    int metrics_timeout_ms;
+    int streams_per_user;
+    int streams_max;
+    int unauthenticated_streams_max;
+    long recv_budget_bytes;
+    int read_timeout_ms;
+    int listener_check_ms;
 } config;
 
 /* Returns the value of name or NULL; the string must stay valid until

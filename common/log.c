@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "jsonlog.h"
@@ -20,9 +21,26 @@ static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static char pending[LOG_PENDING];
 static size_t npending;
 
+/* Lines that a flood could multiply (failed calls, gRPC's own messages) pass
+ * a budget per second; what goes over is counted and summed up in one line
+ * when the second is over. Guarded by log_lock. */
+#define LOG_BURST_PER_S 100
+typedef struct budget {
+    const char *what;
+    time_t second;
+    unsigned used;
+    unsigned long long dropped;
+} budget;
+static budget failed_calls = {"failed-call", 0, 0, 0};
+static budget grpc_lines = {"gRPC", 0, 0, 0};
+
 static const char *level_name(int level);
-static void emit(jsonlog *j, int buffered);
+static void emit(jsonlog *j, int buffered, budget *b);
 static void write_all(const char *p, size_t n);
+static int budget_take(budget *b, time_t now);
+static void log_vmsg(int level, int limited, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static void budget_report(budget *b, time_t now);
 
 void log_init(const char *service, int level)
 {
@@ -37,20 +55,33 @@ int log_enabled(int level)
 
 void log_msg(int level, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    log_vmsg(level, 0, fmt, ap);
+    va_end(ap);
+}
+
+void log_msg_limited(int level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_vmsg(level, 1, fmt, ap);
+    va_end(ap);
+}
+
+static void log_vmsg(int level, int limited, const char *fmt, va_list ap)
+{
     if (!log_enabled(level))
         return;
     char text[512], buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
     jsonlog j;
     jsonlog_begin(&j, buf, sizeof(buf));
     jsonlog_timestamp(&j, "time");
     jsonlog_str(&j, "level", level_name(level));
     jsonlog_str(&j, "service", log_service);
     jsonlog_str(&j, "msg", text);
-    emit(&j, 0);
+    emit(&j, 0, limited ? &grpc_lines : NULL);
 }
 
 void log_rpc(const log_rpc_line *l)
@@ -74,12 +105,15 @@ void log_rpc(const log_rpc_line *l)
         jsonlog_str(&j, "sqlstate", l->sqlstate);
     if (l->message)
         jsonlog_str(&j, "error", l->message);
-    emit(&j, 1);
+    emit(&j, 1, strcmp(l->code, "OK") == 0 ? NULL : &failed_calls);
 }
 
 void log_flush(void)
 {
+    time_t now = time(NULL);
     pthread_mutex_lock(&log_lock);
+    budget_report(&failed_calls, now);
+    budget_report(&grpc_lines, now);
     write_all(pending, npending);
     npending = 0;
     pthread_mutex_unlock(&log_lock);
@@ -99,11 +133,15 @@ static const char *level_name(int level)
     }
 }
 
-static void emit(jsonlog *j, int buffered)
+static void emit(jsonlog *j, int buffered, budget *b)
 {
     const char *line = jsonlog_end(j);
     size_t n = strlen(line);
     pthread_mutex_lock(&log_lock);
+    if (b && !budget_take(b, time(NULL))) {
+        pthread_mutex_unlock(&log_lock);
+        return;
+    }
     if (!buffered || npending + n > sizeof(pending)) {
         write_all(pending, npending);
         npending = 0;
@@ -127,4 +165,43 @@ static void write_all(const char *p, size_t n)
         p += w;
         n -= (size_t)w;
     }
+}
+
+/* 1 when the line may be written this second; a new second first reports
+ * what the last one dropped. */
+static int budget_take(budget *b, time_t now)
+{
+    budget_report(b, now);
+    if (b->used >= LOG_BURST_PER_S) {
+        b->dropped++;
+        return 0;
+    }
+    b->used++;
+    return 1;
+}
+
+/* Once the second is over: one line for what it dropped (under log_lock). */
+static void budget_report(budget *b, time_t now)
+{
+    if (now == b->second)
+        return;
+    if (b->dropped) {
+        char buf[512], text[160];
+        snprintf(text, sizeof(text),
+                 "%llu %s log lines dropped in one second (at most %d a second)", b->dropped,
+                 b->what, LOG_BURST_PER_S);
+        jsonlog j;
+        jsonlog_begin(&j, buf, sizeof(buf));
+        jsonlog_timestamp(&j, "time");
+        jsonlog_str(&j, "level", "warn");
+        jsonlog_str(&j, "service", log_service);
+        jsonlog_str(&j, "msg", text);
+        const char *line = jsonlog_end(&j);
+        write_all(pending, npending);
+        npending = 0;
+        write_all(line, strlen(line));
+    }
+    b->second = now;
+    b->used = 0;
+    b->dropped = 0;
 }

@@ -18,6 +18,10 @@
 void log_init(const char *service, int level);
 int log_enabled(int level);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* log_msg for lines a flood could multiply (gRPC's own messages): at most
+ * 100 a second, the rest counted and reported in one line. Failed calls'
+ * log_rpc lines share that rule (each kind its own budget). */
+void log_msg_limited(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 typedef struct log_rpc_line {
     const char *method; /* full path "/pkg.Service/Method" */

@@ -10,7 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "connlimit.h"
+#include "netaddr.h"
 #include "pgerr.h"
+
+static const char *const limit_names[METRICS_LIMIT_COUNT] = {
+    [METRICS_LIMIT_METRICS_CONNECTIONS] = "metrics_connections",
+    [METRICS_LIMIT_GRPC_CONNECTIONS] = "grpc_connections",
+    [METRICS_LIMIT_STREAMS] = "streams",
+    [METRICS_LIMIT_REQUEST_SHAPE] = "request_shape",
+    [METRICS_LIMIT_RESETS] = "rapid_resets",
+};
 
 #define NCODES      17
 #define MAX_REQUEST 8192
@@ -35,8 +45,14 @@ struct metrics {
     pgpool *pool;
     uv_tcp_t *server;
     struct http_conn *conns; /* live connections, closed by metrics_close */
-    int open;                /* handles not yet closed: the server and live connections */
-    const char *last_error;  /* static text of the last listen failure */
+    int open;                /* handles not yet closed: server, sweep timer, connections */
+    int nconns;              /* live http_conns */
+    int max_conns;
+    uint64_t timeout_ms;        /* from accept to the answer written */
+    uv_timer_t *sweep;          /* closes connections past timeout_ms */
+    const char *last_error;     /* static text of the last listen failure */
+    unsigned long long refused; /* connections closed at the cap */
+    unsigned long long limit_hits[METRICS_LIMIT_COUNT];
     int closing;
 };
 
@@ -46,6 +62,7 @@ typedef struct http_conn {
     struct http_conn *next, **prev;
     size_t len;
     int answered;
+    uint64_t opened_ms; /* uv_now at accept */
     char buf[MAX_REQUEST];
 } http_conn;
 
@@ -63,6 +80,9 @@ static void respond(http_conn *hc, const char *status, const char *type, char *b
 static void on_written(uv_write_t *w, int status);
 static void conn_closed(uv_handle_t *h);
 static void server_closed(uv_handle_t *h);
+static void refuse(metrics *m, uv_stream_t *server);
+static void sweep_cb(uv_timer_t *t);
+static void handle_freed(uv_handle_t *h);
 static void maybe_free(metrics *m);
 
 metrics *metrics_new(uv_loop_t *loop, const char *binary, const metrics_method *methods,
@@ -80,24 +100,13 @@ metrics *metrics_new(uv_loop_t *loop, const char *binary, const metrics_method *
     return m;
 }
 
-int metrics_listen(metrics *m, const char *host_port)
+int metrics_listen(metrics *m, const char *host_port, int max_conns, int timeout_ms)
 {
-    char host[256];
-    const char *colon = strrchr(host_port, ':');
-    if (!colon || (size_t)(colon - host_port) >= sizeof(host))
-        return -1;
-    int port = atoi(colon + 1);
-    size_t hl = (size_t)(colon - host_port);
-    memcpy(host, host_port, hl);
-    host[hl] = 0;
+    m->max_conns = max_conns;
+    m->timeout_ms = (uint64_t)timeout_ms;
     struct sockaddr_storage sa;
-    if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
-        host[hl - 1] = 0;
-        if (uv_ip6_addr(host + 1, port, (struct sockaddr_in6 *)&sa) != 0)
-            return -1;
-    } else if (uv_ip4_addr(host, port, (struct sockaddr_in *)&sa) != 0) {
+    if (netaddr_parse(host_port, 0, &sa) != 0)
         return -1;
-    }
     m->server = malloc(sizeof(*m->server));
     if (!m->server)
         return -1;
@@ -113,6 +122,17 @@ int metrics_listen(metrics *m, const char *host_port)
         m->server = NULL;
         return -1;
     }
+    /* A connection that has not been answered within the timeout (one that
+     * sends nothing, or a byte at a time) is closed by this sweep. */
+    m->sweep = malloc(sizeof(*m->sweep));
+    if (m->sweep) {
+        uint64_t every = m->timeout_ms / 4;
+        every = every < 50 ? 50 : every > 1000 ? 1000 : every;
+        uv_timer_init(m->loop, m->sweep);
+        m->sweep->data = m;
+        m->open++;
+        uv_timer_start(m->sweep, sweep_cb, every, every);
+    }
     return 0;
 }
 
@@ -124,6 +144,12 @@ const char *metrics_error(const metrics *m)
 void metrics_set_pool(metrics *m, pgpool *pool)
 {
     m->pool = pool;
+}
+
+void metrics_limit_hit(metrics *m, metrics_limit which, unsigned long long n)
+{
+    if (which >= 0 && which < METRICS_LIMIT_COUNT)
+        m->limit_hits[which] += n;
 }
 
 void metrics_started(metrics *m, size_t method)
@@ -219,6 +245,13 @@ char *metrics_render(const metrics *m)
               "cameos_build_info{binary=\"%s\",version=\"%s\"} 1\n",
               ps.size, ps.ready, ps.in_flight, ps.pending, ps.reconnects, m->binary,
               CAMEOS_VERSION);
+    sb_printf(&b, "# HELP cameos_refused_total Work refused at a limit (SECURITY.md), by limit.\n"
+                  "# TYPE cameos_refused_total counter\n");
+    for (int i = 0; i < METRICS_LIMIT_COUNT; i++)
+        sb_printf(&b, "cameos_refused_total{limit=\"%s\"} %llu\n", limit_names[i],
+                  i == METRICS_LIMIT_METRICS_CONNECTIONS ? m->refused
+                  : i == METRICS_LIMIT_GRPC_CONNECTIONS  ? connlimit_refused()
+                                                         : m->limit_hits[i]);
     if (b.oom) {
         free(b.s);
         return NULL;
@@ -233,6 +266,10 @@ void metrics_close(metrics *m)
         uv_close((uv_handle_t *)m->server, server_closed);
         m->server = NULL;
     }
+    if (m->sweep) {
+        uv_close((uv_handle_t *)m->sweep, handle_freed);
+        m->sweep = NULL;
+    }
     for (http_conn *hc = m->conns; hc; hc = hc->next)
         if (!uv_is_closing((uv_handle_t *)&hc->tcp))
             uv_close((uv_handle_t *)&hc->tcp, conn_closed);
@@ -246,10 +283,18 @@ static void on_connection(uv_stream_t *server, int status)
     metrics *m = server->data;
     if (status < 0)
         return;
-    http_conn *hc = calloc(1, sizeof(*hc));
-    if (!hc)
+    if (m->nconns >= m->max_conns) {
+        refuse(m, server);
         return;
+    }
+    http_conn *hc = calloc(1, sizeof(*hc));
+    if (!hc) {
+        refuse(m, server);
+        return;
+    }
     hc->m = m;
+    hc->opened_ms = uv_now(m->loop);
+    m->nconns++;
     uv_tcp_init(m->loop, &hc->tcp);
     hc->tcp.data = hc;
     m->open++;
@@ -333,10 +378,45 @@ static void on_written(uv_write_t *w, int status)
         uv_close(h, conn_closed);
 }
 
+/* At the cap: the connection is taken off the backlog and closed at once,
+ * so that it neither waits in the kernel nor holds a descriptor. */
+static void refuse(metrics *m, uv_stream_t *server)
+{
+    uv_tcp_t *t = malloc(sizeof(*t));
+    if (!t)
+        return; /* it stays in the backlog; the sweep frees room */
+    uv_tcp_init(m->loop, t);
+    t->data = m;
+    m->open++;
+    m->refused++;
+    (void)uv_accept(server, (uv_stream_t *)t); /* failed: nothing to close but t */
+    uv_close((uv_handle_t *)t, handle_freed);
+}
+
+static void sweep_cb(uv_timer_t *t)
+{
+    metrics *m = t->data;
+    uint64_t now = uv_now(m->loop);
+    for (http_conn *hc = m->conns; hc; hc = hc->next)
+        if (now - hc->opened_ms >= m->timeout_ms && !uv_is_closing((uv_handle_t *)&hc->tcp))
+            uv_close((uv_handle_t *)&hc->tcp, conn_closed);
+}
+
+/* The close callback of handles that are only freed (sweep timer, refused
+ * connections). */
+static void handle_freed(uv_handle_t *h)
+{
+    metrics *m = h->data;
+    free(h);
+    m->open--;
+    maybe_free(m);
+}
+
 static void conn_closed(uv_handle_t *h)
 {
     http_conn *hc = h->data;
     metrics *m = hc->m;
+    m->nconns--;
     *hc->prev = hc->next;
     if (hc->next)
         hc->next->prev = hc->prev;

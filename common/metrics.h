@@ -28,8 +28,24 @@ typedef struct metrics_method {
 /* methods (nmethods entries) must outlive the object. NULL when out of memory. */
 metrics *metrics_new(uv_loop_t *loop, const char *binary, const metrics_method *methods,
                      size_t nmethods) __attribute__((warn_unused_result));
-/* Starts the HTTP listener; 0, or -1 when the address cannot be bound. */
-int metrics_listen(metrics *m, const char *host_port) __attribute__((warn_unused_result));
+/* Starts the HTTP listener; 0, or -1 when the address cannot be bound. At
+ * most max_conns connections are open at once (more are accepted and closed
+ * at once), and each is closed timeout_ms after it was accepted, answered or
+ * not. */
+int metrics_listen(metrics *m, const char *host_port, int max_conns, int timeout_ms)
+    __attribute__((warn_unused_result));
+
+/* The limits whose refusals are counted (cameos_refused_total{limit}). */
+typedef enum metrics_limit {
+    METRICS_LIMIT_METRICS_CONNECTIONS = 0, /* counted here */
+    METRICS_LIMIT_GRPC_CONNECTIONS,        /* read from connlimit */
+    METRICS_LIMIT_STREAMS,                 /* streaming calls over a cap */
+    METRICS_LIMIT_REQUEST_SHAPE,           /* requests pbguard refused */
+    METRICS_LIMIT_RESETS,                  /* read from connlimit: rapid resets */
+    METRICS_LIMIT_COUNT
+} metrics_limit;
+/* Adds n refusals at a limit (loop thread). */
+void metrics_limit_hit(metrics *m, metrics_limit which, unsigned long long n);
 /* Why the last metrics_listen failed (static text). */
 const char *metrics_error(const metrics *m);
 /* The pool whose gauges are reported (may be NULL). */

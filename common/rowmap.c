@@ -22,6 +22,7 @@
 #define LEN_MAX         5
 #define VARINT_MAX      10
 #define REPLY_BOUND_MAX (1u << 20)
+#define ROW_TOO_LARGE   "a stored row is larger than a reply may be (ROWMAP_REPLY_MAX_BYTES)"
 
 /* How the values of a result column are read: TEXT_FMT for the text format,
  * else BIN + its pgbin_type (a PGPOOL_BINARY statement). Asked of libpq once
@@ -50,7 +51,8 @@ static int read_sub_messages(rpc_call *c, const rowmap_col *col, const ProtobufC
 static void *sub_begin(void *ctx, size_t index);
 static int sub_member(void *ctx, void *record, const char *key, const Google__Protobuf__Value *jv);
 static void *call_mem(void *ctx, size_t n);
-static size_t reply_bound(const rowmap *m, const PGresult *r, int rows, const cell_fmt *fmts);
+static size_t row_bound(const rowmap *m, const PGresult *r, int row, const cell_fmt *fmts);
+static int row_too_large(const rowmap *m, const PGresult *r, int row);
 static size_t col_bound(const rowmap_col *col, size_t text_len);
 static int col_boundable(const rowmap_col *col);
 static long long read_int(const char *v);
@@ -76,9 +78,18 @@ void rowmap_reply_one(rpc_call *c, const rowmap *m, pgq *q, const char *what)
         rpc_fail(c, GRPC_STATUS_NOT_FOUND, what);
         return;
     }
+    if (row_too_large(m, r, 0)) {
+        rpc_fail(c, GRPC_STATUS_RESOURCE_EXHAUSTED, ROW_TOO_LARGE);
+        return;
+    }
     ProtobufCMessage *msg = rowmap_read(c, m, r, 0);
-    if (msg)
-        rpc_reply(c, msg);
+    if (!msg)
+        return;
+    if (protobuf_c_message_get_packed_size(msg) > ROWMAP_REPLY_MAX_BYTES) {
+        rpc_fail(c, GRPC_STATUS_RESOURCE_EXHAUSTED, ROW_TOO_LARGE);
+        return;
+    }
+    rpc_reply(c, msg);
 }
 
 void rowmap_reply_list(rpc_call *c, const rowmap *m, pgq *q, const list_page *p,
@@ -111,9 +122,36 @@ void rowmap_reply_list(rpc_call *c, const rowmap *m, pgq *q, const list_page *p,
         rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
         return;
     }
-    for (int i = 0; i < serve; i++)
-        if (!(ptrs[i] = read_row(c, m, r, i, fmts)))
+    /* The page stops before the row that would take the reply past its
+     * budget (a short page; its token continues from there). A row that is
+     * over the budget alone is an error, found from its cells' lengths
+     * before it is decoded. */
+    int boundable = 1, cut = 0;
+    for (size_t k = 0; k < m->ncols; k++)
+        boundable &= col_boundable(&m->cols[k]);
+    size_t used = 0;
+    for (int i = 0; i < serve && !cut; i++) {
+        size_t size = 0;
+        int over = row_too_large(m, r, i);
+        if (!over) {
+            if (!(ptrs[i] = read_row(c, m, r, i, fmts)))
+                return;
+            size = TAG_MAX + LEN_MAX +
+                   (boundable ? row_bound(m, r, i, fmts)
+                              : protobuf_c_message_get_packed_size(ptrs[i]));
+            over = used + size > ROWMAP_REPLY_MAX_BYTES;
+        }
+        if (over && i == 0) {
+            rpc_fail(c, GRPC_STATUS_RESOURCE_EXHAUSTED, ROW_TOO_LARGE);
             return;
+        }
+        if (over) {
+            serve = i;
+            cut = 1;
+        } else {
+            used += size;
+        }
+    }
     /* The cursor is the last row served, as it was read: created_at in
      * microseconds, or an int32 column standing in its slot (tiers page by
      * sort_order). */
@@ -132,12 +170,13 @@ void rowmap_reply_list(rpc_call *c, const rowmap *m, pgq *q, const list_page *p,
     }
     *COUNT(out, items) = (size_t)serve;
     *FIELD(out, items, ProtobufCMessage **) = ptrs;
-    *FIELD(out, token, const char *) = list_next(c, p, n, cursor_ts, cursor_id, tok);
-    /* The bound may be several times the reply (JSON columns): past
+    /* A cut page has more after it whatever the row count says. */
+    *FIELD(out, token, const char *) =
+        list_next(c, p, cut ? p->limit + 1 : n, cursor_ts, cursor_id, tok);
+    /* `used` bounds the items (exactly, for rows sized by protobuf-c); the
+     * bound may be several times the reply (JSON columns): past
      * REPLY_BOUND_MAX the sizing pass is the smaller cost. */
-    size_t bound = reply_bound(m, r, serve, fmts);
-    if (bound > REPLY_BOUND_MAX)
-        bound = 0;
+    size_t bound = used > REPLY_BOUND_MAX ? 0 : used;
     rpc_reply_within(c, out, bound ? bound + TAG_MAX + LEN_MAX + PAGETOKEN_LEN : 0);
 }
 
@@ -159,28 +198,49 @@ static const PGresult *last_result(const pgq *q)
     return pgq_res(q, last);
 }
 
-/* An upper bound of the packed size of `rows` rows of r read through m, each
- * an element of a repeated message field, or 0 when a column has none
- * (col_boundable, asked once per column rather than per cell). Sizing the
- * reply this way, from lengths libpq already has, replaces a full
+/* An upper bound of the packed size of row `row` of r read through m (every
+ * column col_boundable), without its tag and length as a repeated element.
+ * Sizing a reply this way, from lengths libpq already has, replaces a full
  * protobuf_c_message_get_packed_size pass (13% of a 50-row list's cost). */
-static size_t reply_bound(const rowmap *m, const PGresult *r, int rows, const cell_fmt *fmts)
+static size_t row_bound(const rowmap *m, const PGresult *r, int row, const cell_fmt *fmts)
 {
-    for (size_t i = 0; i < m->ncols; i++)
-        if (!col_boundable(&m->cols[i]))
-            return 0;
     size_t total = 0;
-    for (int row = 0; row < rows; row++) {
-        total += TAG_MAX + LEN_MAX;
-        for (size_t i = 0; i < m->ncols; i++) {
-            /* A binary uuid (16 bytes) is read as its 36 characters; other
-             * binary values are never shorter than what is read from them. */
-            size_t len = fmts[i] == BIN(PGBIN_UUID) ? PGBIN_UUID_TEXT - 1
-                                                    : (size_t)PQgetlength(r, row, (int)i);
-            total += col_bound(&m->cols[i], len);
-        }
+    for (size_t i = 0; i < m->ncols; i++) {
+        /* A binary uuid (16 bytes) is read as its 36 characters; other
+         * binary values are never shorter than what is read from them. */
+        size_t len =
+            fmts[i] == BIN(PGBIN_UUID) ? PGBIN_UUID_TEXT - 1 : (size_t)PQgetlength(r, row, (int)i);
+        total += col_bound(&m->cols[i], len);
     }
     return total;
+}
+
+/* Whether a row is too large to decode: its cells together longer than a
+ * reply may be, or a free-form JSON cell past ROWMAP_JSON_READ_MAX (decoded
+ * into a Struct, JSON grows by up to 15 times: a megabyte of nulls would
+ * take 70). Rows written through rowparam.c never are; rows written by
+ * other clients may be. */
+static int row_too_large(const rowmap *m, const PGresult *r, int row)
+{
+    static const char marker[] = ROWMAP_JSON_TOO_LARGE;
+    const size_t mlen = sizeof(marker) - 1;
+    size_t total = 0;
+    for (size_t i = 0; i < m->ncols; i++) {
+        size_t len = (size_t)PQgetlength(r, row, (int)i);
+        rowmap_kind k = m->cols[i].kind;
+        if (k == RM_STRUCT || k == RM_STRUCT_LIST) {
+            if (len > ROWMAP_JSON_READ_MAX + 1)
+                return 1;
+            /* The statement's stand-in for a value too large to send
+             * (ROWMAP_SQL_JSON); in binary format after jsonb's version byte. */
+            const char *v = PQgetvalue(r, row, (int)i);
+            size_t off = PQfformat(r, (int)i) == 1 ? 1 : 0;
+            if (len == mlen + off && memcmp(v + off, marker, mlen) == 0)
+                return 1;
+        }
+        total += len;
+    }
+    return total > ROWMAP_REPLY_MAX_BYTES;
 }
 
 /* Whether col_bound has a bound for col: Struct values have none (they nest

@@ -114,4 +114,37 @@ int rowmap_col_index(const rowmap *m, const char *field);
  * (AIP-134: an empty mask means every field the request sets). */
 int rowmap_is_set(const rowmap *m, const ProtobufCMessage *msg, size_t i);
 
+/* Every free-form JSON value a service writes (RM_STRUCT, RM_STRUCT_LIST:
+ * google.protobuf.Struct fields) is at most this many bytes of JSON and this
+ * many values (each object, array and scalar counts one; keys do not), so
+ * that what is stored reads back well within a reply's budget. Over either
+ * is INVALID_ARGUMENT naming the field. Typed lists are bounded by the
+ * limits of their items and by MAX_RECV_BYTES. */
+#define ROWMAP_JSON_MAX_BYTES  65536
+#define ROWMAP_JSON_MAX_VALUES 10000
+
+/* A reply (one resource or a list page) is at most this many bytes packed,
+ * half of what gRPC clients accept by default: a list page stops early at
+ * the row that would take it past (a short page whose next_page_token goes
+ * on from there); a single row over it, or a free-form JSON cell longer than
+ * ROWMAP_JSON_READ_MAX, is RESOURCE_EXHAUSTED, found before it is decoded. */
+#define ROWMAP_REPLY_MAX_BYTES (2u << 20)
+#define ROWMAP_JSON_READ_MAX   262144
+#define ROWMAP_STR_(x)         #x
+#define ROWMAP_STR(x)          ROWMAP_STR_(x)
+
+/* The select-list expression of a free-form JSON column col: expr (col
+ * itself, or an expression of it), or, when col's JSON text is longer than
+ * ROWMAP_JSON_READ_MAX, the marker ROWMAP_JSON_TOO_LARGE in its place, so
+ * that a row too large for any reply costs a few bytes to receive (libpq
+ * holds a whole result in memory) and is answered RESOURCE_EXHAUSTED. A
+ * value stored in at most 2 kB (pg_column_size, which reads no more than
+ * the header) is not measured. */
+#define ROWMAP_JSON_TOO_LARGE "{\"cameos.json_too_large\": true}"
+#define ROWMAP_SQL_JSON_AS(col, expr)                                                              \
+    "(case when pg_column_size(" col ") <= 2048 then " expr " when octet_length((" col             \
+    ")::text) <= " ROWMAP_STR(ROWMAP_JSON_READ_MAX) " then " expr " else '" ROWMAP_JSON_TOO_LARGE  \
+                                                    "'::jsonb end)"
+#define ROWMAP_SQL_JSON(col) ROWMAP_SQL_JSON_AS(col, col)
+
 #endif

@@ -112,7 +112,10 @@ void rpc_fail(rpc_call *c, grpc_status_code code, const char *msg);
 void rpc_failf(rpc_call *c, grpc_status_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Streams: queue one message; messages go out in order. */
+/* Streams: queue one message; messages go out in order. A stream whose
+ * client leaves RPC_STREAM_QUEUE_MAX messages unsent (it stopped reading) is
+ * ended RESOURCE_EXHAUSTED and its queue dropped. */
+#define RPC_STREAM_QUEUE_MAX 64
 void rpc_send(rpc_call *c, const ProtobufCMessage *msg);
 /* Streams: end the call once every queued message is out. */
 void rpc_finish(rpc_call *c, grpc_status_code code, const char *msg);
@@ -120,7 +123,9 @@ void rpc_finish(rpc_call *c, grpc_status_code code, const char *msg);
 int rpc_is_over(const rpc_call *c);
 
 /* Bidi: ask for the next request message; cb gets NULL/0/eof=1 when the client
- * half-closes. The bytes are valid during the callback only. */
+ * half-closes. The bytes are valid during the callback only. The read starts
+ * once every message queued before has been sent: a client answered one
+ * request at a time cannot pile up answers it does not read. */
 typedef void (*rpc_recv_fn)(rpc_call *c, const uint8_t *buf, size_t len, int eof);
 void rpc_recv(rpc_call *c, rpc_recv_fn cb);
 

@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "readgate.h"
 #include "refl.h"
 #include "rpc.h"
 
@@ -58,6 +59,10 @@ struct rpc_server {
     uv_signal_t sigterm, sigint;
     uv_timer_t grace;
     uv_timer_t janitor;
+    uv_timer_t refusals; /* logs refusals at the limits, once a period */
+    uv_timer_t tick;     /* once a second: slow reads, heap trimming (server.c) */
+    unsigned long long refused_logged, floods_logged;
+    int max_connections;      /* in force: MAX_CONNECTIONS or what the fd limit allows */
     uv_prepare_t before_wait; /* runs inline completions, writes log lines */
     rpc_tag shutdown_tag;
     rpc_reg *regs;
@@ -71,7 +76,11 @@ struct rpc_server {
     rpc_call *watchers;
     /* every live streaming call, ended on drain (see call.c) */
     rpc_call *streams;
+    int nstreams, nstreams_anon; /* in streams; anon: methods without a token */
+    readgate reads;              /* who may receive a request message now (call.c) */
     struct pglisten *listen;
+    struct selfprobe *probe; /* is the gRPC listener still accepting? */
+    int exit_code;           /* of a drain that was not asked for */
     struct metrics *metrics;
     struct metrics_method *metric_names;
 };
@@ -87,7 +96,9 @@ void server_cq_cache_begin(rpc_server *s);
 void server_cq_cache_end(rpc_server *s);
 
 void call_start(rpc_server *s, const rpc_reg *reg, grpc_call *call, gpr_timespec deadline,
-                grpc_metadata_array *md, grpc_byte_buffer *payload, const char *unknown_path);
+                grpc_metadata_array *md, const char *unknown_path);
+/* Ends the calls whose request message has taken READ_TIMEOUT_MS so far. */
+void call_sweep_reads(rpc_server *s);
 /* The call of a streaming handler, for lists kept by health.c. */
 rpc_call **call_watch_next(rpc_call *c);
 rpc_server *call_server(const rpc_call *c);

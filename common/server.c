@@ -26,17 +26,31 @@
 #include <grpc/support/alloc.h>
 #include <grpc/support/log.h>
 #include <grpc/support/time.h>
+#include <malloc.h>
 
 #include "grpc/health/v1/health.pb-c.h"
 #include "grpc/reflection/v1/reflection.pb-c.h"
 #include "authcache.h"
+#include "connlimit.h"
+#include "h2watch.h"
 #include "log.h"
 #include "metrics.h"
 #include "pglisten.h"
+#include "selfprobe.h"
 
 /* Requests kept posted per method: enough that bursts rarely wait for a re-arm. */
 #define SLOTS_PER_METHOD 16
 #define GENERIC_SLOTS    4
+/* How often refusals at a limit are summed up in the log. */
+#define REFUSALS_LOG_MS 10000
+/* The housekeeping tick (tick_cb), and how much free heap memory may stay
+ * mapped before it is given back. */
+#define TICK_MS 1000
+/* Missed self-probes in a row that mean the listener is gone, and the exit
+ * status that says so. */
+#define LISTENER_MISSES    3
+#define EXIT_LISTENER_DEAD 3
+#define TRIM_ABOVE         (4u << 20)
 
 /* A posted request for one registered method (or, with reg NULL, for any
  * unregistered one); re-armed each time it yields a call. */
@@ -47,7 +61,6 @@ typedef struct rpc_slot {
     grpc_call *call;
     gpr_timespec deadline;
     grpc_metadata_array md;
-    grpc_byte_buffer *payload;
     grpc_call_details details; /* generic slots only */
 } rpc_slot;
 
@@ -70,6 +83,9 @@ static void pool_closed(void *arg);
 static void close_walk(uv_handle_t *h, void *arg);
 static void close_db(rpc_server *s);
 static void janitor_cb(uv_timer_t *t);
+static void refusals_cb(uv_timer_t *t);
+static void tick_cb(uv_timer_t *t);
+static void listener_dead(void *arg);
 static void before_wait_cb(uv_prepare_t *h);
 static void janitor_done(pgq *q, pgq_result r, void *arg);
 static void on_notify(const char *payload, void *arg);
@@ -156,6 +172,16 @@ static int serve(rpc_server *s)
                  &klen) != NULL;
     }
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
+    /* Reads at once: the budget in requests of the largest size (at least
+     * 4), a quarter of them (at least 2) for any one caller. */
+    long slots = s->cfg.recv_budget_bytes / s->cfg.max_recv_bytes;
+    slots = slots < 4 ? 4 : slots > 4096 ? 4096 : slots;
+    readgate_init(&s->reads, (int)slots, slots / 4 < 2 ? 2 : (int)(slots / 4));
+    char why[256];
+    if (connlimit_init(s->cfg.max_connections, &s->max_connections, why, sizeof(why)) != 0) {
+        log_msg(CONFIG_LOG_ERROR, "%s", why);
+        return 1;
+    }
 
     const char *names[] = {svc->desc->name, "grpc.health.v1.Health",
                            "grpc.reflection.v1.ServerReflection",
@@ -182,6 +208,10 @@ static int serve(rpc_server *s)
                                                                 : GPR_LOG_SEVERITY_ERROR);
     grpc_init();
 
+    /* gRPC's own buffers (reads, writes, per-call arenas) are charged to this
+     * quota; near it the transports shrink their reads and windows. */
+    grpc_resource_quota *quota = grpc_resource_quota_create(svc->binary);
+    grpc_resource_quota_resize(quota, (size_t)s->cfg.memory_quota_bytes);
     grpc_arg args[] = {
         {GRPC_ARG_INTEGER,
          GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
@@ -194,10 +224,28 @@ static int serve(rpc_server *s)
          {.integer = s->cfg.max_connection_age_grace_ms}},
         {GRPC_ARG_INTEGER, GRPC_ARG_KEEPALIVE_TIME_MS, {.integer = s->cfg.keepalive_time_ms}},
         {GRPC_ARG_INTEGER, GRPC_ARG_KEEPALIVE_TIMEOUT_MS, {.integer = s->cfg.keepalive_timeout_ms}},
+        /* Without BDP probing the stream window stays at 64 KiB: what a
+         * stream can make the transport buffer before the call reads it. */
         {GRPC_ARG_INTEGER, GRPC_ARG_HTTP2_BDP_PROBE, {.integer = 0}},
+        /* A client that opens more streams than this loses the connection. */
+        {GRPC_ARG_INTEGER,
+         GRPC_ARG_MAX_CONCURRENT_STREAMS,
+         {.integer = s->cfg.max_concurrent_streams}},
+        {GRPC_ARG_INTEGER,
+         GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+         {.integer = s->cfg.max_connection_idle_ms}},
+        /* Also the time a new connection has to send its HTTP/2 SETTINGS. */
+        {GRPC_ARG_INTEGER,
+         GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+         {.integer = s->cfg.handshake_timeout_ms}},
+        {GRPC_ARG_INTEGER, GRPC_ARG_MAX_METADATA_SIZE, {.integer = s->cfg.max_metadata_bytes}},
+        {GRPC_ARG_POINTER,
+         GRPC_ARG_RESOURCE_QUOTA,
+         {.pointer = {.p = quota, .vtable = grpc_resource_quota_arg_vtable()}}},
     };
     grpc_channel_args chargs = {sizeof(args) / sizeof(args[0]), args};
     s->server = grpc_server_create(&chargs, NULL);
+    grpc_resource_quota_unref(quota); /* the server holds its own reference */
     s->cq = grpc_completion_queue_create_for_next(NULL);
     grpc_server_register_completion_queue(s->server, s->cq, NULL);
     int ok = register_methods(s) == 0;
@@ -228,13 +276,22 @@ static int serve(rpc_server *s)
                          svc->stmts, svc->nstmts, pool_state, s);
     if (ok && !(s->metrics = metrics_new(&s->loop, svc->binary, s->metric_names, s->nregs)))
         ok = 0;
-    if (ok && metrics_listen(s->metrics, s->cfg.metrics_listen) != 0) {
+    if (ok && metrics_listen(s->metrics, s->cfg.metrics_listen, s->cfg.metrics_max_connections,
+                             s->cfg.metrics_timeout_ms) != 0) {
         log_msg(CONFIG_LOG_ERROR, "cannot serve metrics on %s: %s", s->cfg.metrics_listen,
                 metrics_error(s->metrics));
         ok = 0;
     }
     if (s->metrics)
         metrics_set_pool(s->metrics, s->pool);
+    if (ok && s->cfg.listener_check_ms > 0) {
+        int timeout = s->cfg.listener_check_ms / 2 < 5000 ? s->cfg.listener_check_ms / 2 : 5000;
+        s->probe = selfprobe_start(&s->loop, s->cfg.grpc_listen, s->cfg.listener_check_ms, timeout,
+                                   LISTENER_MISSES, listener_dead, s);
+        if (!s->probe)
+            log_msg(CONFIG_LOG_WARN, "cannot probe %s: the listener is not watched",
+                    s->cfg.grpc_listen);
+    }
     if (svc->listen_channel)
         s->listen = pglisten_new(&s->loop, s->cfg.database_url, svc->binary, svc->listen_channel,
                                  on_notify, s);
@@ -250,6 +307,12 @@ static int serve(rpc_server *s)
     uv_prepare_init(&s->loop, &s->before_wait);
     s->before_wait.data = s;
     uv_prepare_start(&s->before_wait, before_wait_cb);
+    uv_timer_init(&s->loop, &s->tick);
+    s->tick.data = s;
+    uv_timer_start(&s->tick, tick_cb, TICK_MS, TICK_MS);
+    uv_timer_init(&s->loop, &s->refusals);
+    s->refusals.data = s;
+    uv_timer_start(&s->refusals, refusals_cb, REFUSALS_LOG_MS, REFUSALS_LOG_MS);
     if (svc->janitor_every_s > 0) {
         uint64_t every = (uint64_t)svc->janitor_every_s * 1000;
         uv_timer_start(&s->janitor, janitor_cb, every, every);
@@ -259,8 +322,8 @@ static int serve(rpc_server *s)
         log_msg(CONFIG_LOG_ERROR, "start-up failed");
         signal_cb(&s->sigterm, SIGTERM);
     } else {
-        log_msg(CONFIG_LOG_INFO, "listening on %s (port %d), %zu methods", s->cfg.grpc_listen, port,
-                s->nregs);
+        log_msg(CONFIG_LOG_INFO, "listening on %s (port %d), %zu methods, at most %d connections",
+                s->cfg.grpc_listen, port, s->nregs, s->max_connections);
         health_update(s);
     }
 
@@ -280,7 +343,7 @@ static int serve(rpc_server *s)
     refl_index_free(s->refl);
     authcache_free(s->tokens);
     log_msg(CONFIG_LOG_INFO, "stopped");
-    return ok ? 0 : 1;
+    return !ok ? 1 : s->exit_code;
 }
 
 /* Plaintext h2c, TLS (TLS_CERT + TLS_KEY), or mutual TLS (+ TLS_CLIENT_CA:
@@ -417,8 +480,10 @@ static int register_methods(rpc_server *s)
                                                   : "bidi_stream";
         r->handle = grpc_server_register_method(
             s->server, r->path, NULL,
-            r->kind == RPC_BIDI ? GRPC_SRM_PAYLOAD_NONE : GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER,
-            0);
+            /* No pre-read payload: call.c checks the token before it asks
+             * for the body (a pre-read body is received whole, up to
+             * MAX_RECV_BYTES, before the application sees the call). */
+            GRPC_SRM_PAYLOAD_NONE, 0);
         if (!r->handle)
             return -1;
     }
@@ -450,9 +515,8 @@ static int slot_post(rpc_server *s, const rpc_reg *reg)
     grpc_call_error e;
     server_cq_cache_begin(s);
     if (reg) {
-        e = grpc_server_request_registered_call(
-            s->server, reg->handle, &sl->call, &sl->deadline, &sl->md,
-            reg->kind == RPC_BIDI ? NULL : &sl->payload, s->cq, s->cq, &sl->tag);
+        e = grpc_server_request_registered_call(s->server, reg->handle, &sl->call, &sl->deadline,
+                                                &sl->md, NULL, s->cq, s->cq, &sl->tag);
     } else {
         grpc_call_details_init(&sl->details);
         e = grpc_server_request_call(s->server, &sl->call, &sl->details, &sl->md, s->cq, s->cq,
@@ -484,7 +548,7 @@ static void slot_cb(rpc_tag *t, int ok)
     if (!s->draining && slot_post(s, sl->reg) != 0)
         log_msg(CONFIG_LOG_ERROR, "cannot re-arm a request slot");
     if (sl->reg) {
-        call_start(s, sl->reg, sl->call, sl->deadline, &sl->md, sl->payload, NULL);
+        call_start(s, sl->reg, sl->call, sl->deadline, &sl->md, NULL);
     } else {
         char path[256];
         size_t n = GRPC_SLICE_LENGTH(sl->details.method);
@@ -492,10 +556,10 @@ static void slot_cb(rpc_tag *t, int ok)
             n = sizeof(path) - 1;
         memcpy(path, GRPC_SLICE_START_PTR(sl->details.method), n);
         path[n] = 0;
-        call_start(s, NULL, sl->call, sl->details.deadline, &sl->md, NULL, path);
+        call_start(s, NULL, sl->call, sl->details.deadline, &sl->md, path);
         grpc_call_details_destroy(&sl->details);
     }
-    free(sl); /* call_start took the call, the metadata and the payload */
+    free(sl); /* call_start took the call and the metadata */
 }
 
 /* ---- bridge ---------------------------------------------------------- */
@@ -639,6 +703,8 @@ static void pool_state(int up, void *arg)
 
 static void close_db(rpc_server *s)
 {
+    selfprobe_close(s->probe);
+    s->probe = NULL;
     if (s->metrics) {
         metrics_close(s->metrics);
         s->metrics = NULL;
@@ -685,6 +751,58 @@ static void janitor_done(pgq *q, pgq_result r, void *arg)
     pgq_free(q);
 }
 
+/* The listener stopped accepting (selfprobe.h): nothing in this process can
+ * restart it, so the process drains and exits non-zero for its supervisor
+ * to start another. */
+static void listener_dead(void *arg)
+{
+    rpc_server *s = arg;
+    log_msg(CONFIG_LOG_ERROR,
+            "the gRPC listener no longer accepts connections (%d probes in a row): draining, "
+            "then exiting with status %d",
+            LISTENER_MISSES, EXIT_LISTENER_DEAD);
+    s->exit_code = EXIT_LISTENER_DEAD;
+    signal_cb(&s->sigterm, SIGTERM);
+}
+
+/* Refusals at a limit are logged as one line per period with their count,
+ * not one per refusal: a flood must not turn into a flood of log lines. */
+static void refusals_cb(uv_timer_t *t)
+{
+    rpc_server *s = t->data;
+    unsigned long long floods = connlimit_reset_floods();
+    if (floods != s->floods_logged) {
+        log_msg(CONFIG_LOG_WARN,
+                "closed %llu connections in %d s for resetting more than %d streams a second "
+                "(rapid reset)",
+                floods - s->floods_logged, REFUSALS_LOG_MS / 1000, H2WATCH_RESETS_PER_S);
+        s->floods_logged = floods;
+    }
+    unsigned long long conns = connlimit_refused();
+    if (conns != s->refused_logged) {
+        log_msg(CONFIG_LOG_WARN,
+                "refused %llu connections in %d s: at most %d are kept (MAX_CONNECTIONS)",
+                conns - s->refused_logged, REFUSALS_LOG_MS / 1000, s->max_connections);
+        s->refused_logged = conns;
+    }
+}
+
+/* Once a second: request messages that take too long to arrive end their
+ * calls (call_sweep_reads), and freed memory goes back to the system. After
+ * a burst glibc keeps freed memory mapped (it trims only the top of each
+ * arena, and gRPC's threads have arenas of their own): a pod that served one
+ * flood would stay at its peak until it is killed. When more than
+ * TRIM_ABOVE lies free, malloc_trim gives it back; a quiet process never
+ * gets there, so this costs nothing when idle. */
+static void tick_cb(uv_timer_t *t)
+{
+    rpc_server *s = t->data;
+    call_sweep_reads(s);
+    struct mallinfo2 mi = mallinfo2();
+    if (mi.fordblks > TRIM_ABOVE)
+        malloc_trim(0);
+}
+
 /* Called on gRPC's threads: log_msg is safe there (one write per line). */
 static void grpc_log_bridge(gpr_log_func_args *args)
 {
@@ -692,7 +810,8 @@ static void grpc_log_bridge(gpr_log_func_args *args)
                 : args->severity == GPR_LOG_SEVERITY_INFO ? CONFIG_LOG_INFO
                                                           : CONFIG_LOG_DEBUG;
     const char *file = strrchr(args->file, '/');
-    log_msg(level, "grpc %s:%d: %s", file ? file + 1 : args->file, args->line, args->message);
+    log_msg_limited(level, "grpc %s:%d: %s", file ? file + 1 : args->file, args->line,
+                    args->message);
 }
 
 static void on_notify(const char *payload, void *arg)

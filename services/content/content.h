@@ -56,9 +56,9 @@ extern const pgpool_stmt content_stmts[CONTENT_NSTMTS];
 /* jsonb read as a Struct: an object as stored; anything else (rows written
  * outside the service, e.g. the '[]' column defaults) wrapped as
  * {"items": value} so that no data is lost and no read fails. */
-#define SQL_OBJECT(col) \
-    "case when jsonb_typeof(" col ") = 'object' then " col \
-    " else jsonb_build_object('items', " col ") end"
+#define SQL_OBJECT(col)                                                                            \
+    ROWMAP_SQL_JSON_AS(col, "(case when jsonb_typeof(" col ") = 'object' then " col                 \
+                            " else jsonb_build_object('items', " col ") end)")
 
 /* The select list of each table and its columns in the same order; the
  * rowmaps (generation.c, ...) list the columns in this order, named by these

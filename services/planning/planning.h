@@ -71,7 +71,9 @@ enum {
 
 #define CAMPAIGN_COLS                                                                              \
     "id, user_id, name, description, target_audience, to_jsonb(platform), status, total_videos,"   \
-    " completed_videos, concepts, brand_guidelines_id, created_at, updated_at, completed_at"
+    " completed_videos, " ROWMAP_SQL_JSON(                                                         \
+        "concepts") ", brand_guidelines_id, created_at, updated_at,"                               \
+                    " completed_at"
 enum {
     CA_ID,
     CA_USER_ID,

@@ -88,7 +88,21 @@ Test(config, defaults)
     cr_assert_eq(c.max_connection_age_grace_ms, 30000);
     cr_assert_eq(c.keepalive_time_ms, 60000);
     cr_assert_eq(c.keepalive_timeout_ms, 20000);
-    cr_assert_eq(c.max_recv_bytes, 4194304);
+    cr_assert_eq(c.max_recv_bytes, 1048576);
+    cr_assert_eq(c.max_connections, 0);
+    cr_assert_eq(c.max_concurrent_streams, 256);
+    cr_assert_eq(c.max_connection_idle_ms, 60000);
+    cr_assert_eq(c.handshake_timeout_ms, 5000);
+    cr_assert_eq(c.max_metadata_bytes, 8192);
+    cr_assert_eq(c.memory_quota_bytes, 67108864);
+    cr_assert_eq(c.metrics_max_connections, 16);
+    cr_assert_eq(c.metrics_timeout_ms, 5000);
+    cr_assert_eq(c.streams_per_user, 100);
+    cr_assert_eq(c.streams_max, 1000);
+    cr_assert_eq(c.unauthenticated_streams_max, 256);
+    cr_assert_eq(c.recv_budget_bytes, 16777216);
+    cr_assert_eq(c.read_timeout_ms, 10000);
+    cr_assert_eq(c.listener_check_ms, 10000);
     config_free(&c);
     cr_assert(zeroed(&c));
     config_free(&c); /* repeatable */
@@ -113,6 +127,20 @@ Test(config, everything_set, .init = make_tmpfile, .fini = remove_tmpfile)
         {"KEEPALIVE_TIME_MS", "86400000"},
         {"KEEPALIVE_TIMEOUT_MS", "600000"},
         {"MAX_RECV_BYTES", "2147483647"},
+        {"MAX_CONNECTIONS", "1000000"},
+        {"MAX_CONCURRENT_STREAMS", "10000"},
+        {"MAX_CONNECTION_IDLE_MS", "1000"},
+        {"HANDSHAKE_TIMEOUT_MS", "600000"},
+        {"MAX_METADATA_BYTES", "1048576"},
+        {"MEMORY_QUOTA_BYTES", "4194304"},
+        {"METRICS_MAX_CONNECTIONS", "1024"},
+        {"METRICS_TIMEOUT_MS", "100"},
+        {"STREAMS_PER_USER", "1"},
+        {"STREAMS_MAX", "100000"},
+        {"UNAUTHENTICATED_STREAMS_MAX", "1"},
+        {"RECV_BUDGET_BYTES", "1048576"},
+        {"READ_TIMEOUT_MS", "600000"},
+        {"LISTENER_CHECK_MS", "0"},
     }};
     config c;
     char err[256] = "";
@@ -133,6 +161,20 @@ Test(config, everything_set, .init = make_tmpfile, .fini = remove_tmpfile)
     cr_assert_eq(c.keepalive_time_ms, 86400000);
     cr_assert_eq(c.keepalive_timeout_ms, 600000);
     cr_assert_eq(c.max_recv_bytes, 2147483647L);
+    cr_assert_eq(c.max_connections, 1000000);
+    cr_assert_eq(c.max_concurrent_streams, 10000);
+    cr_assert_eq(c.max_connection_idle_ms, 1000);
+    cr_assert_eq(c.handshake_timeout_ms, 600000);
+    cr_assert_eq(c.max_metadata_bytes, 1048576);
+    cr_assert_eq(c.memory_quota_bytes, 4194304);
+    cr_assert_eq(c.metrics_max_connections, 1024);
+    cr_assert_eq(c.metrics_timeout_ms, 100);
+    cr_assert_eq(c.streams_per_user, 1);
+    cr_assert_eq(c.streams_max, 100000);
+    cr_assert_eq(c.unauthenticated_streams_max, 1);
+    cr_assert_eq(c.recv_budget_bytes, 1048576);
+    cr_assert_eq(c.read_timeout_ms, 600000);
+    cr_assert_eq(c.listener_check_ms, 0);
     config_free(&c);
 }
 
@@ -253,6 +295,21 @@ Test(config, integers)
         {"MAX_RECV_BYTES", "1023"},
         {"MAX_RECV_BYTES", "2147483648"},
         {"MAX_RECV_BYTES", "4MiB"},
+        {"MAX_CONNECTIONS", "-1"},
+        {"MAX_CONNECTIONS", "1000001"},
+        {"MAX_CONCURRENT_STREAMS", "0"},
+        {"MAX_CONNECTION_IDLE_MS", "999"},
+        {"HANDSHAKE_TIMEOUT_MS", "99"},
+        {"MAX_METADATA_BYTES", "1023"},
+        {"MEMORY_QUOTA_BYTES", "4194303"},
+        {"METRICS_MAX_CONNECTIONS", "0"},
+        {"METRICS_TIMEOUT_MS", "600001"},
+        {"STREAMS_PER_USER", "0"},
+        {"STREAMS_MAX", "100001"},
+        {"UNAUTHENTICATED_STREAMS_MAX", "0"},
+        {"RECV_BUDGET_BYTES", "1048575"},
+        {"READ_TIMEOUT_MS", "99"},
+        {"LISTENER_CHECK_MS", "600001"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         fake_env e = {{{"DATABASE_URL", "x"}, {"JWT_SECRET", SECRET}, {bad[i].name, bad[i].value}}};

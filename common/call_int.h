@@ -1,0 +1,104 @@
+/*
+ * call_int.h - the inside of an rpc_call, shared by call.c (a call's life:
+ * accept, send, finish, free) and callreq.c (its request: the token, the
+ * stream caps, the read gate, the wire guard, decoding). Nothing else
+ * includes it.
+ *
+ * Ownership: see call.c. call_ref/call_unref count the references that keep
+ * a call alive; call_end decides the status once (later calls do nothing).
+ */
+#ifndef CAMEOS_CALL_INT_H
+#define CAMEOS_CALL_INT_H
+
+#include "rpc_int.h"
+
+#include "arena.h"
+#include "readgate.h"
+
+/* A queued outgoing message of a stream. */
+typedef struct outmsg {
+    struct outmsg *next;
+    grpc_byte_buffer *bb;
+} outmsg;
+
+struct rpc_call {
+    rpc_server *srv;
+    const rpc_reg *reg;
+    char *unknown_path; /* for calls to methods we do not serve */
+    grpc_call *call;
+    grpc_metadata_array md;
+    ProtobufCMessage *req;
+    auth_claims claims;
+    int authed;
+    int refs;
+    uint64_t start_ns;
+    /* deadline */
+    uv_timer_t timer;
+    uint64_t deadline_ns; /* uv_hrtime() at the deadline; 0: none */
+    int deadline_hit;
+    /* close-on-server */
+    rpc_tag close_tag;
+    int close_started; /* RECV_CLOSE_ON_SERVER posted (streams: at accept) */
+    int client_cancelled;
+    int close_done;
+    /* sending */
+    rpc_tag send_tag;
+    int initial_md_sent;
+    int sending;
+    grpc_byte_buffer *send_bb;
+    outmsg *outq, *outq_tail;
+    size_t outq_n;
+    int finish_pending;
+    int finished; /* status decided; no more sends */
+    grpc_status_code status;
+    char *status_msg;
+    grpc_slice status_slice;
+    const char *log_sqlstate;
+    char sqlstate[6];
+    /* receiving (bidi) */
+    rpc_tag recv_tag;
+    grpc_byte_buffer *recv_bb;
+    rpc_recv_fn recv_cb;
+    rpc_recv_fn recv_after_send; /* rpc_recv waiting for the queue to drain */
+    /* the request message of a unary or server-streaming call */
+    rpc_tag request_tag;
+    readgate_entry gate; /* its slot in srv->reads, or place in the queue */
+    int request_pending; /* its RECV_MESSAGE is in flight */
+    /* database */
+    pgq *q;
+    rpc_db_fn db_ok;
+    /* streaming handler state */
+    void *data;
+    void (*cleanup)(rpc_call *c, void *data);
+    rpc_call *watch_next;
+    arena *mem; /* rpc_alloc's */
+    struct deferred *defers;
+    rpc_call *stream_next, **stream_prev; /* in srv->streams while live */
+};
+
+typedef struct deferred {
+    struct deferred *next;
+    void (*fn)(void *p);
+    void *p;
+} deferred;
+
+void call_ref(rpc_call *c);
+void call_unref(rpc_call *c);
+/* Decides the status; it goes out once queued messages are sent. */
+void call_end(rpc_call *c, grpc_status_code code, const char *msg);
+/* Every batch goes through here (see server_cq_cache_begin). */
+grpc_call_error call_batch(rpc_call *c, grpc_call *call, const grpc_op *ops, size_t n, rpc_tag *tag)
+    __attribute__((warn_unused_result));
+
+/* callreq.c: after accept, for a call of a registered method with a
+ * handler: authenticates, applies the stream caps, and receives and checks
+ * the request (through the read gate) before the handler runs. */
+void callreq_begin(rpc_call *c);
+/* A streamed request message (rpc_recv): 0 when it may be handed on, -1
+ * when it was refused (the call is ended). */
+int callreq_guard(rpc_call *c, const uint8_t *buf, size_t len) __attribute__((warn_unused_result));
+/* The call's read slot, or its place in the gate's queue, goes to the next
+ * caller (when the call is freed; nothing when it holds neither). */
+void callreq_release(rpc_call *c);
+
+#endif
