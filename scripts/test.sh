@@ -10,6 +10,8 @@
 #   integration the Criterion tests labelled "integration" (ctest -L) and
 #               tests/integration/*.sh (TAP) against the three services, once
 #               with the Release binaries and once with the ASan ones
+#   attack      tests/attack/run.cjs: floods and hostile requests against
+#               instances it starts (Release), with memory budgets
 # Prints one line per suite and, last, "N passed, N failed". Exits non-zero
 # when anything failed or a suite could not run. Logs: build/test-logs/.
 set -euo pipefail
@@ -466,6 +468,34 @@ suite_integration() {
 	fi
 }
 
+# --------------------------------------------------------------------- attack
+# tests/attack/run.cjs: hostile and careless traffic against instances it
+# starts itself (Release binaries: the memory budgets are for them), one line
+# of figures per attack and TAP results judged against the budgets.
+suite_attack() {
+	local built=$1 log="$LOGS/attack.tap" rc=0 p f s n
+	banner "attack"
+	if ((built != 0)); then
+		record attack 0 1 0 "could not run: build failed"
+		return
+	fi
+	if ((PG_READY != 1)) || ! pg_start "$TEST_PG_DIR" "$TEST_PG_PORT"; then
+		record attack 0 1 0 "could not run: no migrated test database"
+		return
+	fi
+	CAMEOS_BUILD_DIR="$BUILD_REL" DATABASE_URL="$(pg_url "$TEST_PG_DIR" "$TEST_PG_PORT")" \
+		JWT_SECRET="$(random_secret)" SERVICE_LOG_DIR="$LOGS" \
+		timeout 1200 node "$ROOT/tests/attack/run.cjs" </dev/null 2>&1 | tee "$log" || rc=$?
+	read -r p f s n < <(tap_count "$log")
+	if ((n == 0)); then
+		record attack 0 1 0 "run.cjs printed no TAP result (exit $rc)"
+	elif ((rc != 0 && f == 0)); then
+		record attack "$p" 1 "$s" "run.cjs exited $rc"
+	else
+		record attack "$p" "$f" "$s"
+	fi
+}
+
 # ---------------------------------------------------------------------- main
 rm -rf "$LOGS"
 mkdir -p "$LOGS"
@@ -491,5 +521,8 @@ suite_buf_lint
 suite_pgtap "$rel_built"
 suite_integration integration-release "$BUILD_REL" "$rel_built" 20
 suite_integration integration-asan "$BUILD_ASAN" "$asan_built" 40 "${ASAN_ENV[@]}"
+# Last: its thousands of client sockets take ephemeral ports that could
+# collide with the fixed ports the integration suites bind.
+suite_attack "$rel_built"
 
 finish

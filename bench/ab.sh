@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# bench/ab.sh BASE_BINARY NEW_BINARY [METHOD] [SECONDS] [ROUNDS]: the same
+# service built twice (say, main before and after a change), each started on
+# the stack's database, driven in turn by bench/loadgen with the same load:
+# ROUNDS (default 5) interleaved rounds of SECONDS (default 10) each, after a
+# warm-up of both. Prints each round's calls/s and the ratio of the medians
+# (new / base). METHOD defaults to GetProfile. Figures only.
+#   git worktree add /tmp/base main && cmake -S /tmp/base -B /tmp/base/build \
+#     -DCMAKE_BUILD_TYPE=Release && cmake --build /tmp/base/build --target cameos-credits
+#   bench/ab.sh /tmp/base/build/services/credits/cameos-credits \
+#     build/services/credits/cameos-credits
+set -euo pipefail
+BASE_BIN=$(realpath "$1") NEW_BIN=$(realpath "$2")
+METHOD=${3:-GetProfile} DUR=${4:-10} ROUNDS=${5:-5}
+CONC=${CONC:-16} NUSERS=${NUSERS:-1000}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+seed_users
+bench_users "$NUSERS" >"$WORK/users"
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$WORK"' EXIT
+start() { # start NAME BINARY PORT
+	env DATABASE_URL="${DATABASE_URL/\/\/postgres@/\/\/cameos_credits@}" JWT_SECRET="$JWT_SECRET" \
+		GRPC_LISTEN="127.0.0.1:$3" METRICS_LISTEN="127.0.0.1:$(($3 + 1))" LOG_LEVEL=warn \
+		"$2" >"$WORK/$1.log" 2>&1 &
+	pids+=($!)
+}
+start base "$BASE_BIN" 56071
+start new "$NEW_BIN" 56073
+sleep 2
+run() { # run PORT SECONDS: calls/s
+	"$LOADGEN" -a "127.0.0.1:$1" -m "$METHOD" -u "$WORK/users" -k "$JWT_SECRET" \
+		-c "$CONC" -n 4 -d "$2" | awk '/calls\/s/ { for (i = 1; i <= NF; i++) if ($(i + 1) == "calls/s") print $i }'
+}
+run 56071 3 >/dev/null
+run 56073 3 >/dev/null
+b=() n=()
+for r in $(seq 1 "$ROUNDS"); do
+	b+=("$(run 56071 "$DUR")")
+	n+=("$(run 56073 "$DUR")")
+	echo "round $r: base ${b[-1]} calls/s, new ${n[-1]} calls/s"
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+mb=$(median "${b[@]}") mn=$(median "${n[@]}")
+awk -v b="$mb" -v n="$mn" -v m="$METHOD" 'BEGIN { printf "%s: median base %.0f, new %.0f calls/s, new/base %.3f\n", m, b, n, n / b }'
