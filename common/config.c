@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,10 +10,22 @@
 #include <strings.h>
 #include <unistd.h>
 
+/* A whole-number variable and the config field it fills (an int, or a long
+ * when wide). */
 typedef struct config_int {
     const char *name;
     long def, min, max;
+    size_t at;
+    int wide;
 } config_int;
+#define INT_VAR(name, field, def, min, max)                                                        \
+    {                                                                                              \
+        name, def, min, max, offsetof(config, field), 0                                            \
+    }
+#define LONG_VAR(name, field, def, min, max)                                                       \
+    {                                                                                              \
+        name, def, min, max, offsetof(config, field), 1                                            \
+    }
 
 static const char *config_get(config_getenv_fn get, void *ctx, const char *name);
 static int config_err(char *err, size_t errsz, const char *fmt, ...)
@@ -32,29 +45,28 @@ int config_load(config *c, const char *service, const char *default_grpc_listen,
                 size_t errsz)
 {
     static const config_int ints[] = {
-        {"DB_POOL_SIZE", 4, 1, 64},
-        {"SHUTDOWN_GRACE_MS", 10000, 0, 600000},
-        {"MAX_CONNECTION_AGE_MS", 300000, 1000, 86400000},
-        {"MAX_CONNECTION_AGE_GRACE_MS", 30000, 0, 3600000},
-        {"KEEPALIVE_TIME_MS", 60000, 1000, 86400000},
-        {"KEEPALIVE_TIMEOUT_MS", 20000, 1000, 600000},
-        {"MAX_RECV_BYTES", 1048576, 1024, INT_MAX},
-        {"MAX_CONNECTIONS", 0, 0, 1000000},
-        {"MAX_CONCURRENT_STREAMS", 256, 1, 10000},
-        {"MAX_CONNECTION_IDLE_MS", 60000, 1000, 86400000},
-        {"HANDSHAKE_TIMEOUT_MS", 5000, 100, 600000},
-        {"MAX_METADATA_BYTES", 8192, 1024, 1048576},
-        {"MEMORY_QUOTA_BYTES", 67108864, 4194304, INT_MAX},
-        {"METRICS_MAX_CONNECTIONS", 16, 1, 1024},
-        {"METRICS_TIMEOUT_MS", 5000, 100, 600000},
-        {"STREAMS_PER_USER", 100, 1, 10000},
-        {"STREAMS_MAX", 1000, 1, 100000},
-        {"UNAUTHENTICATED_STREAMS_MAX", 256, 1, 100000},
-        {"RECV_BUDGET_BYTES", 16777216, 1048576, INT_MAX},
-        {"READ_TIMEOUT_MS", 10000, 100, 600000},
-        {"LISTENER_CHECK_MS", 10000, 0, 600000},
+        INT_VAR("DB_POOL_SIZE", db_pool_size, 4, 1, 64),
+        INT_VAR("SHUTDOWN_GRACE_MS", shutdown_grace_ms, 10000, 0, 600000),
+        INT_VAR("MAX_CONNECTION_AGE_MS", max_connection_age_ms, 300000, 1000, 86400000),
+        INT_VAR("MAX_CONNECTION_AGE_GRACE_MS", max_connection_age_grace_ms, 30000, 0, 3600000),
+        INT_VAR("KEEPALIVE_TIME_MS", keepalive_time_ms, 60000, 1000, 86400000),
+        INT_VAR("KEEPALIVE_TIMEOUT_MS", keepalive_timeout_ms, 20000, 1000, 600000),
+        LONG_VAR("MAX_RECV_BYTES", max_recv_bytes, 1048576, 1024, INT_MAX),
+        INT_VAR("MAX_CONNECTIONS", max_connections, 0, 0, 1000000),
+        INT_VAR("MAX_CONCURRENT_STREAMS", max_concurrent_streams, 256, 1, 10000),
+        INT_VAR("MAX_CONNECTION_IDLE_MS", max_connection_idle_ms, 60000, 1000, 86400000),
+        INT_VAR("HANDSHAKE_TIMEOUT_MS", handshake_timeout_ms, 5000, 100, 600000),
+        INT_VAR("MAX_METADATA_BYTES", max_metadata_bytes, 8192, 1024, 1048576),
+        LONG_VAR("MEMORY_QUOTA_BYTES", memory_quota_bytes, 67108864, 4194304, INT_MAX),
+        INT_VAR("METRICS_MAX_CONNECTIONS", metrics_max_connections, 16, 1, 1024),
+        INT_VAR("METRICS_TIMEOUT_MS", metrics_timeout_ms, 5000, 100, 600000),
+        INT_VAR("STREAMS_PER_USER", streams_per_user, 100, 1, 10000),
+        INT_VAR("STREAMS_MAX", streams_max, 1000, 1, 100000),
+        INT_VAR("UNAUTHENTICATED_STREAMS_MAX", unauthenticated_streams_max, 256, 1, 100000),
+        LONG_VAR("RECV_BUDGET_BYTES", recv_budget_bytes, 16777216, 1048576, INT_MAX),
+        INT_VAR("READ_TIMEOUT_MS", read_timeout_ms, 10000, 100, 600000),
+        INT_VAR("LISTENER_CHECK_MS", listener_check_ms, 10000, 0, 600000),
     };
-    long iv[sizeof(ints) / sizeof(ints[0])];
     const char *v;
 
     if (err != NULL && errsz > 0)
@@ -100,30 +112,15 @@ int config_load(config *c, const char *service, const char *default_grpc_listen,
         goto fail;
 
     for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
-        if (config_long(get, ctx, &ints[i], &iv[i], err, errsz) != 0)
+        long n = 0;
+        if (config_long(get, ctx, &ints[i], &n, err, errsz) != 0)
             goto fail;
+        char *field = (char *)c + ints[i].at;
+        if (ints[i].wide)
+            *(long *)field = n;
+        else
+            *(int *)field = (int)n; /* every int variable's range fits an int */
     }
-    c->db_pool_size = (int)iv[0];
-    c->shutdown_grace_ms = (int)iv[1];
-    c->max_connection_age_ms = (int)iv[2];
-    c->max_connection_age_grace_ms = (int)iv[3];
-    c->keepalive_time_ms = (int)iv[4];
-    c->keepalive_timeout_ms = (int)iv[5];
-    c->max_recv_bytes = iv[6];
-    c->max_connections = (int)iv[7];
-    c->max_concurrent_streams = (int)iv[8];
-    c->max_connection_idle_ms = (int)iv[9];
-    c->handshake_timeout_ms = (int)iv[10];
-    c->max_metadata_bytes = (int)iv[11];
-    c->memory_quota_bytes = iv[12];
-    c->metrics_max_connections = (int)iv[13];
-    c->metrics_timeout_ms = (int)iv[14];
-    c->streams_per_user = (int)iv[15];
-    c->streams_max = (int)iv[16];
-    c->unauthenticated_streams_max = (int)iv[17];
-    c->recv_budget_bytes = iv[18];
-    c->read_timeout_ms = (int)iv[19];
-    c->listener_check_ms = (int)iv[20];
     if (c->listener_check_ms > 0 && c->listener_check_ms < 200) {
         config_err(err, errsz, "LISTENER_CHECK_MS must be 0 (off) or 200 to 600000.");
         goto fail;
