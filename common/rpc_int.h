@@ -59,8 +59,8 @@ struct rpc_server {
     uv_signal_t sigterm, sigint;
     uv_timer_t grace;
     uv_timer_t janitor;
-    uv_timer_t refusals; /* logs refusals at the limits, once a period */
-    uv_timer_t tick;     /* once a second: slow reads, heap trimming (server.c) */
+    unsigned ticks;  /* of the tick timer: refusals are logged every 10th */
+    uv_timer_t tick; /* once a second: slow reads, heap trimming (server.c) */
     unsigned long long refused_logged, floods_logged;
     int max_connections;      /* in force: MAX_CONNECTIONS or what the fd limit allows */
     uv_prepare_t before_wait; /* runs inline completions, writes log lines */

@@ -83,7 +83,7 @@ static void pool_closed(void *arg);
 static void close_walk(uv_handle_t *h, void *arg);
 static void close_db(rpc_server *s);
 static void janitor_cb(uv_timer_t *t);
-static void refusals_cb(uv_timer_t *t);
+static void log_refusals(rpc_server *s);
 static void tick_cb(uv_timer_t *t);
 static void listener_dead(void *arg);
 static void before_wait_cb(uv_prepare_t *h);
@@ -310,9 +310,6 @@ static int serve(rpc_server *s)
     uv_timer_init(&s->loop, &s->tick);
     s->tick.data = s;
     uv_timer_start(&s->tick, tick_cb, TICK_MS, TICK_MS);
-    uv_timer_init(&s->loop, &s->refusals);
-    s->refusals.data = s;
-    uv_timer_start(&s->refusals, refusals_cb, REFUSALS_LOG_MS, REFUSALS_LOG_MS);
     if (svc->janitor_every_s > 0) {
         uint64_t every = (uint64_t)svc->janitor_every_s * 1000;
         uv_timer_start(&s->janitor, janitor_cb, every, every);
@@ -480,7 +477,7 @@ static int register_methods(rpc_server *s)
                                                   : "bidi_stream";
         r->handle = grpc_server_register_method(
             s->server, r->path, NULL,
-            /* No pre-read payload: call.c checks the token before it asks
+            /* No pre-read payload: callreq.c checks the token before it asks
              * for the body (a pre-read body is received whole, up to
              * MAX_RECV_BYTES, before the application sees the call). */
             GRPC_SRM_PAYLOAD_NONE, 0);
@@ -767,9 +764,8 @@ static void listener_dead(void *arg)
 
 /* Refusals at a limit are logged as one line per period with their count,
  * not one per refusal: a flood must not turn into a flood of log lines. */
-static void refusals_cb(uv_timer_t *t)
+static void log_refusals(rpc_server *s)
 {
-    rpc_server *s = t->data;
     unsigned long long floods = connlimit_reset_floods();
     if (floods != s->floods_logged) {
         log_msg(CONFIG_LOG_WARN,
@@ -788,7 +784,8 @@ static void refusals_cb(uv_timer_t *t)
 }
 
 /* Once a second: request messages that take too long to arrive end their
- * calls (call_sweep_reads), and freed memory goes back to the system. After
+ * calls (call_sweep_reads), every tenth tick sums up refusals (log_refusals),
+ * and freed memory goes back to the system. After
  * a burst glibc keeps freed memory mapped (it trims only the top of each
  * arena, and gRPC's threads have arenas of their own): a pod that served one
  * flood would stay at its peak until it is killed. When more than
@@ -798,6 +795,8 @@ static void tick_cb(uv_timer_t *t)
 {
     rpc_server *s = t->data;
     call_sweep_reads(s);
+    if (++s->ticks % (REFUSALS_LOG_MS / TICK_MS) == 0)
+        log_refusals(s);
     struct mallinfo2 mi = mallinfo2();
     if (mi.fordblks > TRIM_ABOVE)
         malloc_trim(0);
