@@ -37,10 +37,6 @@ static void deadline_cb(uv_timer_t *t);
 static void timer_closed(uv_handle_t *h);
 static void pump(rpc_call *c);
 
-/* Every request message, unary or streamed, passes here before anything
- * recursive or allocating runs on it (pbguard.h says why); a refusal ends
- * the call INVALID_ARGUMENT naming the field. */
-
 static grpc_byte_buffer *pack(const ProtobufCMessage *m, size_t bound);
 static void enqueue(rpc_call *c, grpc_byte_buffer *bb);
 static int queue_msg(rpc_call *c, grpc_byte_buffer *bb);

@@ -94,8 +94,10 @@ grpc_call_error call_batch(rpc_call *c, grpc_call *call, const grpc_op *ops, siz
  * handler: authenticates, applies the stream caps, and receives and checks
  * the request (through the read gate) before the handler runs. */
 void callreq_begin(rpc_call *c);
-/* A streamed request message (rpc_recv): 0 when it may be handed on, -1
- * when it was refused (the call is ended). */
+/* Every request message, unary or streamed, passes here before anything
+ * recursive or allocating runs on it (pbguard.h says why). A streamed one
+ * (rpc_recv): 0 when it may be handed on, -1 when it was refused (the call
+ * is ended INVALID_ARGUMENT naming the field). */
 int callreq_guard(rpc_call *c, const uint8_t *buf, size_t len) __attribute__((warn_unused_result));
 /* The call's read slot, or its place in the gate's queue, goes to the next
  * caller (when the call is freed; nothing when it holds neither). */

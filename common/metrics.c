@@ -48,10 +48,9 @@ struct metrics {
     int open;                /* handles not yet closed: server, sweep timer, connections */
     int nconns;              /* live http_conns */
     int max_conns;
-    uint64_t timeout_ms;        /* from accept to the answer written */
-    uv_timer_t *sweep;          /* closes connections past timeout_ms */
-    const char *last_error;     /* static text of the last listen failure */
-    unsigned long long refused; /* connections closed at the cap */
+    uint64_t timeout_ms;    /* from accept to the answer written */
+    uv_timer_t *sweep;      /* closes connections past timeout_ms */
+    const char *last_error; /* static text of the last listen failure */
     unsigned long long limit_hits[METRICS_LIMIT_COUNT];
     int closing;
 };
@@ -249,9 +248,9 @@ char *metrics_render(const metrics *m)
                   "# TYPE cameos_refused_total counter\n");
     for (int i = 0; i < METRICS_LIMIT_COUNT; i++)
         sb_printf(&b, "cameos_refused_total{limit=\"%s\"} %llu\n", limit_names[i],
-                  i == METRICS_LIMIT_METRICS_CONNECTIONS ? m->refused
-                  : i == METRICS_LIMIT_GRPC_CONNECTIONS  ? connlimit_refused()
-                                                         : m->limit_hits[i]);
+                  i == METRICS_LIMIT_GRPC_CONNECTIONS ? connlimit_refused()
+                  : i == METRICS_LIMIT_RESETS         ? connlimit_reset_floods()
+                                                      : m->limit_hits[i]);
     if (b.oom) {
         free(b.s);
         return NULL;
@@ -388,7 +387,7 @@ static void refuse(metrics *m, uv_stream_t *server)
     uv_tcp_init(m->loop, t);
     t->data = m;
     m->open++;
-    m->refused++;
+    m->limit_hits[METRICS_LIMIT_METRICS_CONNECTIONS]++;
     (void)uv_accept(server, (uv_stream_t *)t); /* failed: nothing to close but t */
     uv_close((uv_handle_t *)t, handle_freed);
 }

@@ -37,7 +37,7 @@ int metrics_listen(metrics *m, const char *host_port, int max_conns, int timeout
 
 /* The limits whose refusals are counted (cameos_refused_total{limit}). */
 typedef enum metrics_limit {
-    METRICS_LIMIT_METRICS_CONNECTIONS = 0, /* counted here */
+    METRICS_LIMIT_METRICS_CONNECTIONS = 0, /* counted here, at accept */
     METRICS_LIMIT_GRPC_CONNECTIONS,        /* read from connlimit */
     METRICS_LIMIT_STREAMS,                 /* streaming calls over a cap */
     METRICS_LIMIT_REQUEST_SHAPE,           /* requests pbguard refused */

@@ -137,16 +137,19 @@ function fdCount(pid) {
   }
 }
 
-// GET /metrics on a new connection: 200 or the error.
+// GET /metrics on a new connection: {status, body}, status the error text
+// when there was no answer.
 function getMetrics(port) {
   return new Promise((resolve) => {
     const http = require('http');
     const req = http.get({ host: '127.0.0.1', port, path: '/metrics', timeout: 5000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode));
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode, body }));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (e) => resolve(e.message));
+    req.on('error', (e) => resolve({ status: e.message, body: '' }));
   });
 }
 
@@ -250,19 +253,19 @@ function plan(users) {
   const u = users[0];
   const base = { userToken: u.token, seconds: SECONDS };
   return [
-    { name: 'deep_struct_content', svc: 'content', attack: 'deep_struct', ctx: base },
+    { name: 'deep_struct_content', counts: 'request_shape', svc: 'content', attack: 'deep_struct', ctx: base },
     { name: 'deep_struct_planning', svc: 'planning', attack: 'deep_struct', ctx: base },
-    { name: 'idle_connections', svc: 'credits', attack: 'idle_connections', nofile: 1024,
+    { name: 'idle_connections', counts: 'grpc_connections', svc: 'credits', attack: 'idle_connections', nofile: 1024,
       ctx: Object.assign({}, base, { count: 3000, holdMs: SECONDS * 1000 }) },
     { name: 'idle_connections_default_cap', svc: 'credits', attack: 'idle_connections', nofile: 20000,
       ctx: Object.assign({}, base, { count: 3000, holdMs: SECONDS * 1000 }) },
     { name: 'silent_connections', svc: 'credits', attack: 'silent_connections', env: { HANDSHAKE_TIMEOUT_MS: '1000' },
       ctx: Object.assign({}, base, { count: 500, waitMs: 15000 }) },
-    { name: 'metrics_connections', svc: 'credits', attack: 'metrics_connections', env: { METRICS_TIMEOUT_MS: '1000' },
+    { name: 'metrics_connections', counts: 'metrics_connections', svc: 'credits', attack: 'metrics_connections', env: { METRICS_TIMEOUT_MS: '1000' },
       ctx: Object.assign({}, base, { count: 2000, waitMs: 15000 }) },
     { name: 'ping_flood', svc: 'credits', attack: 'ping_flood', ctx: base },
     { name: 'settings_flood', svc: 'credits', attack: 'settings_flood', ctx: base },
-    { name: 'rapid_reset', svc: 'credits', attack: 'rapid_reset', ctx: Object.assign({}, base, { count: 2000000 }) },
+    { name: 'rapid_reset', counts: 'rapid_resets', svc: 'credits', attack: 'rapid_reset', ctx: Object.assign({}, base, { count: 2000000 }) },
     { name: 'continuation_flood', svc: 'credits', attack: 'continuation_flood', ctx: base },
     { name: 'big_metadata', svc: 'credits', attack: 'big_metadata', ctx: base },
     { name: 'slow_body', svc: 'credits', attack: 'slow_body', env: { READ_TIMEOUT_MS: '2000' },
@@ -283,7 +286,7 @@ function plan(users) {
       ctx: Object.assign({}, base, { conns: 20, count: 600, parallel: 200, bytes: MiB - 64, withToken: false }) },
     { name: 'big_bodies_token', svc: 'credits', attack: 'big_bodies',
       ctx: Object.assign({}, base, { conns: 20, count: 600, parallel: 200, bytes: MiB - 64, withToken: true }) },
-    { name: 'watch_flood', svc: 'content', attack: 'watch_flood', env: { STREAMS_PER_USER: '50', STREAMS_MAX: '400' },
+    { name: 'watch_flood', counts: 'streams', svc: 'content', attack: 'watch_flood', env: { STREAMS_PER_USER: '50', STREAMS_MAX: '400' },
       ctx: Object.assign({}, base, { users: users.slice(0, 11), perUser: 2000, eachOther: 60, limitPerUser: 50, limitTotal: 400 }) },
   ];
 }
@@ -358,7 +361,13 @@ async function runOne(a, users) {
     fresh.close();
     ok(r.code === 0, `${a.name}: a new connection is served after the attack`, `code ${r.code}`);
     const m = await getMetrics(inst.metricsPort);
-    ok(m === 200, `${a.name}: /metrics answers after the attack`, String(m));
+    ok(m.status === 200, `${a.name}: /metrics answers after the attack`, String(m.status));
+    if (a.counts) {
+      // The refusals this attack causes are counted where operators look.
+      const hit = m.body.match(new RegExp(`^cameos_refused_total\\{limit="${a.counts}"\\} (\\d+)$`, 'm'));
+      ok(hit && Number(hit[1]) > 0, `${a.name}: cameos_refused_total{limit="${a.counts}"} counted it`,
+        hit ? hit[0] : 'no such line');
+    }
   }
   // A clean exit after the attack: nothing it left behind blocks the drain.
   if (up) {
