@@ -4,7 +4,10 @@
 # the stack's database, driven in turn by bench/loadgen with the same load:
 # ROUNDS (default 5) interleaved rounds of SECONDS (default 10) each, after a
 # warm-up of both. Prints each round's calls/s and the ratio of the medians
-# (new / base). METHOD defaults to GetProfile. Figures only.
+# (new / base). METHOD defaults to GetProfile; the service is the binary's
+# (cameos-planning: planning). List methods read the rows that
+# bench/content_planning.sh seeds for its first 100 users: run that once
+# first, and set NUSERS=100. Figures only.
 #   git worktree add /tmp/base main && cmake -S /tmp/base -B /tmp/base/build \
 #     -DCMAKE_BUILD_TYPE=Release && cmake --build /tmp/base/build --target cameos-credits
 #   bench/ab.sh /tmp/base/build/services/credits/cameos-credits \
@@ -13,6 +16,8 @@ set -euo pipefail
 BASE_BIN=$(realpath "$1") NEW_BIN=$(realpath "$2")
 METHOD=${3:-GetProfile} DUR=${4:-10} ROUNDS=${5:-5}
 CONC=${CONC:-16} NUSERS=${NUSERS:-1000}
+SERVICE=$(basename "$NEW_BIN")
+SERVICE=${SERVICE#cameos-}
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 seed_users
@@ -20,7 +25,7 @@ bench_users "$NUSERS" >"$WORK/users"
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$WORK"' EXIT
 start() { # start NAME BINARY PORT
-	env DATABASE_URL="${DATABASE_URL/\/\/postgres@/\/\/cameos_credits@}" JWT_SECRET="$JWT_SECRET" \
+	env DATABASE_URL="${DATABASE_URL/\/\/postgres@/\/\/cameos_$SERVICE@}" JWT_SECRET="$JWT_SECRET" \
 		GRPC_LISTEN="127.0.0.1:$3" METRICS_LISTEN="127.0.0.1:$(($3 + 1))" LOG_LEVEL=warn \
 		"$2" >"$WORK/$1.log" 2>&1 &
 	pids+=($!)

@@ -50,7 +50,10 @@ struct pgq {
     int nparams[PGQ_MAX_STMTS];
     char *params[PGQ_MAX_STMTS][PGQ_MAX_PARAMS];
     PGresult *res[PGQ_MAX_STMTS];
+    size_t kept[PGQ_MAX_STMTS]; /* PGPOOL_ROWS: bytes of the rows kept */
+    unsigned char cut[PGQ_MAX_STMTS];
     int cursor; /* which query's results arrive next: -1 = claims */
+    int armed;  /* the cursor single-row mode was last asked for */
     int retries;
     int cancel_requested;
     long timeout_ms; /* statement_timeout for this transaction; 0: none */
@@ -98,6 +101,9 @@ static void pool_dispatch(pgpool *p);
 static void pool_update_state(pgpool *p);
 static void q_finish(pgq *q, pgq_result r);
 static void q_reset_results(pgq *q);
+static void rows_arm(pgconn *c);
+static void rows_keep(pgq *q, PGresult *row);
+static void rows_oom(pgq *q);
 static int q_send(pgconn *c, pgq *q);
 static void kick_cb(uv_timer_t *t);
 static void kick(pgpool *p);
@@ -290,6 +296,11 @@ void pgq_free(pgq *q)
 PGresult *pgq_res(const pgq *q, int i)
 {
     return (i >= 0 && i < q->nstmts) ? q->res[i] : NULL;
+}
+
+int pgq_cut(const pgq *q, int i)
+{
+    return i >= 0 && i < q->nstmts && q->cut[i];
 }
 
 const char *pgq_sqlstate(const pgq *q)
@@ -537,6 +548,10 @@ static void pipeline_result(pgconn *c, PGresult *res)
         q_finish(q, q->sqlstate[0] ? PGQ_DB_ERROR : PGQ_OK);
         return;
     }
+    if (st == PGRES_SINGLE_TUPLE) {
+        rows_keep(q, res);
+        return;
+    }
     if (st == PGRES_FATAL_ERROR && !q->sqlstate[0]) {
         const char *ss = PQresultErrorField(res, PG_DIAG_SQLSTATE);
         const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
@@ -562,8 +577,13 @@ static void conn_read(pgconn *c)
         conn_fail(c);
         return;
     }
-    while (c->pg && !PQisBusy(c->pg)) {
-        if (c->state == CONN_READY && !c->head)
+    for (;;) {
+        if (!c->pg || (c->state == CONN_READY && !c->head))
+            break;
+        /* Before PQisBusy parses the next query's rows. */
+        if (c->state == CONN_READY)
+            rows_arm(c);
+        if (PQisBusy(c->pg))
             break;
         PGresult *res = PQgetResult(c->pg);
         if (!res) {
@@ -602,6 +622,7 @@ static int q_send(pgconn *c, pgq *q)
     int generic = (flags & PGPOOL_KEYSET) && !custom;
     int prelude = q->claims || q->timeout_ms || custom || generic;
     q->cursor = prelude ? -1 : 0;
+    q->armed = -2;
     if (prelude) {
         /* The deadline travels as statement_timeout, local to this
          * transaction: the server stops the work itself when it passes, and
@@ -695,6 +716,8 @@ static void q_reset_results(pgq *q)
     for (int i = 0; i < PGQ_MAX_STMTS; i++) {
         PQclear(q->res[i]);
         q->res[i] = NULL;
+        q->kept[i] = 0;
+        q->cut[i] = 0;
     }
     q->sqlstate[0] = 0;
     free(q->message);
@@ -702,6 +725,65 @@ static void q_reset_results(pgq *q)
     free(q->constraint);
     q->constraint = NULL;
     q->failed_retryable = 0;
+}
+
+/* Single-row mode holds for one query and must be asked for before its
+ * first row is parsed: right after the previous query's results ended,
+ * which is when the cursor moves. libpq refuses (returns 0) where the query
+ * has no rows to stream, e.g. in an aborted pipeline; nothing to do then. */
+static void rows_arm(pgconn *c)
+{
+    pgq *q = c->head;
+    if (q->cursor < 0 || q->cursor >= q->nstmts || q->armed == q->cursor)
+        return;
+    q->armed = q->cursor;
+    if (c->pool->stmts[q->stmt[q->cursor]].flags & PGPOOL_ROWS)
+        (void)PQsetSingleRowMode(c->pg);
+}
+
+/* The transaction's outcome becomes the server's out_of_memory error, as if
+ * the server had raised it (no retry: memory is what is short). */
+static void rows_oom(pgq *q)
+{
+    if (q->sqlstate[0])
+        return;
+    snprintf(q->sqlstate, sizeof(q->sqlstate), "53200");
+    free(q->message);
+    q->message = strdup("out of memory keeping rows");
+}
+
+/* One row of a PGPOOL_ROWS statement: appended to the statement's result
+ * (made from the first row, so it reads like a whole result) until the
+ * rows kept pass the budget: memory stays within the budget and one row.
+ * PQsetvalue copies the cells, so each row's own result is freed at once. */
+static void rows_keep(pgq *q, PGresult *row)
+{
+    int i = q->cursor;
+    assert(i >= 0 && i < q->nstmts); /* only a PGPOOL_ROWS statement streams */
+    if (!q->cut[i] && q->kept[i] > PGPOOL_ROWS_MAX_BYTES)
+        q->cut[i] = 1;
+    if (q->cut[i]) {
+        PQclear(row);
+        return;
+    }
+    if (!q->res[i] && !(q->res[i] = PQcopyResult(row, PG_COPYRES_ATTRS))) {
+        rows_oom(q);
+        q->cut[i] = 1;
+        PQclear(row);
+        return;
+    }
+    PGresult *acc = q->res[i];
+    int n = PQntuples(acc), nf = PQnfields(row);
+    for (int f = 0; f < nf; f++) {
+        int len = PQgetisnull(row, 0, f) ? -1 : PQgetlength(row, 0, f);
+        if (!PQsetvalue(acc, n, f, PQgetvalue(row, 0, f), len)) {
+            rows_oom(q); /* the row may be half copied: the pgq fails */
+            q->cut[i] = 1;
+            break;
+        }
+        q->kept[i] += len > 0 ? (size_t)len : 0;
+    }
+    PQclear(row);
 }
 
 /* Deferred completion: done callbacks never run inside the pool's own frames. */

@@ -55,6 +55,16 @@ typedef struct pgpool_stmt {
  * (common/pgbin.h); their select lists give timestamps as they are, not as
  * SQL_US, which is for text-format statements. */
 #define PGPOOL_BINARY 4u
+/* Rows arrive one at a time (libpq's single-row mode) and the pgq keeps them
+ * in one result until their cells pass PGPOOL_ROWS_MAX_BYTES; the rest are
+ * read off the connection and dropped, and pgq_cut says so. Without it
+ * libpq holds a whole result: a list page of 1000 rows of large JSON would
+ * be one allocation of hundreds of megabytes. The first row is always kept,
+ * whatever its size (its reader judges it). For list pages, whose reader
+ * stops at a reply budget anyway (rowmap_reply_list). It costs a PGresult
+ * per row inside libpq: about a tenth of the calls/s of a 50-row page. */
+#define PGPOOL_ROWS           8u
+#define PGPOOL_ROWS_MAX_BYTES (2u << 20)
 
 typedef enum pgq_result {
     PGQ_OK = 0,
@@ -112,6 +122,8 @@ void pgq_free(pgq *q);
 
 /* Results of statement i (0-based, in pgq_add order), valid until pgq_free. */
 PGresult *pgq_res(const pgq *q, int i);
+/* 1 when statement i is PGPOOL_ROWS and rows came after those kept. */
+int pgq_cut(const pgq *q, int i);
 /* After PGQ_DB_ERROR: the SQLSTATE (5 chars) and primary message, else NULL. */
 const char *pgq_sqlstate(const pgq *q);
 const char *pgq_message(const pgq *q);

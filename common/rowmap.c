@@ -33,7 +33,7 @@ typedef unsigned char cell_fmt;
 #define MAX_COLS 64
 
 static const ProtobufCFieldDescriptor *const *fields_of(const rowmap *m);
-static const PGresult *last_result(const pgq *q);
+static int last_index(const pgq *q);
 static int result_formats(const rowmap *m, const PGresult *r, cell_fmt *out);
 static ProtobufCMessage *read_row(rpc_call *c, const rowmap *m, const PGresult *r, int row,
                                   const cell_fmt *fmts);
@@ -73,7 +73,7 @@ ProtobufCMessage *rowmap_read(rpc_call *c, const rowmap *m, const PGresult *r, i
 
 void rowmap_reply_one(rpc_call *c, const rowmap *m, pgq *q, const char *what)
 {
-    const PGresult *r = last_result(q);
+    const PGresult *r = pgq_res(q, last_index(q));
     if (PQntuples(r) < 1) {
         rpc_fail(c, GRPC_STATUS_NOT_FOUND, what);
         return;
@@ -95,7 +95,8 @@ void rowmap_reply_one(rpc_call *c, const rowmap *m, pgq *q, const char *what)
 void rowmap_reply_list(rpc_call *c, const rowmap *m, pgq *q, const list_page *p,
                        const ProtobufCMessageDescriptor *resp)
 {
-    const PGresult *r = last_result(q);
+    int stmt = last_index(q);
+    const PGresult *r = pgq_res(q, stmt);
     int n = PQntuples(r), serve = n > p->limit ? p->limit : n;
     const ProtobufCFieldDescriptor *items = NULL, *token = NULL;
     for (unsigned i = 0; i < resp->n_fields; i++) {
@@ -170,9 +171,10 @@ void rowmap_reply_list(rpc_call *c, const rowmap *m, pgq *q, const list_page *p,
     }
     *COUNT(out, items) = (size_t)serve;
     *FIELD(out, items, ProtobufCMessage **) = ptrs;
-    /* A cut page has more after it whatever the row count says. */
+    /* A cut page has more after it whatever the row count says; so has one
+     * whose rows the pool stopped keeping (PGPOOL_ROWS). */
     *FIELD(out, token, const char *) =
-        list_next(c, p, cut ? p->limit + 1 : n, cursor_ts, cursor_id, tok);
+        list_next(c, p, cut || pgq_cut(q, stmt) ? p->limit + 1 : n, cursor_ts, cursor_id, tok);
     /* `used` bounds the items (exactly, for rows sized by protobuf-c); the
      * bound may be several times the reply (JSON columns): past
      * REPLY_BOUND_MAX the sizing pass is the smaller cost. */
@@ -189,13 +191,13 @@ const ProtobufCFieldDescriptor *rowmap_field(const rowmap *m, size_t i)
 
 /* ---- internals ------------------------------------------------------- */
 
-/* The result of a transaction's last statement: the one a reply reads. */
-static const PGresult *last_result(const pgq *q)
+/* The transaction's last statement: the one a reply reads. */
+static int last_index(const pgq *q)
 {
     int last = 0;
     while (pgq_res(q, last + 1))
         last++;
-    return pgq_res(q, last);
+    return last;
 }
 
 /* An upper bound of the packed size of row `row` of r read through m (every

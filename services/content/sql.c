@@ -153,7 +153,7 @@
 const pgpool_stmt content_stmts[CONTENT_NSTMTS] = {
     [ST_GEN_GET]         = {"gen_get", RES_SQL_GET(GENERATION, GENERATION_COLS), 2, PGPOOL_BINARY},
     [ST_GEN_LIST]        = {"gen_list",
-                            RES_SQL_LIST(GENERATION, GENERATION_COLS, GEN_LIST_FILTERS), 6, PGPOOL_KEYSET | PGPOOL_BINARY},
+                            RES_SQL_LIST(GENERATION, GENERATION_COLS, GEN_LIST_FILTERS), 6, PGPOOL_KEYSET | PGPOOL_BINARY | PGPOOL_ROWS},
     [ST_GEN_CREATE]      = {"gen_create", GEN_CREATE, 8, PGPOOL_BINARY},
     [ST_GEN_DELETE]      = {"gen_delete", GEN_DELETE, 2},
     [ST_GEN_COMPLETE]    = {"gen_complete", GEN_COMPLETE, 2, PGPOOL_BINARY},
@@ -161,20 +161,20 @@ const pgpool_stmt content_stmts[CONTENT_NSTMTS] = {
 
     [ST_METRIC_GET]      = {"metric_get", RES_SQL_GET(METRIC, METRIC_COLS), 2, PGPOOL_BINARY},
     [ST_METRIC_LIST]     = {"metric_list",
-                            RES_SQL_LIST(METRIC, METRIC_COLS, METRIC_LIST_FILTERS), 7, PGPOOL_KEYSET | PGPOOL_BINARY},
+                            RES_SQL_LIST(METRIC, METRIC_COLS, METRIC_LIST_FILTERS), 7, PGPOOL_KEYSET | PGPOOL_BINARY | PGPOOL_ROWS},
     [ST_METRIC_CREATE]   = {"metric_create", METRIC_CREATE, 12, PGPOOL_BINARY},
     [ST_METRIC_UPDATE]   = {"metric_update", METRIC_UPDATE, 14, PGPOOL_BINARY},
 
     [ST_PRESET_GET]      = {"preset_get", RES_SQL_GET(PRESET, PRESET_COLS), 2, PGPOOL_BINARY},
     [ST_PRESET_LIST]     = {"preset_list",
-                            RES_SQL_LIST(PRESET, PRESET_COLS, PRESET_LIST_FILTERS), 7, PGPOOL_KEYSET | PGPOOL_BINARY},
+                            RES_SQL_LIST(PRESET, PRESET_COLS, PRESET_LIST_FILTERS), 7, PGPOOL_KEYSET | PGPOOL_BINARY | PGPOOL_ROWS},
     [ST_PRESET_CREATE]   = {"preset_create", PRESET_CREATE, 8, PGPOOL_BINARY},
     [ST_PRESET_UPDATE]   = {"preset_update", PRESET_UPDATE, 14, PGPOOL_BINARY},
     [ST_PRESET_DELETE]   = {"preset_delete", RES_SQL_DELETE(PRESET), 2},
     [ST_PRESET_USE]      = {"preset_use", RES_SQL_USE(PRESET, PRESET_COLS), 2, PGPOOL_BINARY},
 
     [ST_TOOL_GET]        = {"tool_get", RES_SQL_GET(TOOL, TOOL_COLS), 2, PGPOOL_BINARY},
-    [ST_TOOL_LIST]       = {"tool_list", RES_SQL_LIST(TOOL, TOOL_COLS, TOOL_LIST_FILTERS), 7, PGPOOL_KEYSET | PGPOOL_BINARY},
+    [ST_TOOL_LIST]       = {"tool_list", RES_SQL_LIST(TOOL, TOOL_COLS, TOOL_LIST_FILTERS), 7, PGPOOL_KEYSET | PGPOOL_BINARY | PGPOOL_ROWS},
     [ST_TOOL_CREATE]     = {"tool_create", TOOL_CREATE, 6, PGPOOL_BINARY},
     [ST_TOOL_UPDATE]     = {"tool_update", TOOL_UPDATE, 10, PGPOOL_BINARY},
     [ST_TOOL_DELETE]     = {"tool_delete", RES_SQL_DELETE(TOOL), 2},
@@ -182,7 +182,7 @@ const pgpool_stmt content_stmts[CONTENT_NSTMTS] = {
 
     [ST_PLATFORM_GET]    = {"platform_get", RES_SQL_GET(PLATFORM, PLATFORM_COLS), 2, PGPOOL_BINARY},
     [ST_PLATFORM_LIST]   = {"platform_list",
-                            RES_SQL_LIST(PLATFORM, PLATFORM_COLS, PLATFORM_LIST_FILTERS), 5, PGPOOL_KEYSET | PGPOOL_BINARY},
+                            RES_SQL_LIST(PLATFORM, PLATFORM_COLS, PLATFORM_LIST_FILTERS), 5, PGPOOL_KEYSET | PGPOOL_BINARY | PGPOOL_ROWS},
     [ST_PLATFORM_CREATE] = {"platform_create", PLATFORM_CREATE, 7, PGPOOL_BINARY},
     [ST_PLATFORM_UPDATE] = {"platform_update", PLATFORM_UPDATE, 12, PGPOOL_BINARY},
     [ST_PLATFORM_DELETE] = {"platform_delete", RES_SQL_DELETE(PLATFORM), 2},

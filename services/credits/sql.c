@@ -45,13 +45,13 @@ const pgpool_stmt credits_stmts[CREDITS_NSTMTS] = {
                     "select " TX_COLS " from public.credit_transactions where user_id = $1"
                     " and " SQL_BEFORE("created_at", "id", "$2", "$3") " order by created_at"
                                                                        " desc, id desc limit $4",
-                    4, PGPOOL_KEYSET},
+                    4, PGPOOL_KEYSET | PGPOOL_ROWS},
     [ST_LIST_TX_TYPE] = {"list_tx_type",
                          "select " TX_COLS " from public.credit_transactions where user_id = $1"
                          " and transaction_type = $5 and " SQL_BEFORE(
                              "created_at", "id", "$2", "$3") " order by created_at desc, id desc"
                                                              " limit $4",
-                         5, PGPOOL_KEYSET},
+                         5, PGPOOL_KEYSET | PGPOOL_ROWS},
     /* Tiers page by (sort_order, id): the cursor's time slot carries sort_order. */
     [ST_LIST_TIERS] =
         {"list_tiers",
@@ -60,7 +60,7 @@ const pgpool_stmt credits_stmts[CREDITS_NSTMTS] = {
                            " and (sort_order, id) > (coalesce($1::int, -2147483648),"
                            " coalesce($2::uuid, '00000000-0000-0000-0000-000000000000'))"
                            " order by sort_order, id limit $3",
-         3, PGPOOL_CUSTOM_PLAN},
+         3, PGPOOL_CUSTOM_PLAN | PGPOOL_ROWS},
     [ST_SPEND] = {"spend", "select " LEDGER_COLS " from public.ledger_spend($1, $2, $3, $4, $5)",
                   5},
     [ST_REFUND] = {"refund", "select " LEDGER_COLS " from public.ledger_refund($1, $2, $3, $4)", 4},

@@ -29,7 +29,7 @@ function unary(c, method, buf, token, deadlineMs) {
     const md = new grpc.Metadata();
     if (token) md.set('authorization', 'Bearer ' + token);
     c.makeUnaryRequest(method, id, id, buf, md, { deadline: Date.now() + (deadlineMs || 20000) },
-      (err) => resolve(err ? { code: err.code, details: err.details } : { code: 0 }));
+      (err, reply) => resolve(err ? { code: err.code, details: err.details } : { code: 0, reply }));
   });
 }
 
@@ -382,6 +382,28 @@ const ATTACKS = {
     return {
       summary: `${ctx.calls} ListStylePresets of 10 rows of 1,000,000 nulls: ${JSON.stringify(t)}`,
       checks: [check('a page of rows too large for any reply is RESOURCE_EXHAUSTED', t[8] === ctx.calls, JSON.stringify(t))],
+    };
+  },
+
+  // ListStylePresets of 1000 rows whose style_data are each just under the
+  // write cap: 60 MB of rows for one page_size=1000 call, which libpq held
+  // whole before the pool kept rows one by one (PGPOOL_ROWS).
+  async wide_list_page(ctx) {
+    const c = client(ctx.port);
+    const res = await pool(ctx.calls, 4, () => unary(c, '/cameos.content.v1.ContentService/ListStylePresets',
+      pb.varintField(1, 1000), ctx.userToken, 60000));
+    c.close();
+    const t = tally(res);
+    const pages = res.filter((r) => r.code === 0).map((r) => pb.topFields(r.reply));
+    const short = pages.filter((f) => f.count[1] > 0 && f.count[1] < ctx.rows && f.bytes[2] > 0).length;
+    const sizes = pages.map((f) => f.count[1]);
+    return {
+      summary: `${ctx.calls} ListStylePresets(page_size 1000) over ${ctx.rows} rows of ${ctx.rowBytes} bytes: ` +
+        `${JSON.stringify(t)}, rows per page ${Math.min(...sizes)}..${Math.max(...sizes)}`,
+      checks: [
+        check('every call is OK', t[0] === ctx.calls, JSON.stringify(t)),
+        check('every page is short and has a next_page_token', short === ctx.calls, `${short} of ${ctx.calls}`),
+      ],
     };
   },
 

@@ -43,4 +43,35 @@ function wideStruct(n) {
   return bytesField(1, Buffer.concat([bytesField(1, 'items'), bytesField(2, value)]));
 }
 
-module.exports = { varint, bytesField, varintField, nestedStruct, wideStruct };
+// The top-level fields of a message: how many times each field id occurs
+// and, for length-delimited ones, their total bytes. Enough to see a page's
+// items and whether its token is set without a generated decoder.
+function topFields(buf) {
+  const count = {}, bytes = {};
+  let i = 0;
+  const readVarint = () => {
+    let v = 0n, shift = 0n;
+    for (;;) {
+      const b = buf[i++];
+      v |= BigInt(b & 0x7f) << shift;
+      if (!(b & 0x80)) return v;
+      shift += 7n;
+    }
+  };
+  while (i < buf.length) {
+    const key = Number(readVarint());
+    const id = key >> 3, wt = key & 7;
+    count[id] = (count[id] || 0) + 1;
+    if (wt === 0) readVarint();
+    else if (wt === 1) i += 8;
+    else if (wt === 5) i += 4;
+    else if (wt === 2) {
+      const n = Number(readVarint());
+      bytes[id] = (bytes[id] || 0) + n;
+      i += n;
+    } else throw new Error(`wire type ${wt}`);
+  }
+  return { count: new Proxy(count, { get: (o, k) => o[k] || 0 }), bytes: new Proxy(bytes, { get: (o, k) => o[k] || 0 }) };
+}
+
+module.exports = { varint, bytesField, varintField, nestedStruct, wideStruct, topFields };

@@ -280,6 +280,8 @@ function plan(users) {
       ctx: Object.assign({}, base, { conns: 4, count: 100, parallel: 20, bytes: 2 * MiB, withToken: true }) },
     { name: 'big_list_page', svc: 'content', attack: 'list_page', before: bigPresets,
       ctx: Object.assign({}, base, { userToken: users[2].token, calls: 20 }) },
+    { name: 'wide_list_page', svc: 'content', attack: 'wide_list_page', before: widePresets,
+      ctx: Object.assign({}, base, { userToken: users[3].token, calls: 12, rows: 1000, rowBytes: 60000 }) },
     { name: 'reflection_zero_window', svc: 'credits', attack: 'reflection_zero_window', ctx: base },
     { name: 'stream_limit', svc: 'credits', attack: 'stream_limit', ctx: Object.assign({}, base, { count: 1000 }) },
     { name: 'big_bodies_no_token', svc: 'credits', attack: 'big_bodies',
@@ -299,6 +301,14 @@ function bigPresets(users) {
        SELECT '${users[2].id}', 'nulls ' || g,
               jsonb_build_object('items', (SELECT jsonb_agg(NULL::int) FROM generate_series(1, 1000000)))
        FROM generate_series(1, 10) g`);
+}
+
+// 1000 presets of another user whose style_data is a 60,000-character
+// string: under the write cap of 65,536 bytes of JSON, so each row is served.
+function widePresets(users) {
+  sql(`INSERT INTO public.style_presets (user_id, name, style_data)
+       SELECT '${users[3].id}', 'wide ' || g, jsonb_build_object('s', repeat(md5(g::text), 1875))
+       FROM generate_series(1, 1000) g`);
 }
 
 async function runOne(a, users) {
