@@ -49,6 +49,18 @@ size_t h2watch_feed(h2watch *w, const uint8_t *p, size_t n, uint64_t now_ms, int
             break;
         }
         case ST_HEADER: {
+            if (w->have == 0 && n >= 9) {
+                /* The common case: the whole header is here, read in place. */
+                uint32_t len = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+                uint8_t type = p[3];
+                if (type != FRAME_RST_STREAM && type != FRAME_PING && type != FRAME_SETTINGS) {
+                    p += 9;
+                    n -= 9;
+                    w->skip = len;
+                    w->state = len ? ST_PAYLOAD : ST_HEADER;
+                    break;
+                }
+            }
             size_t k = 9u - w->have;
             if (k > n)
                 k = n;

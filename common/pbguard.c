@@ -36,7 +36,14 @@ static void write_path(const walk *w, unsigned upto, char *field, size_t fieldsz
 pbguard_verdict pbguard_check(const ProtobufCMessageDescriptor *d, const uint8_t *buf, size_t len,
                               const pbguard_limits *lim, char *field, size_t fieldsz)
 {
-    walk w = {.lim = lim, .raw_cap = RAW_DEPTH_CAP(lim->max_depth)};
+    /* Field by field: path (8 KiB) is written before it is read, and zeroing
+     * it cost every call a tenth of its instructions. */
+    walk w;
+    w.lim = lim;
+    w.nodes = 0;
+    w.npath = 0;
+    w.verdict = PBGUARD_OK;
+    w.raw_cap = RAW_DEPTH_CAP(lim->max_depth);
     if (w.raw_cap > PATH_CAP)
         w.raw_cap = PATH_CAP;
     if (fieldsz)

@@ -85,11 +85,12 @@ void rowmap_reply_one(rpc_call *c, const rowmap *m, pgq *q, const char *what)
     ProtobufCMessage *msg = rowmap_read(c, m, r, 0);
     if (!msg)
         return;
-    if (protobuf_c_message_get_packed_size(msg) > ROWMAP_REPLY_MAX_BYTES) {
+    size_t size = protobuf_c_message_get_packed_size(msg);
+    if (size > ROWMAP_REPLY_MAX_BYTES) {
         rpc_fail(c, GRPC_STATUS_RESOURCE_EXHAUSTED, ROW_TOO_LARGE);
         return;
     }
-    rpc_reply(c, msg);
+    rpc_reply_within(c, msg, size); /* sized once */
 }
 
 void rowmap_reply_list(rpc_call *c, const rowmap *m, pgq *q, const list_page *p,

@@ -392,6 +392,18 @@ const ATTACKS = {
     const c = client(ctx.port);
     const res = await pool(ctx.calls, 4, () => unary(c, '/cameos.content.v1.ContentService/ListStylePresets',
       pb.varintField(1, 1000), ctx.userToken, 60000));
+    // Then one reader walks every page: the short pages lose no row.
+    let walked = 0, pagesWalked = 0, token = null, walkCode = 0;
+    do {
+      const req = Buffer.concat([pb.varintField(1, 1000), token ? pb.bytesField(2, token) : Buffer.alloc(0)]);
+      const r = await unary(c, '/cameos.content.v1.ContentService/ListStylePresets', req, ctx.userToken, 60000);
+      walkCode = r.code;
+      if (r.code !== 0) break;
+      const f = pb.topFields(r.reply);
+      walked += f.count[1];
+      pagesWalked++;
+      token = f.bytes[2] ? f.last[2] : null;
+    } while (token && pagesWalked < 200);
     c.close();
     const t = tally(res);
     const pages = res.filter((r) => r.code === 0).map((r) => pb.topFields(r.reply));
@@ -399,10 +411,13 @@ const ATTACKS = {
     const sizes = pages.map((f) => f.count[1]);
     return {
       summary: `${ctx.calls} ListStylePresets(page_size 1000) over ${ctx.rows} rows of ${ctx.rowBytes} bytes: ` +
-        `${JSON.stringify(t)}, rows per page ${Math.min(...sizes)}..${Math.max(...sizes)}`,
+        `${JSON.stringify(t)}, rows per page ${Math.min(...sizes)}..${Math.max(...sizes)}; ` +
+        `${walked} rows read in ${pagesWalked} pages by following the tokens`,
       checks: [
         check('every call is OK', t[0] === ctx.calls, JSON.stringify(t)),
         check('every page is short and has a next_page_token', short === ctx.calls, `${short} of ${ctx.calls}`),
+        check('following the tokens reads every row once', walkCode === 0 && walked === ctx.rows,
+          `${walked} rows in ${pagesWalked} pages, last code ${walkCode}`),
       ],
     };
   },

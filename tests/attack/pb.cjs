@@ -45,9 +45,10 @@ function wideStruct(n) {
 
 // The top-level fields of a message: how many times each field id occurs
 // and, for length-delimited ones, their total bytes. Enough to see a page's
-// items and whether its token is set without a generated decoder.
+// items and its token (last: the last value of each length-delimited
+// field) without a generated decoder.
 function topFields(buf) {
-  const count = {}, bytes = {};
+  const count = {}, bytes = {}, last = {};
   let i = 0;
   const readVarint = () => {
     let v = 0n, shift = 0n;
@@ -68,10 +69,11 @@ function topFields(buf) {
     else if (wt === 2) {
       const n = Number(readVarint());
       bytes[id] = (bytes[id] || 0) + n;
+      last[id] = buf.subarray(i, i + n);
       i += n;
     } else throw new Error(`wire type ${wt}`);
   }
-  return { count: new Proxy(count, { get: (o, k) => o[k] || 0 }), bytes: new Proxy(bytes, { get: (o, k) => o[k] || 0 }) };
+  return { count: new Proxy(count, { get: (o, k) => o[k] || 0 }), bytes: new Proxy(bytes, { get: (o, k) => o[k] || 0 }), last };
 }
 
 module.exports = { varint, bytesField, varintField, nestedStruct, wideStruct, topFields };

@@ -288,6 +288,13 @@ function plan(users) {
       ctx: Object.assign({}, base, { conns: 20, count: 600, parallel: 200, bytes: MiB - 64, withToken: false }) },
     { name: 'big_bodies_token', svc: 'credits', attack: 'big_bodies',
       ctx: Object.assign({}, base, { conns: 20, count: 600, parallel: 200, bytes: MiB - 64, withToken: true }) },
+    // The read gate opened wide (RECV_BUDGET_BYTES 1 GiB): only gRPC's own
+    // memory quota, at its floor of 4 MiB, stands between the bodies and RSS.
+    // At the quota gRPC 1.51 cancels streams it picks itself, legitimate
+    // ones and probes among them (SECURITY.md): half must still succeed.
+    { name: 'memory_quota', svc: 'credits', attack: 'big_bodies', probeShare: 0.5, expectRefused: 100,
+      env: { MEMORY_QUOTA_BYTES: String(4 * MiB), RECV_BUDGET_BYTES: String(1024 * MiB) },
+      ctx: Object.assign({}, base, { conns: 20, count: 600, parallel: 200, bytes: MiB - 64, withToken: true }) },
     { name: 'watch_flood', counts: 'streams', svc: 'content', attack: 'watch_flood', env: { STREAMS_PER_USER: '50', STREAMS_MAX: '400' },
       ctx: Object.assign({}, base, { users: users.slice(0, 11), perUser: 2000, eachOther: 60, limitPerUser: 50, limitTotal: 400 }) },
   ];
@@ -348,17 +355,24 @@ async function runOne(a, users) {
     `legit ${lOk}/${probes.legit.length} ok p99 ${lP99.toFixed(1)} ms, peak RSS ${fmt(peak)}, ` +
     `RSS after ${fmt(after)} (${(afterMs / 1000).toFixed(1)} s)`);
   ok(up, `${a.name}: the service stayed up`, inst.exited ? `exited ${JSON.stringify(inst.exited)}` : '');
-  // A probe may miss on a shared CI machine; one in twenty is the margin.
-  ok(probes.health.length > 0 && hOk >= 0.95 * probes.health.length, `${a.name}: health answered within 1 s during the attack`,
-    `${hOk}/${probes.health.length}`);
-  ok(probes.legit.length > 0 && lOk >= 0.95 * probes.legit.length, `${a.name}: legitimate calls on another connection succeeded`,
-    `${lOk}/${probes.legit.length}`);
+  // A probe may miss on a shared CI machine; one in twenty is the margin
+  // (a.probeShare where the attack's own answer cancels calls at random).
+  const share = a.probeShare || 0.95;
+  const shareNote = a.probeShare ? ` (${share * 100}% or more)` : '';
+  ok(probes.health.length > 0 && hOk >= share * probes.health.length,
+    `${a.name}: health answered within 1 s during the attack${shareNote}`, `${hOk}/${probes.health.length}`);
+  ok(probes.legit.length > 0 && lOk >= share * probes.legit.length,
+    `${a.name}: legitimate calls on another connection succeeded${shareNote}`, `${lOk}/${probes.legit.length}`);
   ok(peak <= PEAK_BUDGET, `${a.name}: peak RSS within ${fmt(PEAK_BUDGET)}`, fmt(peak));
   ok(after <= AFTER_BUDGET, `${a.name}: RSS back under ${fmt(AFTER_BUDGET)} within 10 s`, fmt(after));
   for (const c of res.checks || []) ok(c.ok, `${a.name}: ${c.name}`, c.detail);
   if (a.expectLog) {
     const log = fs.readFileSync(inst.log, 'utf8');
     ok(a.expectLog.test(log), `${a.name}: the service log shows ${a.expectLog}`, log.slice(-300));
+  }
+  if (a.expectRefused) {
+    const refused = (res.codes || {})[8] || 0;
+    ok(refused >= a.expectRefused, `${a.name}: ${a.expectRefused} or more calls refused RESOURCE_EXHAUSTED`, String(refused));
   }
   if (a.expectCodes) {
     ok(JSON.stringify(res.codes || {}) === JSON.stringify(a.expectCodes), `${a.name}: every call got the expected code`,
