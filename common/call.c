@@ -331,6 +331,11 @@ pgq *rpc_server_db(rpc_server *s, const char *claims_json)
     return s->pool ? pgq_new(s->pool, claims_json) : NULL;
 }
 
+const struct config *rpc_server_config(const rpc_server *s)
+{
+    return &s->cfg;
+}
+
 rpc_server *call_server(const rpc_call *c)
 {
     return c->srv;

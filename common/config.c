@@ -66,6 +66,7 @@ int config_load(config *c, const char *service, const char *default_grpc_listen,
         LONG_VAR("RECV_BUDGET_BYTES", recv_budget_bytes, 16777216, 1048576, INT_MAX),
         INT_VAR("READ_TIMEOUT_MS", read_timeout_ms, 10000, 100, 600000),
         INT_VAR("LISTENER_CHECK_MS", listener_check_ms, 10000, 0, 600000),
+        INT_VAR("QUEUE_USER_MAX", queue_user_max, 2, 1, 1000),
     };
     const char *v;
 

@@ -86,6 +86,7 @@ typedef struct config {
     long recv_budget_bytes;
     int read_timeout_ms;
     int listener_check_ms;
+    int queue_user_max; /* content: one user's generations leased at a time */
 } config;
 
 /* Returns the value of name or NULL; the string must stay valid until

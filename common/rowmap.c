@@ -183,6 +183,22 @@ void rowmap_reply_list(rpc_call *c, const rowmap *m, pgq *q, const list_page *p,
     rpc_reply_within(c, out, bound ? bound + TAG_MAX + LEN_MAX + PAGETOKEN_LEN : 0);
 }
 
+Google__Protobuf__Timestamp *rowmap_timestamp(rpc_call *c, long long us)
+{
+    Google__Protobuf__Timestamp *ts = rpc_alloc(c, sizeof(*ts));
+    if (!ts)
+        return NULL;
+    long long sec = us / 1000000, rem = us % 1000000;
+    if (rem < 0) {
+        sec--;
+        rem += 1000000;
+    }
+    google__protobuf__timestamp__init(ts);
+    ts->seconds = sec;
+    ts->nanos = (int32_t)(rem * 1000);
+    return ts;
+}
+
 const ProtobufCFieldDescriptor *rowmap_field(const rowmap *m, size_t i)
 {
     const ProtobufCFieldDescriptor *const *fds = fields_of(m);
@@ -398,18 +414,11 @@ static int read_col(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDesc
         return 0;
     }
     case RM_TS: {
-        Google__Protobuf__Timestamp *ts = rpc_alloc(c, sizeof(*ts));
         long long us;
-        if (!ts || cell_us(v, len, f, &us) != 0)
+        Google__Protobuf__Timestamp *ts =
+            cell_us(v, len, f, &us) == 0 ? rowmap_timestamp(c, us) : NULL;
+        if (!ts)
             return -1;
-        long long sec = us / 1000000, rem = us % 1000000;
-        if (rem < 0) {
-            sec--;
-            rem += 1000000;
-        }
-        google__protobuf__timestamp__init(ts);
-        ts->seconds = sec;
-        ts->nanos = (int32_t)(rem * 1000);
         *FIELD(msg, fd, Google__Protobuf__Timestamp *) = ts;
         return 0;
     }

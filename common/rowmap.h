@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "google/protobuf/field_mask.pb-c.h"
+#include "google/protobuf/timestamp.pb-c.h"
 #include "listing.h"
 #include "rpc.h"
 #include "validate.h"
@@ -106,6 +107,10 @@ int rowmap_update_params(rpc_call *c, const rowmap *m, const ProtobufCMessage *m
 /* The field of column i (looked up by name once per rowmap and thread), or
  * NULL when the message has no such field. */
 const ProtobufCFieldDescriptor *rowmap_field(const rowmap *m, size_t i);
+
+/* Microseconds since the epoch as a Timestamp in the call's arena; NULL
+ * when out of memory. */
+Google__Protobuf__Timestamp *rowmap_timestamp(rpc_call *c, long long us);
 
 /* Index of the column for `field`, or -1. */
 int rowmap_col_index(const rowmap *m, const char *field);

@@ -89,6 +89,8 @@ int rpc_main(const rpc_service *svc, int argc, char **argv);
 
 /* The process a call belongs to. */
 rpc_server *rpc_call_server(const rpc_call *c);
+/* Its configuration (config.h), read-only, valid while the process runs. */
+const struct config *rpc_server_config(const rpc_server *s);
 /* A transaction not tied to a call (e.g. re-reading a row after a NOTIFY);
  * the caller submits it with pgq_submit and frees it. NULL when out of
  * memory or while the pool is closed. */

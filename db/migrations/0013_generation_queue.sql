@@ -43,6 +43,7 @@ CREATE INDEX IF NOT EXISTS generation_jobs_queued_idx
     ON public.generation_jobs (user_id, enqueued_at, generation_id) WHERE lease_token IS NULL;
 CREATE INDEX IF NOT EXISTS generation_jobs_lease_idx
     ON public.generation_jobs (lease_expires_at) WHERE lease_token IS NOT NULL;
+CREATE INDEX IF NOT EXISTS generation_jobs_age_idx ON public.generation_jobs (enqueued_at);
 ALTER TABLE public.generation_jobs ENABLE ROW LEVEL SECURITY;
 
 CREATE TABLE IF NOT EXISTS public.generation_queue_users (
@@ -248,7 +249,9 @@ END
 $$;
 
 -- Gives a leased generation back to the queue at once (the worker cannot
--- do it now); the attempt still counts.
+-- do it now, or is shutting down). A give-back is not an abandonment: the
+-- claim does not count towards the attempts (the age limit still bounds a
+-- generation every worker gives back).
 CREATE OR REPLACE FUNCTION public.queue_release(p_id uuid, p_lease_token uuid)
 RETURNS void
 LANGUAGE plpgsql
@@ -261,7 +264,8 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'CM403', MESSAGE = 'permission denied';
     END IF;
     UPDATE public.generation_jobs j
-       SET lease_token = NULL, leased_by = NULL, lease_expires_at = NULL
+       SET lease_token = NULL, leased_by = NULL, lease_expires_at = NULL,
+           attempts = j.attempts - 1
      WHERE j.generation_id = p_id AND j.lease_token = p_lease_token;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'CM412', MESSAGE = 'the lease is not held (expired or taken)';
@@ -327,11 +331,16 @@ BEGIN
     IF NOT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('cameos.queue_sweep')) THEN
         RETURN;
     END IF;
+    -- Two index scans (expired leases, then the oldest jobs), not one
+    -- filter over every job: the sweep runs every few seconds.
     FOR v_id IN
-        SELECT j.generation_id FROM public.generation_jobs j
-         WHERE (j.lease_token IS NOT NULL AND j.lease_expires_at < pg_catalog.clock_timestamp())
-            OR j.enqueued_at < pg_catalog.now() - pg_catalog.make_interval(secs => p_max_age_s)
-         LIMIT p_batch
+        (SELECT j.generation_id FROM public.generation_jobs j
+          WHERE j.lease_token IS NOT NULL AND j.lease_expires_at < pg_catalog.clock_timestamp()
+          ORDER BY j.lease_expires_at LIMIT p_batch)
+        UNION
+        (SELECT j.generation_id FROM public.generation_jobs j
+          WHERE j.enqueued_at < pg_catalog.now() - pg_catalog.make_interval(secs => p_max_age_s)
+          ORDER BY j.enqueued_at LIMIT p_batch)
     LOOP
         -- The generation first (the lock order); one being reported right
         -- now is left to that report.

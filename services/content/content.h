@@ -25,8 +25,14 @@ enum {
     ST_GEN_LIST,
     ST_GEN_CREATE,
     ST_GEN_DELETE,
-    ST_GEN_COMPLETE, /* $1 id, $2 video_url */
-    ST_GEN_FAIL,     /* $1 id, $2 error_message */
+    ST_GEN_COMPLETE,  /* $1 id, $2 video_url */
+    ST_GEN_FAIL,      /* $1 id, $2 error_message */
+    ST_QUEUE_CLAIM,   /* $1 worker, $2 max, $3 lease ms, $4 per-user limit */
+    ST_QUEUE_EXTEND,  /* $1 id, $2 lease token, $3 lease ms */
+    ST_QUEUE_RELEASE, /* $1 id, $2 lease token */
+    ST_QUEUE_CHECK,   /* $1 id, $2 lease token: before a fenced report */
+    ST_QUEUE_CANCEL,  /* $1 id, as the owner */
+    ST_QUEUE_SWEEP,   /* the janitor's */
     ST_METRIC_GET,
     ST_METRIC_LIST,
     ST_METRIC_CREATE,
@@ -171,6 +177,15 @@ extern const res_def content_tool;
 extern const res_def content_platform;
 
 /* The generation lifecycle for the video worker (generation.c). */
+/* queue.c: the work queue's RPCs (0013_generation_queue.sql). */
+void content_claim_generations(rpc_call *c, const ProtobufCMessage *req);
+void content_extend_generation_lease(rpc_call *c, const ProtobufCMessage *req);
+void content_release_generation(rpc_call *c, const ProtobufCMessage *req);
+void content_cancel_generation(rpc_call *c, const ProtobufCMessage *req);
+/* Adds the lease check to q when token is set (fenced reports). */
+int content_queue_fence(rpc_call *c, pgq *q, const char *id, const char *token)
+    __attribute__((warn_unused_result));
+
 void content_complete_generation(rpc_call *c, const ProtobufCMessage *req);
 void content_fail_generation(rpc_call *c, const ProtobufCMessage *req);
 

@@ -100,8 +100,14 @@ void content_complete_generation(rpc_call *c, const ProtobufCMessage *req)
     if (arg_uuid(c, "id", r->id, 1) != 0 ||
         arg_url(c, "video_url", r->video_url, 0, CT_URL_MAX, 1) != 0)
         return;
+    if (arg_uuid(c, "lease_token", r->lease_token, 0) != 0)
+        return;
     const char *p[2] = {r->id, r->video_url};
-    rpc_db1(c, ST_GEN_COMPLETE, 2, p, reply_generation);
+    pgq *q = rpc_db(c);
+    if (!q || content_queue_fence(c, q, r->id, r->lease_token) != 0 ||
+        rpc_db_add(c, q, ST_GEN_COMPLETE, 2, p) != 0)
+        return;
+    rpc_db_run(c, q, reply_generation);
 }
 
 void content_fail_generation(rpc_call *c, const ProtobufCMessage *req)
@@ -110,8 +116,14 @@ void content_fail_generation(rpc_call *c, const ProtobufCMessage *req)
     if (arg_uuid(c, "id", r->id, 1) != 0 ||
         arg_text(c, "error_message", r->error_message, 1, CT_MESSAGE_MAX) != 0)
         return;
+    if (arg_uuid(c, "lease_token", r->lease_token, 0) != 0)
+        return;
     const char *p[2] = {r->id, r->error_message};
-    rpc_db1(c, ST_GEN_FAIL, 2, p, reply_generation);
+    pgq *q = rpc_db(c);
+    if (!q || content_queue_fence(c, q, r->id, r->lease_token) != 0 ||
+        rpc_db_add(c, q, ST_GEN_FAIL, 2, p) != 0)
+        return;
+    rpc_db_run(c, q, reply_generation);
 }
 
 /* An image-to-video generation starts from an https image; the other mode

@@ -2,8 +2,8 @@
  * cameos-content - video generations, their performance metrics, and the
  * user's style presets, tool configurations and platform configurations
  * (API.md §5). This file is the method table: the resource engine
- * (common/resource.h) serves the declarations beside it, and generation.c
- * and watch.c the rest.
+ * (common/resource.h) serves the declarations beside it, and generation.c,
+ * queue.c and watch.c the rest.
  */
 #include "content.h"
 
@@ -17,6 +17,10 @@ static const rpc_method methods[] = {
     {"GetGeneration", res_get, RPC_AUTH_USER, RPC_UNARY},
     {"ListGenerations", res_list, RPC_AUTH_USER, RPC_UNARY},
     {"DeleteGeneration", res_delete, RPC_AUTH_USER, RPC_UNARY},
+    {"CancelGeneration", content_cancel_generation, RPC_AUTH_USER, RPC_UNARY},
+    {"ClaimGenerations", content_claim_generations, RPC_AUTH_INTERNAL, RPC_UNARY},
+    {"ExtendGenerationLease", content_extend_generation_lease, RPC_AUTH_INTERNAL, RPC_UNARY},
+    {"ReleaseGeneration", content_release_generation, RPC_AUTH_INTERNAL, RPC_UNARY},
     {"CompleteGeneration", content_complete_generation, RPC_AUTH_INTERNAL, RPC_UNARY},
     {"FailGeneration", content_fail_generation, RPC_AUTH_INTERNAL, RPC_UNARY},
     {"WatchGeneration", content_watch_generation, RPC_AUTH_USER, RPC_SERVER_STREAM},
@@ -68,6 +72,10 @@ int main(int argc, char **argv)
         .fds_len = content_fds_len,
         .default_grpc_listen = "0.0.0.0:50052",
         .default_metrics_listen = "0.0.0.0:9092",
+        /* Expired leases back to the queue (or failed, refunded) within
+         * seconds of their expiry. */
+        .janitor_stmt = ST_QUEUE_SWEEP,
+        .janitor_every_s = 2,
     };
     static const res_def *const resources[] = {
         &content_generation, &content_metric, &content_preset, &content_tool, &content_platform,

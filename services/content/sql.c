@@ -43,6 +43,17 @@
     "select " GENERATION_COLS " from public.content_fail_generation($1::uuid,"  \
     " $2::text)"
 
+/* ---- the work queue (0013_generation_queue.sql): a lease's generation
+ * in GENERATION_COLS' order, then its token, expiry and attempt */
+#define QUEUE_CLAIM                                                            \
+    "select " GENERATION_COLS ", l.lease_token::text, l.lease_expires_at,"      \
+    " l.attempt from public.queue_claim($1::text, $2::int, $3::int, $4::int) l" \
+    " cross join lateral (select (l.generation).*) g"
+/* Leases of a generation that outlive 3 claims, or a generation queued for
+ * an hour, fail with their refund. */
+#define QUEUE_SWEEP                                                            \
+    "select (requeued, failed)::text from public.queue_sweep(3, 3600, 500)"
+
 /* ---- performance metrics: the generation must be the caller's; it is
  * locked against deletion until commit */
 #define METRIC_LIST_FILTERS                                                    \
@@ -158,6 +169,12 @@ const pgpool_stmt content_stmts[CONTENT_NSTMTS] = {
     [ST_GEN_DELETE]      = {"gen_delete", GEN_DELETE, 2},
     [ST_GEN_COMPLETE]    = {"gen_complete", GEN_COMPLETE, 2, PGPOOL_BINARY},
     [ST_GEN_FAIL]        = {"gen_fail", GEN_FAIL, 2, PGPOOL_BINARY},
+    [ST_QUEUE_CLAIM]     = {"queue_claim", QUEUE_CLAIM, 4, PGPOOL_BINARY},
+    [ST_QUEUE_EXTEND]    = {"queue_extend", "select public.queue_extend($1::uuid, $2::uuid, $3::int)", 3, PGPOOL_BINARY},
+    [ST_QUEUE_RELEASE]   = {"queue_release", "select public.queue_release($1::uuid, $2::uuid)", 2},
+    [ST_QUEUE_CHECK]     = {"queue_check", "select public.queue_check_lease($1::uuid, $2::uuid)", 2},
+    [ST_QUEUE_CANCEL]    = {"queue_cancel", "select " GENERATION_COLS " from public.queue_cancel($1::uuid)", 1, PGPOOL_BINARY},
+    [ST_QUEUE_SWEEP]     = {"queue_sweep", QUEUE_SWEEP, 0},
 
     [ST_METRIC_GET]      = {"metric_get", RES_SQL_GET(METRIC, METRIC_COLS), 2, PGPOOL_BINARY},
     [ST_METRIC_LIST]     = {"metric_list",

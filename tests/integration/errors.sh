@@ -70,7 +70,7 @@ fi
 # Every RPC, empty request, the right role: a prompt, well-formed answer.
 # Id-taking RPCs must say InvalidArgument, lists must succeed, creates may do
 # either; Unimplemented is accepted (not written yet) and listed at the end.
-INTERNAL=" CreateUser PurchaseCredits SpendCredits RefundCredits GrantCredits GetBalance CompleteGeneration FailGeneration "
+INTERNAL=" CreateUser PurchaseCredits SpendCredits RefundCredits GrantCredits GetBalance CompleteGeneration FailGeneration ClaimGenerations ExtendGenerationLease ReleaseGeneration "
 unimplemented=()
 while read -r svc rpc; do
 	[[ -n $svc ]] || continue
@@ -96,7 +96,8 @@ done < <(
 		CreateUser PurchaseCredits SpendCredits RefundCredits GrantCredits GetBalance
 	printf 'content %s\n' GetGeneration ListGenerations DeleteGeneration CompleteGeneration \
 		FailGeneration WatchGeneration CreateGeneration CreatePerformanceMetric GetPerformanceMetric \
-		ListPerformanceMetrics UpdatePerformanceMetric UseStylePreset UseToolConfiguration
+		ListPerformanceMetrics UpdatePerformanceMetric UseStylePreset UseToolConfiguration \
+		CancelGeneration ClaimGenerations ExtendGenerationLease ReleaseGeneration
 	for r in StylePreset ToolConfiguration PlatformConfiguration; do
 		printf 'content %s\n' "Get$r" "List${r}s" "Update$r" "Delete$r" "Create$r"
 	done

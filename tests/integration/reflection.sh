@@ -11,6 +11,7 @@ EXPECTED[credits]=$(printf '%s\n' GetProfile UpdateProfile ListCreditTransaction
 EXPECTED[content]=$({
 	printf '%s\n' CreateGeneration GetGeneration ListGenerations DeleteGeneration \
 		CompleteGeneration FailGeneration WatchGeneration CreatePerformanceMetric \
+		CancelGeneration ClaimGenerations ExtendGenerationLease ReleaseGeneration \
 		GetPerformanceMetric ListPerformanceMetrics UpdatePerformanceMetric \
 		UseStylePreset UseToolConfiguration
 	crud StylePreset ToolConfiguration PlatformConfiguration
