@@ -253,6 +253,11 @@ int rpc_is_over(const rpc_call *c)
     return c->finished || c->client_cancelled || c->close_done;
 }
 
+int rpc_send_backlog(const rpc_call *c)
+{
+    return c->outq_n + (c->sending ? 1 : 0);
+}
+
 void rpc_recv(rpc_call *c, rpc_recv_fn cb)
 {
     assert(!c->recv_cb && !c->recv_after_send);

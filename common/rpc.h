@@ -123,6 +123,9 @@ void rpc_send(rpc_call *c, const ProtobufCMessage *msg);
 void rpc_finish(rpc_call *c, grpc_status_code code, const char *msg);
 /* True once the call has ended or the client has gone. */
 int rpc_is_over(const rpc_call *c);
+/* Streams: messages queued or on their way, not yet taken by gRPC's
+ * transport. A stream of cues can skip a cue while one is still pending. */
+int rpc_send_backlog(const rpc_call *c);
 
 /* Bidi: ask for the next request message; cb gets NULL/0/eof=1 when the client
  * half-closes. The bytes are valid during the callback only. The read starts

@@ -132,6 +132,25 @@ CREATE OR REPLACE TRIGGER after_generation_job_change
     AFTER INSERT OR UPDATE OF lease_token OR DELETE ON public.generation_jobs
     FOR EACH ROW EXECUTE FUNCTION public.generation_queue_count();
 
+-- A job back in the queue (a lease ran out or was given back) wakes the
+-- waiting workers, through the channel the content service already
+-- listens on; a new generation's own NOTIFY (0006) does that for new work.
+-- Sent at commit, once per transaction however many jobs it requeued.
+CREATE OR REPLACE FUNCTION public.generation_queue_notify()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM pg_catalog.pg_notify('generation_changed', '{"queue": true}');
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER after_generation_job_requeued
+    AFTER UPDATE OF lease_token ON public.generation_jobs
+    FOR EACH ROW WHEN (OLD.lease_token IS NOT NULL AND NEW.lease_token IS NULL)
+    EXECUTE FUNCTION public.generation_queue_notify();
+
 -- Generations that were generating before the queue existed join it
 -- (idempotent: a job already there is kept).
 INSERT INTO public.generation_jobs (generation_id, user_id, enqueued_at)
@@ -416,6 +435,7 @@ $$;
 
 REVOKE ALL ON FUNCTION
     public.generation_queue_follow(),
+    public.generation_queue_notify(),
     public.generation_queue_count(),
     public.queue_claim(text, integer, integer, integer),
     public.queue_extend(uuid, uuid, integer),

@@ -182,6 +182,10 @@ void content_claim_generations(rpc_call *c, const ProtobufCMessage *req);
 void content_extend_generation_lease(rpc_call *c, const ProtobufCMessage *req);
 void content_release_generation(rpc_call *c, const ProtobufCMessage *req);
 void content_cancel_generation(rpc_call *c, const ProtobufCMessage *req);
+void content_wait_for_generations(rpc_call *c, const ProtobufCMessage *req);
+/* Cues every waiting worker whose last cue has gone out (watch.c calls it
+ * on a NOTIFY that may mean claimable work, and after a reconnect). */
+void content_queue_wake(void);
 /* Adds the lease check to q when token is set (fenced reports). */
 int content_queue_fence(rpc_call *c, pgq *q, const char *id, const char *token)
     __attribute__((warn_unused_result));

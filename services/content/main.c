@@ -19,6 +19,7 @@ static const rpc_method methods[] = {
     {"DeleteGeneration", res_delete, RPC_AUTH_USER, RPC_UNARY},
     {"CancelGeneration", content_cancel_generation, RPC_AUTH_USER, RPC_UNARY},
     {"ClaimGenerations", content_claim_generations, RPC_AUTH_INTERNAL, RPC_UNARY},
+    {"WaitForGenerations", content_wait_for_generations, RPC_AUTH_INTERNAL, RPC_SERVER_STREAM},
     {"ExtendGenerationLease", content_extend_generation_lease, RPC_AUTH_INTERNAL, RPC_UNARY},
     {"ReleaseGeneration", content_release_generation, RPC_AUTH_INTERNAL, RPC_UNARY},
     {"CompleteGeneration", content_complete_generation, RPC_AUTH_INTERNAL, RPC_UNARY},

@@ -1,6 +1,7 @@
 /*
- * queue.c - the generation work queue's RPCs: workers claim, extend and
- * release leases; owners cancel what no worker holds; Complete/Fail
+ * queue.c - the generation work queue's RPCs: workers wait for cues
+ * (WaitForGenerations, woken by the NOTIFYs watch.c receives), claim,
+ * extend and release leases; owners cancel what no worker holds; Complete/Fail
  * reports are fenced by their lease token (content_queue_fence). The rules
  * (fairness, fencing, the sweep that requeues or refunds) live in
  * 0013_generation_queue.sql; this file checks arguments and shapes replies.
@@ -8,6 +9,7 @@
 #include "content.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "args.h"
 #include "config.h"
@@ -17,7 +19,17 @@
 #define QUEUE_CLAIM_MAX  100  /* generations per claim */
 #define QUEUE_LEASE_MAX  3600 /* seconds of one lease */
 
+/* A worker in WaitForGenerations. */
+typedef struct waiter {
+    struct waiter *next;
+    rpc_call *call;
+} waiter;
+
+static waiter *waiters;
+
 static int arg_range(rpc_call *c, const char *field, int32_t v, int32_t min, int32_t max);
+static void cue(rpc_call *c, int first);
+static void waiter_cleanup(rpc_call *c, void *data);
 static void reply_claim(rpc_call *c, pgq *q);
 static void reply_extend(rpc_call *c, pgq *q);
 static void reply_empty(rpc_call *c, pgq *q);
@@ -70,6 +82,30 @@ void content_cancel_generation(rpc_call *c, const ProtobufCMessage *req)
     rpc_db1(c, ST_QUEUE_CANCEL, 1, p, reply_generation);
 }
 
+void content_wait_for_generations(rpc_call *c, const ProtobufCMessage *req)
+{
+    const Cameos__Content__V1__WaitForGenerationsRequest *r = (const void *)req;
+    if (arg_text(c, "worker", r->worker, 1, QUEUE_WORKER_MAX) != 0)
+        return;
+    waiter *w = calloc(1, sizeof(*w));
+    if (!w) {
+        rpc_fail(c, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    w->call = c;
+    w->next = waiters;
+    waiters = w;
+    rpc_set_data(c, w, waiter_cleanup);
+    cue(c, 1); /* work may be queued already */
+}
+
+void content_queue_wake(void)
+{
+    for (waiter *w = waiters; w; w = w->next)
+        if (!rpc_is_over(w->call) && rpc_send_backlog(w->call) == 0)
+            cue(w->call, 0);
+}
+
 int content_queue_fence(rpc_call *c, pgq *q, const char *id, const char *token)
 {
     if (!token || !token[0])
@@ -86,6 +122,26 @@ static int arg_range(rpc_call *c, const char *field, int32_t v, int32_t min, int
         return 0;
     rpc_failf(c, GRPC_STATUS_INVALID_ARGUMENT, "%s must be %d to %d", field, (int)min, (int)max);
     return -1;
+}
+
+static void cue(rpc_call *c, int first)
+{
+    Cameos__Content__V1__WaitForGenerationsResponse m =
+        CAMEOS__CONTENT__V1__WAIT_FOR_GENERATIONS_RESPONSE__INIT;
+    m.first = first;
+    rpc_send(c, &m.base);
+}
+
+static void waiter_cleanup(rpc_call *c, void *data)
+{
+    (void)c;
+    for (waiter **pp = &waiters; *pp; pp = &(*pp)->next) {
+        if (*pp == data) {
+            *pp = ((waiter *)data)->next;
+            break;
+        }
+    }
+    free(data);
 }
 
 /* Each row: the generation (GE_NCOLS columns), then token, expiry, attempt. */

@@ -77,12 +77,14 @@ void content_watch_generation(rpc_call *c, const ProtobufCMessage *req)
 }
 
 /* The runtime's NOTIFY callback: payload {"id":…,"user_id":…,"status":…},
- * or NULL after the listening connection (re)connected. */
+ * {"queue": true} (a job back in the queue), or NULL after the listening
+ * connection (re)connected. Waiting workers are cued here too (queue.c). */
 void content_generation_changed(rpc_server *s, const char *payload)
 {
     server = s;
     if (!payload) {
         /* Anything may have changed while we were not listening. */
+        content_queue_wake();
         for (unsigned b = 0; b < WATCH_BUCKETS; b++)
             for (watcher *w = buckets[b]; w; w = w->next)
                 if (w->ready)
@@ -92,6 +94,11 @@ void content_generation_changed(rpc_server *s, const char *payload)
         return;
     }
     json_t *j = json_loads(payload, 0, NULL);
+    /* A generation created generating, or a job back in the queue
+     * (0013_generation_queue.sql's {"queue": true}): work to claim. */
+    const char *status = json_string_value(json_object_get(j, "status"));
+    if (json_is_true(json_object_get(j, "queue")) || (status && strcmp(status, "generating") == 0))
+        content_queue_wake();
     const char *id = json_string_value(json_object_get(j, "id"));
     const char *user = json_string_value(json_object_get(j, "user_id"));
     if (id && user && valid_uuid(id) && valid_uuid(user)) {

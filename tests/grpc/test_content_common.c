@@ -408,8 +408,8 @@ Test(content_common, other_users_rows_do_not_exist)
 static int is_internal(const char *rpc)
 {
     static const char *const internal[] = {"CompleteGeneration", "FailGeneration",
-                                           "ClaimGenerations", "ExtendGenerationLease",
-                                           "ReleaseGeneration"};
+                                           "ClaimGenerations",   "ExtendGenerationLease",
+                                           "ReleaseGeneration",  "WaitForGenerations"};
     for (size_t i = 0; i < sizeof(internal) / sizeof(internal[0]); i++)
         if (strcmp(rpc, internal[i]) == 0)
             return 1;

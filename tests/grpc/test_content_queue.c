@@ -14,6 +14,7 @@
 #define CT_HELPERS_ONLY
 #include "test_content_common.c"
 
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -166,6 +167,101 @@ Test(content_queue, the_owner_cancels_what_no_worker_holds)
     free(held_id);
     ct_free_user(&a);
     ct_free_user(&b);
+}
+
+/* A worker waiting on WaitForGenerations, on its own thread. */
+typedef struct wait_run {
+    volatile int n;
+    volatile int stop; /* leave at the next cue */
+    int first_flag;
+    int rc;
+    tc_result res;
+} wait_run;
+
+static int on_cue(const ProtobufCMessage *m, void *arg)
+{
+    wait_run *w = arg;
+    const Cameos__Content__V1__WaitForGenerationsResponse *r = (const void *)m;
+    if (w->n == 0)
+        w->first_flag = r->first;
+    w->n++;
+    return w->stop;
+}
+
+static void *wait_thread(void *arg)
+{
+    wait_run *w = arg;
+    Cameos__Content__V1__WaitForGenerationsRequest req =
+        CAMEOS__CONTENT__V1__WAIT_FOR_GENERATIONS_REQUEST__INIT;
+    req.worker = "test_content_queue";
+    w->rc = tc_stream(ct_chan, CT_RPC("WaitForGenerations"), &req.base,
+                      &cameos__content__v1__wait_for_generations_response__descriptor,
+                      ct_service_tok, 60000, on_cue, w, &w->res);
+    return NULL;
+}
+
+/* Waits (generously) until the stream has seen more than n cues. */
+static int cued_past(wait_run *w, int n)
+{
+    for (int i = 0; i < 3000 && w->n <= n; i++)
+        usleep(10000);
+    return w->n > n;
+}
+
+Test(content_queue, a_waiting_worker_is_cued_by_new_and_requeued_work)
+{
+    ct_user u = ct_new_user("qwait");
+    wait_run w = {0};
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, wait_thread, &w), 0);
+    cr_assert(cued_past(&w, 0), "the stream cues at once");
+    int seen = w.n;
+    char *gid = ct_new_generation(&u, VEO_FAST);
+    cr_assert(cued_past(&w, seen), "a new generation cues the waiting worker");
+    held h = claim_own(gid, 60, 60);
+    /* claim_own gave other tests' generations back too: their cues may
+     * still be on the way, so this shows a cue follows, not whose it is. */
+    seen = w.n;
+    tc_result r = release(gid, h.token);
+    CT_EXPECT(r, GRPC_STATUS_OK, "ReleaseGeneration");
+    tc_result_free(&r);
+    cr_assert(cued_past(&w, seen), "a generation back in the queue cues it");
+    /* Leave: the next cue (another new generation) ends the stream. */
+    w.stop = 1;
+    char *gid2 = ct_new_generation(&u, VEO_FAST);
+    pthread_join(t, NULL);
+    cr_assert_eq(w.rc, 0);
+    cr_assert_eq(w.first_flag, 1, "the first cue says so");
+    cr_assert_eq(w.res.code, GRPC_STATUS_CANCELLED, "we left the stream: %s (%s)",
+                 tc_code_name(w.res.code), w.res.message);
+    tc_result_free(&w.res);
+    free(h.token);
+    free(gid);
+    free(gid2);
+    ct_free_user(&u);
+}
+
+Test(content_queue, waiting_needs_the_service_role_and_a_worker_name)
+{
+    ct_user u = ct_new_user("qwaitauth");
+    Cameos__Content__V1__WaitForGenerationsRequest req =
+        CAMEOS__CONTENT__V1__WAIT_FOR_GENERATIONS_REQUEST__INIT;
+    req.worker = "w";
+    tc_result r = {0};
+    cr_assert_eq(tc_stream(ct_chan, CT_RPC("WaitForGenerations"), &req.base,
+                           &cameos__content__v1__wait_for_generations_response__descriptor, u.tok,
+                           20000, on_cue, &(wait_run){.stop = 1}, &r),
+                 0);
+    CT_EXPECT(r, GRPC_STATUS_PERMISSION_DENIED, "WaitForGenerations with a user token");
+    tc_result_free(&r);
+    req.worker = "";
+    cr_assert_eq(tc_stream(ct_chan, CT_RPC("WaitForGenerations"), &req.base,
+                           &cameos__content__v1__wait_for_generations_response__descriptor,
+                           ct_service_tok, 20000, on_cue, &(wait_run){.stop = 1}, &r),
+                 0);
+    CT_EXPECT(r, GRPC_STATUS_INVALID_ARGUMENT, "WaitForGenerations without a worker name");
+    tc_result_free(&r);
+    ct_free_user(&u);
 }
 
 Test(content_queue, claims_check_their_arguments)

@@ -70,7 +70,7 @@ fi
 # Every RPC, empty request, the right role: a prompt, well-formed answer.
 # Id-taking RPCs must say InvalidArgument, lists must succeed, creates may do
 # either; Unimplemented is accepted (not written yet) and listed at the end.
-INTERNAL=" CreateUser PurchaseCredits SpendCredits RefundCredits GrantCredits GetBalance CompleteGeneration FailGeneration ClaimGenerations ExtendGenerationLease ReleaseGeneration "
+INTERNAL=" CreateUser PurchaseCredits SpendCredits RefundCredits GrantCredits GetBalance CompleteGeneration FailGeneration ClaimGenerations ExtendGenerationLease ReleaseGeneration WaitForGenerations "
 unimplemented=()
 while read -r svc rpc; do
 	[[ -n $svc ]] || continue
@@ -97,7 +97,7 @@ done < <(
 	printf 'content %s\n' GetGeneration ListGenerations DeleteGeneration CompleteGeneration \
 		FailGeneration WatchGeneration CreateGeneration CreatePerformanceMetric GetPerformanceMetric \
 		ListPerformanceMetrics UpdatePerformanceMetric UseStylePreset UseToolConfiguration \
-		CancelGeneration ClaimGenerations ExtendGenerationLease ReleaseGeneration
+		CancelGeneration ClaimGenerations ExtendGenerationLease ReleaseGeneration WaitForGenerations
 	for r in StylePreset ToolConfiguration PlatformConfiguration; do
 		printf 'content %s\n' "Get$r" "List${r}s" "Update$r" "Delete$r" "Create$r"
 	done

@@ -12,6 +12,7 @@ EXPECTED[content]=$({
 	printf '%s\n' CreateGeneration GetGeneration ListGenerations DeleteGeneration \
 		CompleteGeneration FailGeneration WatchGeneration CreatePerformanceMetric \
 		CancelGeneration ClaimGenerations ExtendGenerationLease ReleaseGeneration \
+		WaitForGenerations \
 		GetPerformanceMetric ListPerformanceMetrics UpdatePerformanceMetric \
 		UseStylePreset UseToolConfiguration
 	crud StylePreset ToolConfiguration PlatformConfiguration

@@ -409,6 +409,7 @@ SELECT results_eq(
         ('brand_guidelines', 'update_brand_guidelines_updated_at', 'BEFORE UPDATE ROW'),
         ('campaigns', 'update_campaigns_updated_at', 'BEFORE UPDATE ROW'),
         ('generation_jobs', 'after_generation_job_change', 'AFTER INSERT DELETE UPDATE ROW'),
+        ('generation_jobs', 'after_generation_job_requeued', 'AFTER UPDATE ROW'),
         ('generations', 'after_generation_queue_insert', 'AFTER INSERT ROW'),
         ('generations', 'after_generation_queue_status', 'AFTER UPDATE ROW'),
         ('generations', 'before_generation_delete', 'BEFORE DELETE ROW'),
