@@ -11,7 +11,7 @@
  *   cameos-loadgen -a ADDR -m METHOD -u USERS_FILE -k JWT_SECRET
  *                  [-c CONCURRENCY] [-n CONNECTIONS] [-d SECONDS] [-P PAGE]
  * METHOD: GetProfile | SpendCredits | GetBalance | ListCreditTransactions (credits),
- * CreateGeneration | ListGenerations (content), GetCampaign |
+ * CreateGeneration | ListGenerations | ClaimGenerations (content), GetCampaign |
  * ListStoryboardSequences (planning). GetCampaign asks for the campaign whose
  * id is the user's with 4000-9000 for 4000-8000 (bench/content_planning.sh seeds them).
  * USERS_FILE: one user uuid a line; tokens are minted here (HS256, 1 h).
@@ -254,7 +254,8 @@ static int start_call(slot *s, grpc_channel *ch, void *reg, grpc_completion_queu
 /* Methods a user calls with their own token; the rest are internal. */
 static int user_call(void)
 {
-    return strcmp(method, "SpendCredits") != 0 && strcmp(method, "GetBalance") != 0;
+    return strcmp(method, "SpendCredits") != 0 && strcmp(method, "GetBalance") != 0 &&
+           strcmp(method, "ClaimGenerations") != 0;
 }
 
 static const char *service_of(const char *m)
@@ -317,6 +318,14 @@ static grpc_byte_buffer *make_request(const user *u)
             CAMEOS__CONTENT__V1__LIST_GENERATIONS_REQUEST__INIT;
         r.page_size = 50;
         n = cameos__content__v1__list_generations_request__pack(&r, buf);
+    } else if (strcmp(method, "ClaimGenerations") == 0) {
+        /* A worker's claim of a batch of 10 (bench/queue_claims.sh). */
+        Cameos__Content__V1__ClaimGenerationsRequest r =
+            CAMEOS__CONTENT__V1__CLAIM_GENERATIONS_REQUEST__INIT;
+        r.worker = "loadgen";
+        r.max_generations = 10;
+        r.lease_seconds = 600;
+        n = cameos__content__v1__claim_generations_request__pack(&r, buf);
     } else if (strcmp(method, "GetCampaign") == 0) {
         char cid[37];
         memcpy(cid, u->id, sizeof(cid));
