@@ -159,6 +159,21 @@ ON CONFLICT (generation_id) DO NOTHING;
 
 -- ------------------------------------------------------------ the worker's calls
 
+-- The worker's functions are the service role's alone (CM403 otherwise),
+-- whatever reached them.
+CREATE OR REPLACE FUNCTION public.queue_authorize_worker()
+RETURNS void
+LANGUAGE plpgsql
+STABLE
+SET search_path = ''
+AS $$
+BEGIN
+    IF auth.role() IS DISTINCT FROM 'service_role' THEN
+        RAISE EXCEPTION USING ERRCODE = 'CM403', MESSAGE = 'permission denied';
+    END IF;
+END
+$$;
+
 -- A leased job as the worker sees it.
 DO $$
 BEGIN
@@ -194,9 +209,7 @@ DECLARE
     v_job   public.generation_jobs;
     v_gen   public.generations;
 BEGIN
-    IF auth.role() IS DISTINCT FROM 'service_role' THEN
-        RAISE EXCEPTION USING ERRCODE = 'CM403', MESSAGE = 'permission denied';
-    END IF;
+    PERFORM public.queue_authorize_worker();
     IF p_max < 1 OR p_lease_ms < 1 OR p_per_user < 1 OR p_worker IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'CM400',
             MESSAGE = 'worker, max, lease and per-user limit must be set and positive';
@@ -249,9 +262,7 @@ AS $$
 DECLARE
     v_until timestamptz;
 BEGIN
-    IF auth.role() IS DISTINCT FROM 'service_role' THEN
-        RAISE EXCEPTION USING ERRCODE = 'CM403', MESSAGE = 'permission denied';
-    END IF;
+    PERFORM public.queue_authorize_worker();
     IF p_lease_ms < 1 THEN
         RAISE EXCEPTION USING ERRCODE = 'CM400', MESSAGE = 'lease must be positive';
     END IF;
@@ -279,9 +290,7 @@ SECURITY DEFINER
 SET search_path = ''
 AS $$
 BEGIN
-    IF auth.role() IS DISTINCT FROM 'service_role' THEN
-        RAISE EXCEPTION USING ERRCODE = 'CM403', MESSAGE = 'permission denied';
-    END IF;
+    PERFORM public.queue_authorize_worker();
     UPDATE public.generation_jobs j
        SET lease_token = NULL, leased_by = NULL, lease_expires_at = NULL,
            attempts = j.attempts - 1
@@ -304,9 +313,7 @@ SECURITY DEFINER
 SET search_path = ''
 AS $$
 BEGIN
-    IF auth.role() IS DISTINCT FROM 'service_role' THEN
-        RAISE EXCEPTION USING ERRCODE = 'CM403', MESSAGE = 'permission denied';
-    END IF;
+    PERFORM public.queue_authorize_worker();
     IF p_lease_token IS NULL THEN
         RETURN;
     END IF;
@@ -324,7 +331,7 @@ $$;
 
 -- The sweep: leases past their expiry go back to the queue, or, after
 -- p_max_attempts claims, or for a generation older than p_max_age_s, the
--- generation fails with its refund (content_fail_generation's path, exactly
+-- generation fails with its refund through content_fail_generation (exactly
 -- once: the status change removes the job). One sweeper at a time across
 -- replicas (a transaction advisory lock; a sweep that finds it taken does
 -- nothing); at most p_batch jobs per call. Returns what it did.
@@ -344,9 +351,7 @@ DECLARE
 BEGIN
     requeued := 0;
     failed := 0;
-    IF auth.role() IS DISTINCT FROM 'service_role' THEN
-        RAISE EXCEPTION USING ERRCODE = 'CM403', MESSAGE = 'permission denied';
-    END IF;
+    PERFORM public.queue_authorize_worker();
     IF NOT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('cameos.queue_sweep')) THEN
         RETURN;
     END IF;
@@ -382,12 +387,8 @@ BEGIN
             END IF;
         END IF;
         IF v_why IS NOT NULL THEN
-            UPDATE public.generations g
-               SET status = 'error', error_message = v_why, completed_at = pg_catalog.now()
-             WHERE g.id = v_id;
-            IF v_gen.credits_used > 0 THEN
-                PERFORM public.ledger_refund(v_gen.user_id, v_id, '', NULL);
-            END IF;
+            -- The worker's own failure report: status, refund, the job gone.
+            PERFORM public.content_fail_generation(v_id, v_why);
             failed := failed + 1;
         END IF;
     END LOOP;
@@ -434,6 +435,7 @@ END
 $$;
 
 REVOKE ALL ON FUNCTION
+    public.queue_authorize_worker(),
     public.generation_queue_follow(),
     public.generation_queue_notify(),
     public.generation_queue_count(),
