@@ -54,6 +54,14 @@ int arg_positive(rpc_call *c, const char *field, long long v)
     return -1;
 }
 
+int arg_range(rpc_call *c, const char *field, double v, long long min, long long max)
+{
+    if (v >= (double)min && v <= (double)max)
+        return 0;
+    rpc_failf(c, GRPC_STATUS_INVALID_ARGUMENT, "%s must be between %lld and %lld", field, min, max);
+    return -1;
+}
+
 int arg_request_id(rpc_call *c, const char *v, int required)
 {
     size_t n = v ? strlen(v) : 0;

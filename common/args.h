@@ -26,6 +26,9 @@ int arg_url(rpc_call *c, const char *field, const char *v, int https_only, size_
     __attribute__((warn_unused_result));
 /* v > 0. */
 int arg_positive(rpc_call *c, const char *field, long long v) __attribute__((warn_unused_result));
+/* min <= v <= max; a double holds every int32 exactly, and NaN fails. */
+int arg_range(rpc_call *c, const char *field, double v, long long min, long long max)
+    __attribute__((warn_unused_result));
 /* A request_id: 1..ARG_REQUEST_ID_MAX printable ASCII characters; empty
  * passes unless required. */
 int arg_request_id(rpc_call *c, const char *v, int required) __attribute__((warn_unused_result));

@@ -49,40 +49,32 @@ size_t h2watch_feed(h2watch *w, const uint8_t *p, size_t n, uint64_t now_ms, int
             break;
         }
         case ST_HEADER: {
-            if (w->have == 0 && n >= 9) {
-                /* The common case: the whole header is here, read in place. */
-                uint32_t len = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-                uint8_t type = p[3];
-                if (type != FRAME_RST_STREAM && type != FRAME_PING && type != FRAME_SETTINGS) {
-                    p += 9;
-                    n -= 9;
-                    w->skip = len;
-                    w->state = len ? ST_PAYLOAD : ST_HEADER;
-                    break;
-                }
+            /* A header wholly in this read is read in place; one split
+             * across reads is gathered in w->hdr first. */
+            const uint8_t *h = p;
+            size_t k = 9;
+            if (w->have > 0 || n < 9) {
+                k = 9u - w->have < n ? 9u - w->have : n;
+                memcpy(w->hdr + w->have, p, k);
+                w->have = (uint8_t)(w->have + k);
+                h = w->hdr;
             }
-            size_t k = 9u - w->have;
-            if (k > n)
-                k = n;
-            memcpy(w->hdr + w->have, p, k);
-            w->have = (uint8_t)(w->have + k);
             p += k;
             n -= k;
-            if (w->have < 9)
+            if (h == w->hdr && w->have < 9)
                 break;
             w->have = 0;
-            w->skip = (uint32_t)w->hdr[0] << 16 | (uint32_t)w->hdr[1] << 8 | w->hdr[2];
-            uint8_t type = w->hdr[3];
-            int asks = (type == FRAME_PING || type == FRAME_SETTINGS) && !(w->hdr[4] & FLAG_ACK);
+            w->skip = (uint32_t)h[0] << 16 | (uint32_t)h[1] << 8 | h[2];
+            uint8_t type = h[3];
+            int asks = (type == FRAME_PING || type == FRAME_SETTINGS) && !(h[4] & FLAG_ACK);
             if ((type == FRAME_RST_STREAM && ++w->resets >= H2WATCH_RESETS_PER_S) ||
                 (asks && ++w->control >= H2WATCH_CONTROL_PER_S)) {
                 /* Cut before this frame's header (its first bytes may have
                  * come in an earlier read: then nothing of this one goes on). */
-                size_t header_here = k;
                 size_t used = (size_t)(p - start);
                 *flood = 1;
                 w->state = ST_OFF;
-                return used >= header_here ? used - header_here : 0;
+                return used >= k ? used - k : 0;
             }
             w->state = w->skip ? ST_PAYLOAD : ST_HEADER;
             break;

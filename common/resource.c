@@ -408,18 +408,11 @@ static int check_col(rpc_call *c, const char *name, const rowmap_col *col, const
         return arg_uuid(c, name, *FIELD(msg, fd, const char *), r->min > 0);
     case RES_URL:
         return arg_url(c, name, *FIELD(msg, fd, const char *), 0, (size_t)r->max, r->min > 0);
-    case RES_RANGE: {
-        /* false for NaN too */
-        int in = col->kind == RM_DOUBLE
-                     ? *FIELD(msg, fd, double) >= (double)r->min &&
-                           *FIELD(msg, fd, double) <= (double)r->max
-                     : *FIELD(msg, fd, int32_t) >= r->min && *FIELD(msg, fd, int32_t) <= r->max;
-        if (in)
-            return 0;
-        rpc_failf(c, GRPC_STATUS_INVALID_ARGUMENT, "%s must be between %lld and %lld", name, r->min,
-                  r->max);
-        return -1;
-    }
+    case RES_RANGE:
+        return arg_range(c, name,
+                         col->kind == RM_DOUBLE ? *FIELD(msg, fd, double)
+                                                : (double)*FIELD(msg, fd, int32_t),
+                         r->min, r->max);
     case RES_ENUM: {
         int v = *FIELD(msg, fd, int);
         if (v == 0 && creating && (col->flags & RM_NULLABLE))

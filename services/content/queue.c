@@ -27,7 +27,6 @@ typedef struct waiter {
 
 static waiter *waiters;
 
-static int arg_range(rpc_call *c, const char *field, int32_t v, int32_t min, int32_t max);
 static void cue(rpc_call *c, int first);
 static void waiter_cleanup(rpc_call *c, void *data);
 static void reply_claim(rpc_call *c, pgq *q);
@@ -116,14 +115,6 @@ int content_queue_fence(rpc_call *c, pgq *q, const char *id, const char *token)
 
 /* ---- internals ------------------------------------------------------- */
 
-static int arg_range(rpc_call *c, const char *field, int32_t v, int32_t min, int32_t max)
-{
-    if (v >= min && v <= max)
-        return 0;
-    rpc_failf(c, GRPC_STATUS_INVALID_ARGUMENT, "%s must be %d to %d", field, (int)min, (int)max);
-    return -1;
-}
-
 static void cue(rpc_call *c, int first)
 {
     Cameos__Content__V1__WaitForGenerationsResponse m =
@@ -203,13 +194,8 @@ static void reply_extend(rpc_call *c, pgq *q)
 static void reply_empty(rpc_call *c, pgq *q)
 {
     (void)q;
-    Google__Protobuf__Empty *e = rpc_alloc(c, sizeof(*e));
-    if (!e) {
-        rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
-        return;
-    }
-    google__protobuf__empty__init(e);
-    rpc_reply(c, &e->base);
+    Google__Protobuf__Empty e = GOOGLE__PROTOBUF__EMPTY__INIT; /* packed at once */
+    rpc_reply(c, &e.base);
 }
 
 static void reply_generation(rpc_call *c, pgq *q)
