@@ -68,6 +68,8 @@ static void ct_same_json(const Google__Protobuf__Struct *got, const char *want)
     __attribute__((unused));
 static char *ct_new_generation(const ct_user *u, int model) __attribute__((unused));
 static long long ct_count(const char *sql, const char *param) __attribute__((unused));
+static long long ct_balance(const char *uid) __attribute__((unused));
+static void ct_check_ledger(const char *uids_array) __attribute__((unused));
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -187,6 +189,72 @@ static long long ct_count(const char *sql, const char *param)
 {
     const char *p[1] = {param};
     return tdb_int(ct_db, sql, param ? 1 : 0, p);
+}
+
+/* The user's credits as stored. */
+static long long ct_balance(const char *uid)
+{
+    return ct_count("select credits from public.user_profiles where id = $1", uid);
+}
+
+/* The ledger invariants of API.md §4 for the users in uids_array (a uuid[]
+ * literal): one debit per generation, one refund per failed one and none
+ * else, balances equal to their ledger, terminal statuses complete. */
+static void ct_check_ledger(const char *uids_array)
+{
+    const char *p[1] = {uids_array};
+    cr_assert_eq(
+        tdb_int(ct_db,
+                "select count(*) from public.generations g where g.user_id = any ($1::uuid[])"
+                " and (select count(*) from public.credit_transactions t"
+                "      where t.generation_id = g.id and t.transaction_type = 'generation'"
+                "        and t.amount = -g.credits_used and t.user_id = g.user_id) <> 1",
+                1, p),
+        0, "every generation has exactly one debit of its credits_used");
+    cr_assert_eq(tdb_int(ct_db,
+                         "select count(*) from public.credit_transactions t"
+                         " where t.user_id = any ($1::uuid[]) and t.transaction_type = 'generation'"
+                         "   and t.generation_id is null",
+                         1, p),
+                 0, "no debit without its generation");
+    cr_assert_eq(
+        tdb_int(ct_db,
+                "select count(*) from public.generations g where g.user_id = any ($1::uuid[])"
+                " and (select count(*) from public.credit_transactions t"
+                "      where t.generation_id = g.id and t.transaction_type = 'refund'"
+                "        and t.amount = g.credits_used)"
+                "     <> case when g.status = 'error' then 1 else 0 end",
+                1, p),
+        0, "every failed generation has exactly one refund equal to its debit, others none");
+    cr_assert_eq(tdb_int(ct_db,
+                         "select count(*) from public.credit_transactions t"
+                         " where t.user_id = any ($1::uuid[]) and t.transaction_type = 'refund'"
+                         "   and not exists (select 1 from public.generations g"
+                         "                   where g.id = t.generation_id and g.status = 'error')",
+                         1, p),
+                 0, "refunds only for failed generations");
+    cr_assert_eq(tdb_int(ct_db,
+                         "select count(*) from public.user_profiles u where u.id = any ($1::uuid[])"
+                         " and (u.credits < 0"
+                         "      or u.credits <> (select coalesce(sum(amount), 0)"
+                         "                       from public.credit_transactions t"
+                         "                       where t.user_id = u.id)"
+                         "      or u.total_spent <> (select coalesce(-sum(amount) filter"
+                         "                             (where transaction_type = 'generation'), 0)"
+                         "                             - coalesce(sum(amount) filter"
+                         "                             (where transaction_type = 'refund'), 0)"
+                         "                           from public.credit_transactions t"
+                         "                           where t.user_id = u.id))",
+                         1, p),
+                 0, "credits = sum(amount), total_spent = debits - refunds, credits >= 0");
+    cr_assert_eq(
+        tdb_int(ct_db,
+                "select count(*) from public.generations g where g.user_id = any ($1::uuid[])"
+                " and ((g.status = 'generating') <> (g.completed_at is null)"
+                "      or (g.status = 'success' and g.video_url is null)"
+                "      or (g.status = 'error' and g.error_message is null))",
+                1, p),
+        0, "terminal statuses carry their fields");
 }
 
 #ifndef CT_HELPERS_ONLY

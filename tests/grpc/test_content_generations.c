@@ -32,7 +32,6 @@ static tc_result complete(const char *tok, const char *id, const char *url);
 static tc_result fail(const char *tok, const char *id, const char *message);
 static tc_result del(const char *tok, const char *id);
 static tc_result list(const char *tok, int size, const char *token, int status, int model);
-static long long balance(const char *uid);
 static long long ledger_count(const char *gid, const char *type);
 static long long generations_of(const char *uid);
 
@@ -59,7 +58,7 @@ Test(content_generations, create_charges_the_price_in_one_transaction)
     cr_assert_str_eq(out->video_url, "");
     cr_assert_not_null(out->created_at);
     cr_assert_null(out->completed_at);
-    cr_assert_eq(balance(u.id), 60);
+    cr_assert_eq(ct_balance(u.id), 60);
     cr_assert_eq(ledger_count(out->id, "generation"), 1);
     const char *p[1] = {out->id};
     cr_assert_eq(tdb_int(ct_db,
@@ -76,7 +75,7 @@ Test(content_generations, create_charges_the_price_in_one_transaction)
     cr_assert_eq(((const Generation *)r.resp)->credits_used, 15);
     cr_assert_eq(((const Generation *)r.resp)->aspect_ratio,
                  CAMEOS__CONTENT__V1__ASPECT_RATIO__ASPECT_RATIO_9_16);
-    cr_assert_eq(balance(u.id), 45);
+    cr_assert_eq(ct_balance(u.id), 45);
     tc_result_free(&r);
     ct_free_user(&u);
 }
@@ -132,7 +131,7 @@ Test(content_generations, create_validates_every_field)
     CT_EXPECT(r, GRPC_STATUS_INVALID_ARGUMENT, "no generation");
     tc_result_free(&r);
     cr_assert_eq(generations_of(u.id), 0, "nothing was written");
-    cr_assert_eq(balance(u.id), 100);
+    cr_assert_eq(ct_balance(u.id), 100);
 
     g = gen(wide_prompt, VEO_FAST, R720, I2V, "https://img.test/ref.png?x=1");
     r = create(u.tok, &g, "");
@@ -151,7 +150,7 @@ Test(content_generations, insufficient_credits_writes_nothing)
     ct_user u = ct_new_user("genpoor");
     free(ct_new_generation(&u, VEO_2));
     free(ct_new_generation(&u, VEO_2));
-    cr_assert_eq(balance(u.id), 20);
+    cr_assert_eq(ct_balance(u.id), 20);
     long long tx =
         tdb_int(ct_db, "select count(*) from public.credit_transactions where user_id = $1", 1,
                 (const char *const *)&u.id);
@@ -161,7 +160,7 @@ Test(content_generations, insufficient_credits_writes_nothing)
     cr_assert(strstr(r.message, "insufficient") != NULL, "message: %s", r.message);
     tc_result_free(&r);
     cr_assert_eq(generations_of(u.id), 2);
-    cr_assert_eq(balance(u.id), 20);
+    cr_assert_eq(ct_balance(u.id), 20);
     cr_assert_eq(tdb_int(ct_db,
                          "select count(*) from public.credit_transactions where user_id = $1", 1,
                          (const char *const *)&u.id),
@@ -177,7 +176,7 @@ Test(content_generations, insufficient_credits_writes_nothing)
     r = create(u.tok, &g, "");
     CT_EXPECT(r, GRPC_STATUS_OK, "veo-fast still fits");
     tc_result_free(&r);
-    cr_assert_eq(balance(u.id), 5);
+    cr_assert_eq(ct_balance(u.id), 5);
     ct_free_user(&u);
 }
 
@@ -195,7 +194,7 @@ Test(content_generations, request_id_makes_create_idempotent)
     cr_assert_eq(ga->created_at->seconds, gb->created_at->seconds);
     cr_assert_eq(ga->created_at->nanos, gb->created_at->nanos);
     cr_assert_eq(ledger_count(ga->id, "generation"), 1);
-    cr_assert_eq(balance(u.id), 85);
+    cr_assert_eq(ct_balance(u.id), 85);
     cr_assert_eq(generations_of(u.id), 1);
 
     /* After the worker failed it, a retry still returns it and charges nothing. */
@@ -205,7 +204,7 @@ Test(content_generations, request_id_makes_create_idempotent)
     tc_result c = create(u.tok, &g, "idem-1");
     CT_EXPECT(c, GRPC_STATUS_OK, "retry after failure");
     cr_assert_str_eq(((const Generation *)c.resp)->id, ga->id);
-    cr_assert_eq(balance(u.id), 100);
+    cr_assert_eq(ct_balance(u.id), 100);
     cr_assert_eq(ledger_count(ga->id, "generation"), 1);
     cr_assert_eq(ledger_count(ga->id, "refund"), 1);
     tc_result_free(&c);
@@ -392,7 +391,7 @@ Test(content_generations, complete_moves_generating_to_success_once)
     again = fail(ct_service_tok, id, "late failure");
     CT_EXPECT(again, GRPC_STATUS_FAILED_PRECONDITION, "fail after success");
     tc_result_free(&again);
-    cr_assert_eq(balance(u.id), 60, "success keeps the charge");
+    cr_assert_eq(ct_balance(u.id), 60, "success keeps the charge");
     cr_assert_eq(ledger_count(id, "refund"), 0);
     tc_result_free(&r);
     free(id);
@@ -403,7 +402,7 @@ Test(content_generations, fail_refunds_once)
 {
     ct_user u = ct_new_user("genfail");
     char *id = ct_new_generation(&u, VEO_FAST);
-    cr_assert_eq(balance(u.id), 85);
+    cr_assert_eq(ct_balance(u.id), 85);
     tc_result r = fail(u.tok, id, "boom");
     CT_EXPECT(r, GRPC_STATUS_PERMISSION_DENIED, "a user token");
     tc_result_free(&r);
@@ -420,7 +419,7 @@ Test(content_generations, fail_refunds_once)
     cr_assert_eq(g->status, ERROR);
     cr_assert_str_eq(g->error_message, "model overloaded");
     cr_assert_not_null(g->completed_at);
-    cr_assert_eq(balance(u.id), 100, "refunded");
+    cr_assert_eq(ct_balance(u.id), 100, "refunded");
     for (int i = 0; i < 3; i++) {
         tc_result again = fail(ct_service_tok, id, i ? "other text" : "model overloaded");
         CT_EXPECT(again, GRPC_STATUS_OK, "repeated FailGeneration");
@@ -431,7 +430,7 @@ Test(content_generations, fail_refunds_once)
     CT_EXPECT(c, GRPC_STATUS_FAILED_PRECONDITION, "complete after failure");
     tc_result_free(&c);
     cr_assert_eq(ledger_count(id, "refund"), 1);
-    cr_assert_eq(balance(u.id), 100);
+    cr_assert_eq(ct_balance(u.id), 100);
     const char *p[1] = {id};
     cr_assert_eq(tdb_int(ct_db,
                          "select amount from public.credit_transactions where generation_id = $1"
@@ -475,7 +474,7 @@ Test(content_generations, delete_only_finished_and_keeps_the_ledger)
                          " and generation_id is null and metadata ->> 'generation_id' = $2",
                          2, p),
                  2);
-    cr_assert_eq(balance(a.id), 100);
+    cr_assert_eq(ct_balance(a.id), 100);
 
     char *ok = ct_new_generation(&a, VEO_2);
     r = complete(ct_service_tok, ok, "https://v.test/ok.mp4");
@@ -561,12 +560,6 @@ static tc_result list(const char *tok, int size, const char *token, int status, 
     req.model = (Cameos__Content__V1__Model)model;
     return ct_call(CT_RPC("ListGenerations"), &req.base,
                    &cameos__content__v1__list_generations_response__descriptor, tok);
-}
-
-static long long balance(const char *uid)
-{
-    const char *p[1] = {uid};
-    return tdb_int(ct_db, "select credits from public.user_profiles where id = $1", 1, p);
 }
 
 static long long ledger_count(const char *gid, const char *type)

@@ -58,7 +58,6 @@ static void *finish_phase(void *arg);
 static tc_result create(const char *tok, const char *request_id, int model, int deadline_ms);
 static tc_result finish(const char *id, int fail_it, int deadline_ms);
 static void note(worker *w, const char *what, const tc_result *r);
-static void check_ledger(const char *uids_array);
 
 TestSuite(content_ledger, .init = setup, .fini = teardown, .timeout = 300);
 
@@ -117,7 +116,7 @@ Test(content_ledger, mixed_concurrent_run_keeps_the_ledger_exact)
     for (int i = 0; i < THREADS; i++)
         cr_assert_eq(w[i].unexpected, 0, "finish phase, thread %d: %s", i, w[i].why);
 
-    check_ledger(arr);
+    ct_check_ledger(arr);
     cr_assert_gt(tdb_int(ct_db,
                          "select count(*) from public.generations where user_id = any ($1::uuid[])"
                          " and status = 'error'",
@@ -166,7 +165,7 @@ Test(content_ledger, concurrent_creates_never_overdraw)
                  20);
     char arr[48];
     snprintf(arr, sizeof(arr), "{%s}", uid);
-    check_ledger(arr);
+    ct_check_ledger(arr);
     ct_free_user(&u);
 }
 
@@ -199,7 +198,7 @@ Test(content_ledger, concurrent_retries_charge_once)
                  85);
     char arr[48];
     snprintf(arr, sizeof(arr), "{%s}", uid);
-    check_ledger(arr);
+    ct_check_ledger(arr);
     ct_free_user(&u);
 }
 
@@ -303,63 +302,6 @@ static void *finish_phase(void *arg)
 /* ---- checks ---------------------------------------------------------- */
 
 /* API.md §4 for the users in uids_array (a uuid[] literal), by SQL. */
-static void check_ledger(const char *uids_array)
-{
-    const char *p[1] = {uids_array};
-    cr_assert_eq(
-        tdb_int(ct_db,
-                "select count(*) from public.generations g where g.user_id = any ($1::uuid[])"
-                " and (select count(*) from public.credit_transactions t"
-                "      where t.generation_id = g.id and t.transaction_type = 'generation'"
-                "        and t.amount = -g.credits_used and t.user_id = g.user_id) <> 1",
-                1, p),
-        0, "every generation has exactly one debit of its credits_used");
-    cr_assert_eq(tdb_int(ct_db,
-                         "select count(*) from public.credit_transactions t"
-                         " where t.user_id = any ($1::uuid[]) and t.transaction_type = 'generation'"
-                         "   and t.generation_id is null",
-                         1, p),
-                 0, "no debit without its generation");
-    cr_assert_eq(
-        tdb_int(ct_db,
-                "select count(*) from public.generations g where g.user_id = any ($1::uuid[])"
-                " and (select count(*) from public.credit_transactions t"
-                "      where t.generation_id = g.id and t.transaction_type = 'refund'"
-                "        and t.amount = g.credits_used)"
-                "     <> case when g.status = 'error' then 1 else 0 end",
-                1, p),
-        0, "every failed generation has exactly one refund equal to its debit, others none");
-    cr_assert_eq(tdb_int(ct_db,
-                         "select count(*) from public.credit_transactions t"
-                         " where t.user_id = any ($1::uuid[]) and t.transaction_type = 'refund'"
-                         "   and not exists (select 1 from public.generations g"
-                         "                   where g.id = t.generation_id and g.status = 'error')",
-                         1, p),
-                 0, "refunds only for failed generations");
-    cr_assert_eq(tdb_int(ct_db,
-                         "select count(*) from public.user_profiles u where u.id = any ($1::uuid[])"
-                         " and (u.credits < 0"
-                         "      or u.credits <> (select coalesce(sum(amount), 0)"
-                         "                       from public.credit_transactions t"
-                         "                       where t.user_id = u.id)"
-                         "      or u.total_spent <> (select coalesce(-sum(amount) filter"
-                         "                             (where transaction_type = 'generation'), 0)"
-                         "                             - coalesce(sum(amount) filter"
-                         "                             (where transaction_type = 'refund'), 0)"
-                         "                           from public.credit_transactions t"
-                         "                           where t.user_id = u.id))",
-                         1, p),
-                 0, "credits = sum(amount), total_spent = debits - refunds, credits >= 0");
-    cr_assert_eq(
-        tdb_int(ct_db,
-                "select count(*) from public.generations g where g.user_id = any ($1::uuid[])"
-                " and ((g.status = 'generating') <> (g.completed_at is null)"
-                "      or (g.status = 'success' and g.video_url is null)"
-                "      or (g.status = 'error' and g.error_message is null))",
-                1, p),
-        0, "terminal statuses carry their fields");
-}
-
 /* ---- helpers --------------------------------------------------------- */
 
 static void setup(void)
