@@ -358,6 +358,48 @@ const ATTACKS = {
     };
   },
 
+  // WaitForGenerations streams of one worker token, far past
+  // STREAMS_PER_USER; then a user creates generations, and every stream
+  // kept must be cued (the fan-out of one NOTIFY to every waiting worker).
+  async worker_wait_flood(ctx) {
+    const c = client(ctx.port);
+    const md = new grpc.Metadata();
+    md.set('authorization', 'Bearer ' + ctx.serviceToken);
+    const open = () => new Promise((resolve) => {
+      const call = c.makeServerStreamRequest('/cameos.content.v1.ContentService/WaitForGenerations', id, id,
+        pb.bytesField(1, 'attack-worker'), md, { deadline: Date.now() + 60000 });
+      const st = { call, code: null, msgs: 0 };
+      call.on('data', () => { st.msgs++; if (st.msgs === 1) resolve(st); });
+      call.on('error', () => {});
+      call.on('status', (s) => { st.code = s.code; resolve(st); });
+    });
+    const all = await pool(ctx.count, 32, open);
+    const live = all.filter((s) => s.code === null);
+    const exhausted = all.filter((s) => s.code === 8).length;
+    // CreateGeneration {generation {prompt, veo-fast, 16:9, 720p, text_to_video}}
+    const gen = pb.bytesField(1, Buffer.concat([pb.bytesField(3, 'attack'), pb.varintField(4, 2),
+      pb.varintField(5, 1), pb.varintField(6, 1), pb.varintField(7, 1)]));
+    const created = tally(await pool(ctx.creates, 1, () =>
+      unary(c, '/cameos.content.v1.ContentService/CreateGeneration', gen, ctx.userToken)));
+    const deadline = Date.now() + 10000;
+    while (Date.now() < deadline && live.some((s) => s.msgs < 2)) await sleep(100);
+    const cued = live.filter((s) => s.msgs >= 2).length;
+    for (const s of all) s.call.cancel();
+    c.close();
+    return {
+      summary: `${ctx.count} WaitForGenerations streams of one worker token: ${live.length} kept, ` +
+        `${exhausted} RESOURCE_EXHAUSTED; ${ctx.creates} CreateGeneration ${JSON.stringify(created)}; ` +
+        `${cued} of the kept streams cued again`,
+      checks: [
+        check('one worker token keeps at most STREAMS_PER_USER streams',
+          live.length === ctx.limitPerUser && exhausted === ctx.count - ctx.limitPerUser,
+          `${live.length} kept, ${exhausted} refused`),
+        check('new work cues every waiting stream', created[0] === ctx.creates && cued === live.length,
+          `${cued} of ${live.length}`),
+      ],
+    };
+  },
+
   // Requests just under MAX_RECV_BYTES, many at once over several
   // connections, with a token or without one.
   async big_bodies(ctx) {

@@ -295,6 +295,10 @@ function plan(users) {
     { name: 'memory_quota', svc: 'credits', attack: 'big_bodies', probeShare: 0.5, expectRefused: 100,
       env: { MEMORY_QUOTA_BYTES: String(4 * MiB), RECV_BUDGET_BYTES: String(1024 * MiB) },
       ctx: Object.assign({}, base, { conns: 20, count: 600, parallel: 200, bytes: MiB - 64, withToken: true }) },
+    { name: 'worker_wait_flood', counts: 'streams', svc: 'content', attack: 'worker_wait_flood',
+      env: { STREAMS_PER_USER: '50' },
+      ctx: Object.assign({}, base, { serviceToken: mint(users[5].id, 'service_role'), userToken: users[5].token,
+        count: 2000, creates: 5, limitPerUser: 50 }) },
     { name: 'watch_flood', counts: 'streams', svc: 'content', attack: 'watch_flood', env: { STREAMS_PER_USER: '50', STREAMS_MAX: '400' },
       ctx: Object.assign({}, base, { users: users.slice(0, 11), perUser: 2000, eachOther: 60, limitPerUser: 50, limitTotal: 400 }) },
   ];
