@@ -432,16 +432,19 @@ static void db_done(pgq *q, pgq_result r, void *arg)
         int reason = c->deadline_ns        ? PGERR_CANCEL_DEADLINE
                      : c->client_cancelled ? PGERR_CANCEL_CLIENT
                                            : PGERR_CANCEL_UNKNOWN;
-        pgerr_map m = pgerr_classify(ss, reason);
+        pgerr_map m = pgerr_classify_error(ss, pgq_message(q), reason);
         if (ss)
             snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", ss);
         c->log_sqlstate = c->sqlstate;
         const char *msg = m.use_db_message && pgq_message(q) ? pgq_message(q) : m.message;
         const rpc_constraint *k = find_constraint(c->srv->svc, pgq_constraint(q));
+        /* The caller gets a generic message; the log gets what went wrong. */
+        c->log_detail = pgq_message(q);
         if (k)
             rpc_fail(c, k->code, k->message);
         else
             rpc_fail(c, m.code, msg);
+        c->log_detail = NULL;
         break;
     }
     }
@@ -694,7 +697,11 @@ static void log_call(rpc_call *c)
         .user = c->authed ? c->claims.sub : NULL,
         .sqlstate = c->log_sqlstate,
         .message = c->status == GRPC_STATUS_OK ? NULL : c->status_msg,
+        .fault = c->status == GRPC_STATUS_INTERNAL || c->status == GRPC_STATUS_UNKNOWN ||
+                 c->status == GRPC_STATUS_DATA_LOSS,
     };
+    if (l.fault)
+        l.detail = c->log_detail;
     char *peer = grpc_call_get_peer(c->call);
     l.peer = peer;
     log_rpc(&l);

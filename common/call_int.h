@@ -54,6 +54,7 @@ struct rpc_call {
     char *status_msg;
     grpc_slice status_slice;
     const char *log_sqlstate;
+    const char *log_detail; /* the database's message, only while call_end logs */
     char sqlstate[6];
     /* receiving (bidi) */
     rpc_tag recv_tag;

@@ -32,6 +32,9 @@ typedef struct budget {
     unsigned long long dropped;
 } budget;
 static budget failed_calls = {"failed-call", 0, 0, 0};
+/* The server's own faults have their own budget: a flood of callers'
+ * mistakes must not hide them. */
+static budget fault_calls = {"server-fault", 0, 0, 0};
 static budget grpc_lines = {"gRPC", 0, 0, 0};
 
 static const char *level_name(int level);
@@ -92,7 +95,7 @@ void log_rpc(const log_rpc_line *l)
     jsonlog j;
     jsonlog_begin(&j, buf, sizeof(buf));
     jsonlog_timestamp(&j, "time");
-    jsonlog_str(&j, "level", "info");
+    jsonlog_str(&j, "level", l->fault ? "error" : "info");
     jsonlog_str(&j, "service", log_service);
     jsonlog_str(&j, "method", l->method);
     jsonlog_str(&j, "code", l->code);
@@ -105,7 +108,9 @@ void log_rpc(const log_rpc_line *l)
         jsonlog_str(&j, "sqlstate", l->sqlstate);
     if (l->message)
         jsonlog_str(&j, "error", l->message);
-    emit(&j, 1, strcmp(l->code, "OK") == 0 ? NULL : &failed_calls);
+    if (l->detail)
+        jsonlog_str(&j, "detail", l->detail);
+    emit(&j, 1, l->fault ? &fault_calls : strcmp(l->code, "OK") == 0 ? NULL : &failed_calls);
 }
 
 void log_flush(void)
@@ -113,6 +118,7 @@ void log_flush(void)
     time_t now = time(NULL);
     pthread_mutex_lock(&log_lock);
     budget_report(&failed_calls, now);
+    budget_report(&fault_calls, now);
     budget_report(&grpc_lines, now);
     write_all(pending, npending);
     npending = 0;

@@ -20,7 +20,8 @@ int log_enabled(int level);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* log_msg for lines a flood could multiply (gRPC's own messages): at most
  * 100 a second, the rest counted and reported in one line. Failed calls'
- * log_rpc lines share that rule (each kind its own budget). */
+ * log_rpc lines share that rule (each kind its own budget; the server's
+ * own faults, INTERNAL and the like, have a budget of their own). */
 void log_msg_limited(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 typedef struct log_rpc_line {
@@ -31,6 +32,8 @@ typedef struct log_rpc_line {
     const char *peer;     /* or NULL */
     const char *sqlstate; /* set when a database error decided the code */
     const char *message;  /* status message when not OK */
+    int fault;            /* the server's fault, not the caller's: level error */
+    const char *detail;   /* for a fault: the database's own message, or NULL */
 } log_rpc_line;
 void log_rpc(const log_rpc_line *l);
 /* Writes the buffered RPC lines: the server calls it before its loop waits

@@ -91,6 +91,24 @@ pgerr_map pgerr_classify(const char *sqlstate, int cancel_reason)
     return pgerr_internal;
 }
 
+pgerr_map pgerr_classify_error(const char *sqlstate, const char *message, int cancel_reason)
+{
+    if (sqlstate && strcmp(sqlstate, "XX000") == 0 && pgerr_transient(sqlstate, message))
+        return pgerr_classify("40001", cancel_reason);
+    return pgerr_classify(sqlstate, cancel_reason);
+}
+
+int pgerr_transient(const char *sqlstate, const char *message)
+{
+    static const char multixact[] = "new multixact has more than one updating member";
+    if (!sqlstate)
+        return 0;
+    if (strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0)
+        return 1;
+    return strcmp(sqlstate, "XX000") == 0 && message &&
+           strncmp(message, multixact, sizeof(multixact) - 1) == 0;
+}
+
 const char *pgerr_code_name(grpc_status_code code)
 {
     if ((int)code < 0 || (size_t)code >= sizeof(pgerr_names) / sizeof(pgerr_names[0]))

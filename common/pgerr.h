@@ -25,6 +25,19 @@ enum { PGERR_CANCEL_UNKNOWN = 0, PGERR_CANCEL_DEADLINE = 1, PGERR_CANCEL_CLIENT 
  * cancel_reason is one of PGERR_CANCEL_* and only matters for 57014. */
 pgerr_map pgerr_classify(const char *sqlstate, int cancel_reason);
 
+/* pgerr_classify with the database's primary message (may be NULL), for the
+ * internal errors that are known to be transient: PostgreSQL 15 can fail a
+ * row update with XX000 "new multixact has more than one updating member"
+ * when a transaction that holds a key-share lock on a row (a foreign key
+ * check) updates it just after another transaction's update committed. The
+ * transaction is rolled back whole, so it reads as a conflict (ABORTED,
+ * retryable) rather than INTERNAL. */
+pgerr_map pgerr_classify_error(const char *sqlstate, const char *message, int cancel_reason);
+
+/* 1 when rerunning the whole transaction may succeed: serialization
+ * failure, deadlock, and the transient internal errors above. */
+int pgerr_transient(const char *sqlstate, const char *message);
+
 /* The canonical name of a status code as gRPC spells it ("OK", "CANCELLED",
  * ..., "UNAUTHENTICATED"); "UNKNOWN" for numbers outside 0..16. */
 const char *pgerr_code_name(grpc_status_code code);

@@ -9,6 +9,7 @@
  * RPC layer can answer UNAVAILABLE at once.
  */
 #include "pgpool.h"
+#include "pgerr.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -517,11 +518,6 @@ static void prepare_result(pgconn *c, PGresult *res)
         c->prepare_left--;
 }
 
-static int is_retryable(const char *sqlstate)
-{
-    return strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0;
-}
-
 /* One result of the head pipeline. */
 static void pipeline_result(pgconn *c, PGresult *res)
 {
@@ -562,7 +558,7 @@ static void pipeline_result(pgconn *c, PGresult *res)
         free(q->constraint);
         q->message = msg ? strdup(msg) : NULL;
         q->constraint = cons ? strdup(cons) : NULL;
-        if (is_retryable(q->sqlstate))
+        if (pgerr_transient(q->sqlstate, q->message))
             q->failed_retryable = 1;
     }
     if (q->cursor >= 0 && q->cursor < q->nstmts && !q->res[q->cursor])

@@ -94,6 +94,35 @@ Test(pgerr, messages)
     }
 }
 
+/* PostgreSQL 15's multixact race rolls the transaction back: a conflict to
+ * rerun, not a fault; any other XX000 stays INTERNAL. */
+Test(pgerr, transient_internal_errors)
+{
+    const char *mx =
+        "new multixact has more than one updating member: 0 4[1 (nokeyupd), 2 (keysh)]";
+    cr_assert(pgerr_transient("40001", NULL));
+    cr_assert(pgerr_transient("40P01", "deadlock detected"));
+    cr_assert(pgerr_transient("XX000", mx));
+    cr_assert_not(pgerr_transient("XX000", "could not read block 0"));
+    cr_assert_not(pgerr_transient("XX000", NULL));
+    cr_assert_not(pgerr_transient("XX001", mx));
+    cr_assert_not(pgerr_transient("23505", mx));
+    cr_assert_not(pgerr_transient(NULL, mx));
+
+    pgerr_map m = pgerr_classify_error("XX000", mx, 0);
+    cr_assert_eq(m.code, GRPC_STATUS_ABORTED);
+    cr_assert_eq(m.retryable, 1);
+    cr_assert_str_eq(m.message, "the request conflicted with a concurrent one");
+    m = pgerr_classify_error("XX000", "cache lookup failed", 0);
+    cr_assert_eq(m.code, GRPC_STATUS_INTERNAL);
+    cr_assert_eq(m.retryable, 0);
+    /* the message never changes what a known code means */
+    cr_assert_eq(pgerr_classify_error("23505", mx, 0).code, GRPC_STATUS_ALREADY_EXISTS);
+    cr_assert_eq(pgerr_classify_error("57014", NULL, PGERR_CANCEL_DEADLINE).code,
+                 GRPC_STATUS_DEADLINE_EXCEEDED);
+    cr_assert_eq(pgerr_classify_error(NULL, NULL, 0).code, GRPC_STATUS_UNAVAILABLE);
+}
+
 Test(pgerr, code_names)
 {
     static const char *names[] = {
