@@ -67,6 +67,9 @@ int config_load(config *c, const char *service, const char *default_grpc_listen,
         INT_VAR("READ_TIMEOUT_MS", read_timeout_ms, 10000, 100, 600000),
         INT_VAR("LISTENER_CHECK_MS", listener_check_ms, 10000, 0, 600000),
         INT_VAR("QUEUE_USER_MAX", queue_user_max, 2, 1, 1000),
+        INT_VAR("QUEUE_MAX_ATTEMPTS", queue_max_attempts, 3, 1, 100),
+        INT_VAR("QUEUE_MAX_AGE_S", queue_max_age_s, 3600, 60, 604800),
+        INT_VAR("QUEUE_SWEEP_BATCH", queue_sweep_batch, 500, 1, 100000),
     };
     const char *v;
 

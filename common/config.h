@@ -42,6 +42,13 @@
  *   READ_TIMEOUT_MS              10000, 100-600000 (one request message)
  *   LISTENER_CHECK_MS            10000, 0 (off) or 200-600000: the self-probe
  *                                of the gRPC listener (selfprobe.h)
+ * The generation queue (content only; docs/queue.md):
+ *   QUEUE_USER_MAX               2, 1-1000: one user's generations leased at once
+ *   QUEUE_MAX_ATTEMPTS           3, 1-100: leases that may run out before the
+ *                                sweep fails the generation (refunded)
+ *   QUEUE_MAX_AGE_S              3600, 60-604800: a generation still queued or
+ *                                leased this long after creation fails (refunded)
+ *   QUEUE_SWEEP_BATCH            500, 1-100000: jobs one sweep may settle
  */
 #ifndef CAMEOS_CONFIG_H
 #define CAMEOS_CONFIG_H
@@ -86,7 +93,10 @@ typedef struct config {
     long recv_budget_bytes;
     int read_timeout_ms;
     int listener_check_ms;
-    int queue_user_max; /* content: one user's generations leased at a time */
+    int queue_user_max;     /* content: one user's generations leased at a time */
+    int queue_max_attempts; /* content: the sweep (see above) */
+    int queue_max_age_s;
+    int queue_sweep_batch;
 } config;
 
 /* Returns the value of name or NULL; the string must stay valid until

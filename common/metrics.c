@@ -5,6 +5,7 @@
  */
 #include "metrics.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,9 @@ struct metrics {
     uv_timer_t *sweep;      /* closes connections past timeout_ms */
     const char *last_error; /* static text of the last listen failure */
     unsigned long long limit_hits[METRICS_LIMIT_COUNT];
+    const metrics_series *series; /* the service's own, values beside */
+    double *series_values;
+    size_t nseries;
     int closing;
 };
 
@@ -97,6 +101,29 @@ metrics *metrics_new(uv_loop_t *loop, const char *binary, const metrics_method *
     m->methods = methods;
     m->nmethods = nmethods;
     return m;
+}
+
+int metrics_add_series(metrics *m, const metrics_series *series, size_t n)
+{
+    assert(!m->series);
+    m->series_values = calloc(n ? n : 1, sizeof(double));
+    if (!m->series_values)
+        return -1;
+    m->series = series;
+    m->nseries = n;
+    return 0;
+}
+
+void metrics_series_set(metrics *m, size_t i, double v)
+{
+    if (m && i < m->nseries)
+        m->series_values[i] = v;
+}
+
+void metrics_series_add(metrics *m, size_t i, double v)
+{
+    if (m && i < m->nseries)
+        m->series_values[i] += v;
 }
 
 int metrics_listen(metrics *m, const char *host_port, int max_conns, int timeout_ms)
@@ -251,6 +278,11 @@ char *metrics_render(const metrics *m)
                   i == METRICS_LIMIT_GRPC_CONNECTIONS ? connlimit_refused()
                   : i == METRICS_LIMIT_RESETS         ? connlimit_reset_floods()
                                                       : m->limit_hits[i]);
+    for (size_t i = 0; i < m->nseries; i++) {
+        const metrics_series *ms = &m->series[i];
+        sb_printf(&b, "# HELP %s %s\n# TYPE %s %s\n%s %.15g\n", ms->name, ms->help, ms->name,
+                  ms->kind == METRICS_COUNTER ? "counter" : "gauge", ms->name, m->series_values[i]);
+    }
     if (b.oom) {
         free(b.s);
         return NULL;
@@ -437,6 +469,7 @@ static void maybe_free(metrics *m)
     if (!m->closing || m->open > 0)
         return;
     free(m->stats);
+    free(m->series_values);
     free(m);
 }
 

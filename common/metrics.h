@@ -46,6 +46,21 @@ typedef enum metrics_limit {
 } metrics_limit;
 /* Adds n refusals at a limit (loop thread). */
 void metrics_limit_hit(metrics *m, metrics_limit which, unsigned long long n);
+/* A service's own series, one unlabelled value each (e.g. the content
+ * service's queue figures). The array must outlive the object. */
+typedef enum metrics_kind { METRICS_COUNTER, METRICS_GAUGE } metrics_kind;
+typedef struct metrics_series {
+    const char *name; /* "cameos_queue_queued" */
+    const char *help; /* one line */
+    metrics_kind kind;
+} metrics_series;
+/* Declares them, all 0; once, before any set/add. 0, or -1 when out of memory. */
+int metrics_add_series(metrics *m, const metrics_series *series, size_t n)
+    __attribute__((warn_unused_result));
+/* Sets (a gauge) or adds to (a counter) series i; ignored for m NULL or i out
+ * of range (loop thread). */
+void metrics_series_set(metrics *m, size_t i, double v);
+void metrics_series_add(metrics *m, size_t i, double v);
 /* Why the last metrics_listen failed (static text). */
 const char *metrics_error(const metrics *m);
 /* The pool whose gauges are reported (may be NULL). */

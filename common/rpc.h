@@ -24,6 +24,7 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "jwt.h"
+#include "metrics.h"
 #include "pgpool.h"
 
 typedef struct rpc_call rpc_call;
@@ -62,6 +63,17 @@ typedef struct rpc_constraint {
     const char *message;
 } rpc_constraint;
 
+/* Statement parameters built as text, for calls without a request to
+ * borrow strings from (the janitor's). */
+#define RPC_ARGS_MAX 8
+typedef struct rpc_args {
+    int n;
+    const char *values[RPC_ARGS_MAX];
+    char text[RPC_ARGS_MAX][24];
+} rpc_args;
+/* Appends v; past RPC_ARGS_MAX it is dropped and the statement then fails. */
+void rpc_args_int(rpc_args *a, long long v);
+
 typedef struct rpc_service {
     const char *binary; /* "cameos-credits": logs, application_name */
     const ProtobufCServiceDescriptor *desc;
@@ -71,10 +83,18 @@ typedef struct rpc_service {
     size_t nstmts;
     const rpc_constraint *constraints; /* may be NULL */
     size_t nconstraints;
-    /* Housekeeping: statement janitor_stmt (no parameters) runs every
-     * janitor_every_s seconds as service_role; 0 disables it. */
+    /* Housekeeping: statement janitor_stmt runs every janitor_every_s
+     * seconds as service_role (0 disables it), with the parameters
+     * janitor_args writes (NULL: none); janitor_done, when set, reads its
+     * one result (e.g. into the series below). A failure is only logged:
+     * the next tick tries again. */
     int janitor_stmt;
     int janitor_every_s;
+    void (*janitor_args)(rpc_server *s, rpc_args *a);
+    void (*janitor_done)(rpc_server *s, const PGresult *r);
+    /* The service's own metrics (metrics.h), set through rpc_server_metrics. */
+    const metrics_series *series;
+    size_t nseries;
     const char *listen_channel; /* NULL: no LISTEN connection */
     rpc_notify_fn on_notify;
     const unsigned char *fds; /* embedded FileDescriptorSet for reflection */
@@ -89,6 +109,8 @@ int rpc_main(const rpc_service *svc, int argc, char **argv);
 
 /* The process a call belongs to. */
 rpc_server *rpc_call_server(const rpc_call *c);
+/* Its metrics, for the service's series (NULL when metrics are off). */
+metrics *rpc_server_metrics(rpc_server *s);
 /* Its configuration (config.h), read-only, valid while the process runs. */
 const struct config *rpc_server_config(const rpc_server *s);
 /* A transaction not tied to a call (e.g. re-reading a row after a NOTIFY);

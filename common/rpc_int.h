@@ -59,8 +59,9 @@ struct rpc_server {
     uv_signal_t sigterm, sigint;
     uv_timer_t grace;
     uv_timer_t janitor;
-    unsigned ticks;  /* of the tick timer: refusals are logged every 10th */
-    uv_timer_t tick; /* once a second: slow reads, heap trimming (server.c) */
+    int janitor_busy; /* its statement is running */
+    unsigned ticks;   /* of the tick timer: refusals are logged every 10th */
+    uv_timer_t tick;  /* once a second: slow reads, heap trimming (server.c) */
     unsigned long long refused_logged, floods_logged;
     int max_connections;      /* in force: MAX_CONNECTIONS or what the fd limit allows */
     uv_prepare_t before_wait; /* runs inline completions, writes log lines */
@@ -113,6 +114,11 @@ void health_watch(rpc_call *c, const ProtobufCMessage *req);
 void health_update(rpc_server *s);
 /* call.c: ends every live streaming call (drain). */
 void call_end_streams(rpc_server *s);
+/* janitor.c: the service's housekeeping statement on a timer. init with
+ * the other handles; start once the server runs (nothing when the service
+ * has no janitor); the timer closes with the loop's handles. */
+void janitor_init(rpc_server *s);
+void janitor_start(rpc_server *s);
 
 /* reflection.c */
 void reflection_info(rpc_call *c, const ProtobufCMessage *req);

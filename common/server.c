@@ -82,12 +82,10 @@ static void pool_state(int up, void *arg);
 static void pool_closed(void *arg);
 static void close_walk(uv_handle_t *h, void *arg);
 static void close_db(rpc_server *s);
-static void janitor_cb(uv_timer_t *t);
 static void log_refusals(rpc_server *s);
 static void tick_cb(uv_timer_t *t);
 static void listener_dead(void *arg);
 static void before_wait_cb(uv_prepare_t *h);
-static void janitor_done(pgq *q, pgq_result r, void *arg);
 static void on_notify(const char *payload, void *arg);
 static void grpc_log_bridge(gpr_log_func_args *args);
 
@@ -276,6 +274,8 @@ static int serve(rpc_server *s)
                          svc->stmts, svc->nstmts, pool_state, s);
     if (ok && !(s->metrics = metrics_new(&s->loop, svc->binary, s->metric_names, s->nregs)))
         ok = 0;
+    if (ok && svc->nseries && metrics_add_series(s->metrics, svc->series, svc->nseries) != 0)
+        ok = 0;
     if (ok && metrics_listen(s->metrics, s->cfg.metrics_listen, s->cfg.metrics_max_connections,
                              s->cfg.metrics_timeout_ms) != 0) {
         log_msg(CONFIG_LOG_ERROR, "cannot serve metrics on %s: %s", s->cfg.metrics_listen,
@@ -302,18 +302,14 @@ static int serve(rpc_server *s)
     uv_signal_start(&s->sigint, signal_cb, SIGINT);
     uv_timer_init(&s->loop, &s->grace);
     s->grace.data = s;
-    uv_timer_init(&s->loop, &s->janitor);
-    s->janitor.data = s;
+    janitor_init(s);
     uv_prepare_init(&s->loop, &s->before_wait);
     s->before_wait.data = s;
     uv_prepare_start(&s->before_wait, before_wait_cb);
     uv_timer_init(&s->loop, &s->tick);
     s->tick.data = s;
     uv_timer_start(&s->tick, tick_cb, TICK_MS, TICK_MS);
-    if (svc->janitor_every_s > 0) {
-        uint64_t every = (uint64_t)svc->janitor_every_s * 1000;
-        uv_timer_start(&s->janitor, janitor_cb, every, every);
-    }
+    janitor_start(s);
     s->shutdown_tag.fn = shutdown_done;
     if (!ok || !s->pool) {
         log_msg(CONFIG_LOG_ERROR, "start-up failed");
@@ -715,37 +711,6 @@ static void close_db(rpc_server *s)
         s->pool = NULL;
         pgpool_close(p, pool_closed, s);
     }
-}
-
-/* Periodic housekeeping (e.g. expired request_id keys); failures only log:
- * the next tick tries again. */
-static void janitor_cb(uv_timer_t *t)
-{
-    rpc_server *s = t->data;
-    if (s->draining || !s->pool || !pgpool_is_up(s->pool))
-        return;
-    pgq *q = pgq_new(s->pool, "{\"role\":\"service_role\"}");
-    if (!q)
-        return;
-    if (pgq_add(q, s->svc->janitor_stmt, 0, NULL) != 0) {
-        pgq_free(q);
-        log_msg(CONFIG_LOG_ERROR, "janitor statement rejected");
-        return;
-    }
-    pgq_submit(q, janitor_done, s);
-}
-
-static void janitor_done(pgq *q, pgq_result r, void *arg)
-{
-    (void)arg;
-    if (r == PGQ_OK) {
-        PGresult *res = pgq_res(q, 0);
-        log_msg(CONFIG_LOG_DEBUG, "janitor: %s", PQntuples(res) ? PQgetvalue(res, 0, 0) : "done");
-    } else {
-        log_msg(CONFIG_LOG_WARN, "janitor failed (%s)",
-                pgq_sqlstate(q) ? pgq_sqlstate(q) : "no database");
-    }
-    pgq_free(q);
 }
 
 /* The listener stopped accepting (selfprobe.h): nothing in this process can

@@ -32,7 +32,7 @@ enum {
     ST_QUEUE_RELEASE, /* $1 id, $2 lease token */
     ST_QUEUE_CHECK,   /* $1 id, $2 lease token: before a fenced report */
     ST_QUEUE_CANCEL,  /* $1 id, as the owner */
-    ST_QUEUE_SWEEP,   /* the janitor's */
+    ST_QUEUE_SWEEP,   /* the janitor's: $1 max attempts, $2 max age s, $3 batch */
     ST_METRIC_GET,
     ST_METRIC_LIST,
     ST_METRIC_CREATE,
@@ -189,6 +189,24 @@ void content_queue_wake(void);
 /* Adds the lease check to q when token is set (fenced reports). */
 int content_queue_fence(rpc_call *c, pgq *q, const char *id, const char *token)
     __attribute__((warn_unused_result));
+
+/* sweep.c: the janitor's limits and its result as the queue's metrics. */
+enum {
+    CS_QUEUED,
+    CS_LEASED,
+    CS_OLDEST,
+    CS_EXPIRED,
+    CS_REQUEUED,
+    CS_EXHAUSTED,
+    CS_TOO_OLD,
+    CS_REFUNDS,
+    CS_REFUNDED_CREDITS,
+    CS_SWEEPS,
+    CONTENT_NSERIES
+};
+extern const metrics_series content_series[CONTENT_NSERIES];
+void content_sweep_args(rpc_server *s, rpc_args *a);
+void content_sweep_done(rpc_server *s, const PGresult *r);
 
 void content_complete_generation(rpc_call *c, const ProtobufCMessage *req);
 void content_fail_generation(rpc_call *c, const ProtobufCMessage *req);

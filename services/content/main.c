@@ -74,9 +74,13 @@ int main(int argc, char **argv)
         .default_grpc_listen = "0.0.0.0:50052",
         .default_metrics_listen = "0.0.0.0:9092",
         /* Expired leases back to the queue (or failed, refunded) within
-         * seconds of their expiry. */
+         * seconds of their expiry (sweep.c). */
         .janitor_stmt = ST_QUEUE_SWEEP,
         .janitor_every_s = 2,
+        .janitor_args = content_sweep_args,
+        .janitor_done = content_sweep_done,
+        .series = content_series,
+        .nseries = CONTENT_NSERIES,
     };
     static const res_def *const resources[] = {
         &content_generation, &content_metric, &content_preset, &content_tool, &content_platform,

@@ -49,10 +49,10 @@
     "select " GENERATION_COLS ", l.lease_token::text, l.lease_expires_at,"      \
     " l.attempt from public.queue_claim($1::text, $2::int, $3::int, $4::int) l" \
     " cross join lateral (select (l.generation).*) g"
-/* Leases of a generation that outlive 3 claims, or a generation queued for
- * an hour, fail with their refund. */
-#define QUEUE_SWEEP                                                            \
-    "select (requeued, failed)::text from public.queue_sweep(3, 3600, 500)"
+/* The sweep and the queue's size, one row: the columns QS_* of content.h. */
+#define QUEUE_SWEEP                                                                                \
+    "select swept, requeued, exhausted, too_old, refunds, refunded_credits, queued, leased,"      \
+    " oldest_queued_s from public.queue_janitor($1::int, $2::int, $3::int)"
 
 /* ---- performance metrics: the generation must be the caller's; it is
  * locked against deletion until commit */
@@ -174,7 +174,7 @@ const pgpool_stmt content_stmts[CONTENT_NSTMTS] = {
     [ST_QUEUE_RELEASE]   = {"queue_release", "select public.queue_release($1::uuid, $2::uuid)", 2},
     [ST_QUEUE_CHECK]     = {"queue_check", "select public.queue_check_lease($1::uuid, $2::uuid)", 2},
     [ST_QUEUE_CANCEL]    = {"queue_cancel", "select " GENERATION_COLS " from public.queue_cancel($1::uuid)", 1, PGPOOL_BINARY},
-    [ST_QUEUE_SWEEP]     = {"queue_sweep", QUEUE_SWEEP, 0},
+    [ST_QUEUE_SWEEP]     = {"queue_sweep", QUEUE_SWEEP, 3},
 
     [ST_METRIC_GET]      = {"metric_get", RES_SQL_GET(METRIC, METRIC_COLS), 2, PGPOOL_BINARY},
     [ST_METRIC_LIST]     = {"metric_list",

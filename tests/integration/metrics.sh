@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prometheus metrics at METRICS_LISTEN /metrics: the go-grpc-prometheus
 # series move with the calls we make, pool gauges and build info are there,
-# and other paths are 404.
+# other paths are 404, and the content service's queue series follow a
+# generation whose lease runs out.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 : "${CREDITS_METRICS_ADDR:?CREDITS_METRICS_ADDR is not set}"
 declare -A MADDR=([credits]=$CREDITS_METRICS_ADDR [content]=${CONTENT_METRICS_ADDR:?}
@@ -49,5 +50,58 @@ is "$(($(value "$t1" "$started") - $(value "$t0" "$started")))" 3 "credits: thre
 is "$(($(value "$t1" "$hist") - $(value "$t0" "$hist")))" 3 "credits: the histogram counts all three"
 le_inf=$(grep -F 'grpc_server_handling_seconds_bucket{grpc_method="GetProfile",grpc_service="cameos.credits.v1.CreditsService",grpc_type="unary",le="+Inf"}' <<<"$t1" | awk '{print $NF}')
 is "$le_inf" "$(value "$t1" "$hist")" "credits: the +Inf bucket equals the count"
+
+# The generation queue (content, sweep.c): every series is declared, the
+# gauges see a new generation, and a lease left to run out is counted as
+# expired and requeued by the sweep (every 2 s).
+m=$CONTENT_METRICS_ADDR
+text=$(scrape "$m")
+for series in queued:gauge leased:gauge oldest_queued_seconds:gauge \
+	leases_expired_total:counter requeued_total:counter attempts_exhausted_total:counter \
+	too_old_total:counter sweep_refunds_total:counter sweep_refunded_credits_total:counter \
+	sweeps_total:counter; do
+	name=cameos_queue_${series%%:*}
+	grep -qx "# TYPE $name ${series##*:}" <<<"$text" && grep -Eq "^$name [0-9.e+]+$" <<<"$text" &&
+		pass "content: $name is a ${series##*:}" || fail "content: $name is a ${series##*:}"
+done
+# until_metric SERIES MIN: waits (30 s at most) until the series is >= MIN.
+until_metric() {
+	local v i
+	for ((i = 0; i < 60; i++)); do
+		v=$(value "$(scrape "$m")" "$1 ")
+		if awk -v v="$v" -v min="$2" 'BEGIN { exit !(v + 0 >= min + 0) }'; then return 0; fi
+		sleep 0.5
+	done
+	return 1
+}
+t0=$(scrape "$m")
+call "$CREDITS_ADDR" cameos.credits.v1.CreditsService/GrantCredits \
+	"{\"user_id\": \"$USER_ID\", \"amount\": 40, \"description\": \"metrics test\", \"request_id\": \"metrics-$(date +%s%N)\"}" "$SERVICE_TOKEN"
+expect_code 0 "queue: credits for one generation"
+call "$CONTENT_ADDR" cameos.content.v1.ContentService/CreateGeneration \
+	'{"generation": {"prompt": "metrics", "model": "MODEL_VEO_2", "aspect_ratio": "ASPECT_RATIO_16_9",
+	  "resolution": "RESOLUTION_720P", "mode": "GENERATION_MODE_TEXT_TO_VIDEO"}}' "$USER_TOKEN"
+expect_code 0 "queue: a generation is created"
+gen=$(jq -r .id <<<"$OUT")
+until_metric cameos_queue_queued 1 && pass "queue: the queued gauge counts it" ||
+	fail "queue: the queued gauge counts it" "$(grep '^cameos_queue' <<<"$(scrape "$m")")"
+call "$CONTENT_ADDR" cameos.content.v1.ContentService/ClaimGenerations \
+	'{"worker": "metrics-test", "max_generations": 100, "lease_seconds": 1}' "$SERVICE_TOKEN"
+expect_code 0 "queue: a worker claims for 1 s and goes silent"
+jq -e --arg g "$gen" '[.leases[]?.generation.id] | index($g) != null' <<<"$OUT" >/dev/null &&
+	pass "queue: the claim holds the new generation" || fail "queue: the claim holds the new generation" "$OUT"
+expired0=$(value "$t0" "cameos_queue_leases_expired_total ")
+requeued0=$(value "$t0" "cameos_queue_requeued_total ")
+until_metric cameos_queue_leases_expired_total $((expired0 + 1)) &&
+	pass "queue: the sweep counts the expired lease" ||
+	fail "queue: the sweep counts the expired lease" "$(grep '^cameos_queue' <<<"$(scrape "$m")")"
+t1=$(scrape "$m")
+ok_ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }
+ok_ge "$(value "$t1" "cameos_queue_requeued_total ")" $((requeued0 + 1)) &&
+	pass "queue: and puts it back in the queue" || fail "queue: and puts it back in the queue"
+ok_ge "$(value "$t1" "cameos_queue_sweeps_total ")" "$(($(value "$t0" "cameos_queue_sweeps_total ") + 1))" &&
+	pass "queue: this replica ran the sweeps" || fail "queue: this replica ran the sweeps"
+call "$CONTENT_ADDR" cameos.content.v1.ContentService/CancelGeneration "{\"id\": \"$gen\"}" "$USER_TOKEN"
+expect_code 0 "queue: the owner cancels the requeued generation (refunded)"
 
 done_testing

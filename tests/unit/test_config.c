@@ -10,13 +10,13 @@
 #define SECRET "0123456789abcdef0123456789abcdef"
 
 typedef struct fake_env {
-    const char *pairs[32][2];
+    const char *pairs[48][2];
 } fake_env;
 
 static const char *fake_get(const char *name, void *ctx)
 {
     const fake_env *e = ctx;
-    for (size_t i = 0; i < 32 && e->pairs[i][0] != NULL; i++) {
+    for (size_t i = 0; i < sizeof(e->pairs) / sizeof(e->pairs[0]) && e->pairs[i][0] != NULL; i++) {
         if (strcmp(e->pairs[i][0], name) == 0)
             return e->pairs[i][1];
     }
@@ -103,6 +103,10 @@ Test(config, defaults)
     cr_assert_eq(c.recv_budget_bytes, 16777216);
     cr_assert_eq(c.read_timeout_ms, 10000);
     cr_assert_eq(c.listener_check_ms, 10000);
+    cr_assert_eq(c.queue_user_max, 2);
+    cr_assert_eq(c.queue_max_attempts, 3);
+    cr_assert_eq(c.queue_max_age_s, 3600);
+    cr_assert_eq(c.queue_sweep_batch, 500);
     config_free(&c);
     cr_assert(zeroed(&c));
     config_free(&c); /* repeatable */
@@ -141,6 +145,10 @@ Test(config, everything_set, .init = make_tmpfile, .fini = remove_tmpfile)
         {"RECV_BUDGET_BYTES", "1048576"},
         {"READ_TIMEOUT_MS", "600000"},
         {"LISTENER_CHECK_MS", "0"},
+        {"QUEUE_USER_MAX", "1000"},
+        {"QUEUE_MAX_ATTEMPTS", "100"},
+        {"QUEUE_MAX_AGE_S", "60"},
+        {"QUEUE_SWEEP_BATCH", "100000"},
     }};
     config c;
     char err[256] = "";
@@ -175,6 +183,10 @@ Test(config, everything_set, .init = make_tmpfile, .fini = remove_tmpfile)
     cr_assert_eq(c.recv_budget_bytes, 1048576);
     cr_assert_eq(c.read_timeout_ms, 600000);
     cr_assert_eq(c.listener_check_ms, 0);
+    cr_assert_eq(c.queue_user_max, 1000);
+    cr_assert_eq(c.queue_max_attempts, 100);
+    cr_assert_eq(c.queue_max_age_s, 60);
+    cr_assert_eq(c.queue_sweep_batch, 100000);
     config_free(&c);
 }
 
@@ -310,6 +322,13 @@ Test(config, integers)
         {"RECV_BUDGET_BYTES", "1048575"},
         {"READ_TIMEOUT_MS", "99"},
         {"LISTENER_CHECK_MS", "600001"},
+        {"QUEUE_USER_MAX", "0"},
+        {"QUEUE_MAX_ATTEMPTS", "0"},
+        {"QUEUE_MAX_ATTEMPTS", "101"},
+        {"QUEUE_MAX_AGE_S", "59"},
+        {"QUEUE_MAX_AGE_S", "604801"},
+        {"QUEUE_SWEEP_BATCH", "0"},
+        {"QUEUE_SWEEP_BATCH", "100001"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         fake_env e = {{{"DATABASE_URL", "x"}, {"JWT_SECRET", SECRET}, {bad[i].name, bad[i].value}}};
