@@ -2,8 +2,8 @@
  * test_content_queue - the generation work queue over a real gRPC channel:
  * a worker claims, extends and completes under its lease token; a stale
  * token changes nothing; released and expired leases come back with the
- * next attempt; the owner cancels what no worker holds and gets the credits
- * back; arguments and roles are checked.
+ * next attempt; one replica sweeps at a time; the owner cancels what no
+ * worker holds and gets the credits back; arguments and roles are checked.
  *
  * Claims take whatever the database has queued, other tests' generations
  * among them: a test claims until it holds its own generation and gives the
@@ -125,6 +125,48 @@ Test(content_queue, an_expired_lease_goes_back_to_the_queue)
     tc_result_free(&r);
     r = report("CompleteGeneration", gid, again.token, ct_service_tok);
     CT_EXPECT(r, GRPC_STATUS_OK, "the second worker");
+    tc_result_free(&r);
+    free(first.token);
+    free(again.token);
+    free(gid);
+    ct_free_user(&u);
+}
+
+/* Replicas: while one holds the sweep lock, another's sweep does nothing
+ * (not even the running service's, every 2 s); once it is free, the
+ * expired lease is requeued exactly once. */
+Test(content_queue, one_replica_sweeps_at_a_time)
+{
+    ct_user u = ct_new_user("qreplica");
+    char *gid = ct_new_generation(&u, VEO_FAST);
+    PGconn *other = tdb_connect();
+    tdb_exec(other, "select pg_advisory_lock(hashtext('cameos.queue_sweep'))", 0, NULL);
+    held first = claim_own(gid, 60, 60);
+    const char *p[1] = {gid};
+    tdb_exec(ct_db,
+             "update public.generation_jobs set lease_expires_at = now() - interval '1 second' "
+             "where generation_id = $1",
+             1, p);
+    tdb_exec(ct_db, "select set_config('request.jwt.claims', '{\"role\":\"service_role\"}', false)",
+             0, NULL);
+    cr_assert_eq(tdb_int(ct_db,
+                         "select (case when swept then 1 else 0 end) + 10 * requeued"
+                         " from public.queue_janitor(3, 3600, 500)",
+                         0, NULL),
+                 0, "a sweep that finds the lock taken does nothing");
+    sleep(3); /* the service's own sweeps too: over one tick */
+    cr_assert_eq(tdb_int(ct_db,
+                         "select count(*) from public.generation_jobs"
+                         " where generation_id = $1 and lease_token is not null",
+                         1, p),
+                 1, "no replica requeued it while the lock was held");
+    tdb_exec(other, "select pg_advisory_unlock(hashtext('cameos.queue_sweep'))", 0, NULL);
+    PQfinish(other);
+    held again = claim_own(gid, 60, 90);
+    cr_assert_eq(again.attempt, 2, "requeued once, then claimed again");
+    tdb_exec(ct_db, "select set_config('request.jwt.claims', '', false)", 0, NULL);
+    tc_result r = report("CompleteGeneration", gid, again.token, ct_service_tok);
+    CT_EXPECT(r, GRPC_STATUS_OK, "the second worker completes it");
     tc_result_free(&r);
     free(first.token);
     free(again.token);
