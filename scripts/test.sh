@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # test.sh: the one test command (also what .ci/run runs). Installs what is
-# missing, builds Release (build/) and ASan/UBSan (build-asan/), then runs the
-# suites and counts their tests:
+# missing, builds Release (build/), ASan/UBSan (build-asan/), both with gcc,
+# and Release with clang (build-clang/; warnings are errors in every build),
+# then runs the suites and counts their tests:
 #   unit        Criterion tests through ctest (but label "integration"), in
-#               both builds
+#               the three builds
 #   buf-lint    `buf lint` of proto/
 #   pgtap       fresh PostgreSQL (build/test-pg, port 55439), `migrate` twice,
 #               pg_prove over tests/pgtap/[0-9]*.sql
@@ -25,6 +26,7 @@ source "$ROOT/scripts/pg.sh"
 
 BUILD_REL="$ROOT/build"
 BUILD_ASAN="$ROOT/build-asan"
+BUILD_CLANG="$ROOT/build-clang"
 LOGS="$ROOT/build/test-logs"
 TEST_PG_DIR="$ROOT/build/test-pg"
 TEST_PG_PORT=55439
@@ -512,11 +514,15 @@ rel_built=0
 asan_built=0
 build "$BUILD_REL" Release || rel_built=1
 build "$BUILD_ASAN" Debug -DCAMEOS_ASAN=ON || asan_built=1
+clang_built=0
+CC=clang build "$BUILD_CLANG" Release || clang_built=1
 if ((rel_built == 0)); then log "Release build ok"; fi
 if ((asan_built == 0)); then log "ASan build ok"; fi
+if ((clang_built == 0)); then log "clang build ok"; fi
 
 suite_unit unit-release "$BUILD_REL" "$rel_built"
 suite_unit unit-asan "$BUILD_ASAN" "$asan_built" "${ASAN_ENV[@]}"
+suite_unit unit-clang "$BUILD_CLANG" "$clang_built"
 suite_buf_lint
 suite_pgtap "$rel_built"
 suite_integration integration-release "$BUILD_REL" "$rel_built" 20

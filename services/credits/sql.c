@@ -20,27 +20,27 @@
 
 const pgpool_stmt credits_stmts[CREDITS_NSTMTS] = {
     [ST_GET_PROFILE] = {"get_profile",
-                        "select " PROFILE_COLS " from public.user_profiles where id = $1", 1},
+                        "select " PROFILE_COLS " from public.user_profiles where id = $1", 1, 0},
     /* $2 NULL keeps the username; $3 says whether avatar_url changes ('' clears it). */
     [ST_UPDATE_PROFILE] = {"update_profile",
                            "update public.user_profiles set username = coalesce($2, username),"
                            " avatar_url = case when $3::bool then nullif($4, '') else avatar_url"
                            " end where id = $1 returning " PROFILE_COLS,
-                           4},
+                           4, 0},
     /* The handle_new_user() trigger makes the profile and the +100 bonus row. */
     [ST_CREATE_USER] = {"create_user",
                         "insert into auth.users(id, email, raw_user_meta_data)"
                         " values (coalesce($1::uuid, gen_random_uuid()), $2,"
                         " coalesce($3::jsonb, '{}')) returning id",
-                        3},
+                        3, 0},
     [ST_PROFILE_BY_EMAIL] = {"profile_by_email",
                              "select " PROFILE_COLS " from public.user_profiles"
                              " where id = (select id from auth.users where email = $1)",
-                             1},
+                             1, 0},
     [ST_GET_BALANCE] = {"get_balance",
                         "select credits, total_spent::text from public.user_profiles"
                         " where id = $1",
-                        1},
+                        1, 0},
     [ST_LIST_TX] = {"list_tx",
                     "select " TX_COLS " from public.credit_transactions where user_id = $1"
                     " and " SQL_BEFORE("created_at", "id", "$2", "$3") " order by created_at"
@@ -61,14 +61,15 @@ const pgpool_stmt credits_stmts[CREDITS_NSTMTS] = {
                            " coalesce($2::uuid, '00000000-0000-0000-0000-000000000000'))"
                            " order by sort_order, id limit $3",
          3, PGPOOL_CUSTOM_PLAN | PGPOOL_ROWS},
-    [ST_SPEND] = {"spend", "select " LEDGER_COLS " from public.ledger_spend($1, $2, $3, $4, $5)",
-                  5},
-    [ST_REFUND] = {"refund", "select " LEDGER_COLS " from public.ledger_refund($1, $2, $3, $4)", 4},
-    [ST_GRANT] = {"grant", "select " LEDGER_COLS " from public.ledger_grant($1, $2, $3, $4)", 4},
+    [ST_SPEND] = {"spend", "select " LEDGER_COLS " from public.ledger_spend($1, $2, $3, $4, $5)", 5,
+                  0},
+    [ST_REFUND] = {"refund", "select " LEDGER_COLS " from public.ledger_refund($1, $2, $3, $4)", 4,
+                   0},
+    [ST_GRANT] = {"grant", "select " LEDGER_COLS " from public.ledger_grant($1, $2, $3, $4)", 4, 0},
     /* Janitor: request_id keys live 7 days (API.md promises at least 24 h). */
-    [ST_PURGE_KEYS] = {"purge_keys", "select public.request_keys_purge('7 days')", 0},
+    [ST_PURGE_KEYS] = {"purge_keys", "select public.request_keys_purge('7 days')", 0, 0},
     [ST_PURCHASE] = {"purchase",
-                     "select " LEDGER_COLS " from public.ledger_purchase($1, $2, $3, $4)", 4},
+                     "select " LEDGER_COLS " from public.ledger_purchase($1, $2, $3, $4)", 4, 0},
 };
 
 /* ---- the same select lists, as rowmaps (column order above) ---- */

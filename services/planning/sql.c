@@ -155,14 +155,14 @@ const pgpool_stmt planning_stmts[PLANNING_NSTMTS] = {
     [ST_BRAND_LIST]        = {"brand_list", RES_SQL_LIST(BRAND, BRAND_COLS, ""), 4, PGPOOL_KEYSET | PGPOOL_BINARY | PGPOOL_ROWS},
     [ST_BRAND_CREATE]      = {"brand_create", BRAND_CREATE, 10, PGPOOL_BINARY},
     [ST_BRAND_UPDATE]      = {"brand_update", BRAND_UPDATE, 18, PGPOOL_BINARY},
-    [ST_BRAND_DELETE]      = {"brand_delete", RES_SQL_DELETE(BRAND), 2},
+    [ST_BRAND_DELETE]      = {"brand_delete", RES_SQL_DELETE(BRAND), 2, 0},
 
     [ST_CAMPAIGN_GET]      = {"campaign_get", RES_SQL_GET(CAMPAIGN, CAMPAIGN_COLS), 2, PGPOOL_BINARY},
     [ST_CAMPAIGN_LIST]     = {"campaign_list",
                               RES_SQL_LIST(CAMPAIGN, CAMPAIGN_COLS, CAMPAIGN_LIST_FILTERS), 6, PGPOOL_KEYSET | PGPOOL_BINARY | PGPOOL_ROWS},
     [ST_CAMPAIGN_CREATE]   = {"campaign_create", CAMPAIGN_CREATE, 11, PGPOOL_BINARY},
     [ST_CAMPAIGN_UPDATE]   = {"campaign_update", CAMPAIGN_UPDATE, 20, PGPOOL_BINARY},
-    [ST_CAMPAIGN_DELETE]   = {"campaign_delete", RES_SQL_DELETE(CAMPAIGN), 2},
+    [ST_CAMPAIGN_DELETE]   = {"campaign_delete", RES_SQL_DELETE(CAMPAIGN), 2, 0},
 
     [ST_STORYBOARD_GET]    = {"storyboard_get", RES_SQL_GET(STORYBOARD, STORYBOARD_COLS), 2, PGPOOL_BINARY},
     [ST_STORYBOARD_LIST]   = {"storyboard_list",
@@ -170,13 +170,13 @@ const pgpool_stmt planning_stmts[PLANNING_NSTMTS] = {
                               6, PGPOOL_KEYSET | PGPOOL_BINARY | PGPOOL_ROWS},
     [ST_STORYBOARD_CREATE] = {"storyboard_create", STORYBOARD_CREATE, 6, PGPOOL_BINARY},
     [ST_STORYBOARD_UPDATE] = {"storyboard_update", STORYBOARD_UPDATE, 10, PGPOOL_BINARY},
-    [ST_STORYBOARD_DELETE] = {"storyboard_delete", RES_SQL_DELETE(STORYBOARD), 2},
+    [ST_STORYBOARD_DELETE] = {"storyboard_delete", RES_SQL_DELETE(STORYBOARD), 2, 0},
 
     [ST_CHAIN_GET]         = {"chain_get", RES_SQL_GET(CHAIN, CHAIN_COLS), 2, PGPOOL_BINARY},
     [ST_CHAIN_LIST]        = {"chain_list", RES_SQL_LIST(CHAIN, CHAIN_COLS, ""), 4, PGPOOL_KEYSET | PGPOOL_BINARY | PGPOOL_ROWS},
     [ST_CHAIN_CREATE]      = {"chain_create", CHAIN_CREATE, 6, PGPOOL_BINARY},
     [ST_CHAIN_UPDATE]      = {"chain_update", CHAIN_UPDATE, 10, PGPOOL_BINARY},
-    [ST_CHAIN_DELETE]      = {"chain_delete", RES_SQL_DELETE(CHAIN), 2},
+    [ST_CHAIN_DELETE]      = {"chain_delete", RES_SQL_DELETE(CHAIN), 2, 0},
     [ST_CHAIN_USE]         = {"chain_use", RES_SQL_USE(CHAIN, CHAIN_COLS), 2, PGPOOL_BINARY},
 };
 

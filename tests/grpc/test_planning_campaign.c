@@ -31,8 +31,9 @@ Test(planning_campaign, create_defaults_and_concepts_round_trip)
 {
     tp_user u = tp_new_user("campaign");
     static const char *const concept_json[] = {
-        "{\"title\":\"Launch\",\"shots\":[1,2.5,\"three\",null,true],\"meta\":{\"deep\":{\"x\":-0}}"
-        "}",
+        ("{\"title\":\"Launch\",\"shots\":[1,2.5,\"three\",null,true],\"meta\":{\"deep\":{\"x\":-0}"
+         "}"
+         "}"),
         "{}",
         "{\"emoji\":\"🎬\",\"n\":1e-7,\"big\":9007199254740992}",
     };
@@ -163,7 +164,7 @@ Test(planning_campaign, status_transition_table)
             free(stored);
             if (legal) {
                 const tp_campaign_t *got = (const tp_campaign_t *)r.resp;
-                cr_assert_eq(got->status, st[t], "%s", what);
+                cr_assert_eq((int)got->status, st[t], "%s", what);
                 cr_assert_eq(got->completed_at != NULL, st[t] == CA_COMPLETED, "%s", what);
                 if (before && got->completed_at) /* already COMPLETED: the time stays */
                     cr_assert(got->completed_at->seconds == before->seconds &&
