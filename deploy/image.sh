@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# image.sh [all|base|build|smoke]: builds the container image (deploy/
+# image.sh [all|base|build|smoke|context]: builds the container image (deploy/
 # Containerfile) with podman and tries it, on a Debian 12 host that reaches
-# Debian's package mirror but no image registry. Not part of scripts/test.sh:
-# it takes minutes and installs podman, runc and debootstrap (as root).
+# Debian's package mirror but no image registry. Not part of scripts/test.sh
+# (but for `context`): it takes minutes and installs podman, runc and
+# debootstrap (as root).
 #
 #   base   a Debian 12 base image from `debootstrap --variant=minbase
 #          bookworm`, imported as localhost/cameos-debian:bookworm-minbase;
@@ -16,6 +17,10 @@
 #          metrics on :57172): Health/Check must answer SERVING; then SIGTERM
 #          must stop it with exit 0. Checks the image has no shell.
 #   all    the three, in order (the default)
+#   context without podman: copies the same source folders and runs the
+#          Containerfile's cmake commands on this host (CAMEOS_TESTS=OFF,
+#          the three service targets); TAP. The test command runs it, so a
+#          build that needs a file the image does not copy fails CI.
 #
 # Podman runs as `podman --runtime runc --cgroup-manager cgroupfs` with
 # CONTAINERS_CONF=deploy/containers.conf (no default ulimits) and host
@@ -129,20 +134,61 @@ EOF
 	rm -rf "$rootfs"
 }
 
-step_build() {
-	pm image exists "$BASE_IMAGE" || die "no $BASE_IMAGE: run $0 base first"
-	local ctx="$WORK/context" d src=(CMakeLists.txt cmake proto common services db bench)
+# The folders the Containerfile's build stage COPYs, and nothing else.
+IMAGE_SOURCES=(CMakeLists.txt cmake proto common services db)
+
+# make_context DIR: the build context, from the working tree or CAMEOS_IMAGE_REF.
+make_context() {
+	local ctx=$1 d
 	rm -rf "$ctx"
 	mkdir -p "$ctx"
 	if [[ -n ${CAMEOS_IMAGE_REF:-} ]]; then
 		log "source: git revision $CAMEOS_IMAGE_REF"
-		git -C "$ROOT" archive --format=tar "$CAMEOS_IMAGE_REF" -- "${src[@]}" | tar -C "$ctx" -x
+		git -C "$ROOT" archive --format=tar "$CAMEOS_IMAGE_REF" -- "${IMAGE_SOURCES[@]}" |
+			tar -C "$ctx" -x
 	else
 		log "source: the working tree"
-		for d in "${src[@]}"; do
+		for d in "${IMAGE_SOURCES[@]}"; do
 			cp -a "$ROOT/$d" "$ctx/"
 		done
 	fi
+}
+
+# The Containerfile's RUN cmake lines, on this host, in a copy of the context.
+step_context() {
+	local ctx="$WORK/check-context" out="$WORK/check-build" svc
+	make_context "$ctx"
+	rm -rf "$out"
+	if timeout 600 cmake -S "$ctx" -B "$out" -DCMAKE_BUILD_TYPE=Release -DCAMEOS_TESTS=OFF \
+		>"$WORK/check.log" 2>&1; then
+		ok "the image's sources configure with CAMEOS_TESTS=OFF"
+	else
+		tail -n 30 "$WORK/check.log"
+		not_ok "the image's sources configure with CAMEOS_TESTS=OFF"
+	fi
+	if timeout 1800 cmake --build "$out" -j2 --target cameos-credits cameos-content cameos-planning \
+		>>"$WORK/check.log" 2>&1; then
+		ok "the three services build from them"
+	else
+		tail -n 30 "$WORK/check.log"
+		not_ok "the three services build from them"
+	fi
+	for svc in credits content planning; do
+		if [[ -x $out/services/$svc/cameos-$svc ]]; then
+			ok "cameos-$svc is built"
+		else
+			not_ok "cameos-$svc is built"
+		fi
+	done
+	rm -rf "$ctx" "$out"
+	echo "1..$((PASS + FAIL))"
+	((FAIL == 0))
+}
+
+step_build() {
+	pm image exists "$BASE_IMAGE" || die "no $BASE_IMAGE: run $0 base first"
+	local ctx="$WORK/context"
+	make_context "$ctx"
 	log "podman build -> $IMAGE (log: $WORK/build.log)"
 	if ! timeout 3600 "${PM[@]}" build --network=host \
 		-f "$ROOT/deploy/Containerfile" --build-arg "BASE=$BASE_IMAGE" \
@@ -260,8 +306,13 @@ main() {
 	local cmd=${1:-all}
 	case "$cmd" in
 	base | build | smoke | all) ;;
+	context)
+		mkdir -p "$WORK"
+		step_context
+		return
+		;;
 	*)
-		echo "usage: $0 [all|base|build|smoke]" >&2
+		echo "usage: $0 [all|base|build|smoke|context]" >&2
 		exit 2
 		;;
 	esac

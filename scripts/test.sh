@@ -5,6 +5,8 @@
 # then runs the suites and counts their tests:
 #   unit        Criterion tests through ctest (but label "integration"), in
 #               the three builds
+#   image-context  the container image's build stage, on this host, from
+#               only the folders deploy/Containerfile copies
 #   buf-lint    `buf lint` of proto/
 #   pgtap       fresh PostgreSQL (build/test-pg, port 55439), `migrate` twice,
 #               pg_prove over tests/pgtap/[0-9]*.sql
@@ -167,6 +169,25 @@ suite_unit() {
 		record "$name" "$pass" 1 0 "ctest exited $rc"
 	else
 		record "$name" "$pass" "$fail"
+	fi
+}
+
+# ------------------------------------------------------------- image context
+# What the image's build stage compiles, built on this host from only the
+# folders it copies (deploy/image.sh context): catches a build that needs a
+# file the image leaves out. The podman build itself is deploy/image.sh.
+suite_image_context() {
+	local log="$LOGS/image-context.tap" rc=0 p f s n
+	banner "image-context"
+	CAMEOS_IMAGE_WORK="$ROOT/build/image-context" timeout 2400 "$ROOT/deploy/image.sh" context \
+		</dev/null 2>&1 | tee "$log" || rc=$?
+	read -r p f s n < <(tap_count "$log")
+	if ((n == 0)); then
+		record image-context 0 1 0 "printed no TAP result (exit $rc)"
+	elif ((rc != 0 && f == 0)); then
+		record image-context "$p" 1 "$s" "exited $rc"
+	else
+		record image-context "$p" "$f" "$s"
 	fi
 }
 
@@ -523,6 +544,7 @@ if ((clang_built == 0)); then log "clang build ok"; fi
 suite_unit unit-release "$BUILD_REL" "$rel_built"
 suite_unit unit-asan "$BUILD_ASAN" "$asan_built" "${ASAN_ENV[@]}"
 suite_unit unit-clang "$BUILD_CLANG" "$clang_built"
+suite_image_context
 suite_buf_lint
 suite_pgtap "$rel_built"
 suite_integration integration-release "$BUILD_REL" "$rel_built" 20

@@ -187,6 +187,18 @@ checks() {
 			| (.spec.egress // [])[] | select((.ports // []) | length == 0 or any(.[]; (.port | IN(53, 5432, 6432)) | not))
 			| "\($id): an egress rule allows ports other than DNS and PostgreSQL: \(.ports // "all" | tojson)")'
 
+	check "$file" "$name: callers in other namespaces can be admitted (a namespace label), and DNS is not tied to kube-dns pods" '
+		[.[] | select(.kind == "NetworkPolicy")] as $nps
+		| if ([$nps[] | (.spec.ingress // [])[] | (.from // [])[]
+				| select(.namespaceSelector.matchLabels["cameos.dev/grpc-client"] == "true" and .podSelector == null)]
+				| length) == 0
+			then "no ingress rule admits namespaces labelled cameos.dev/grpc-client=true" else empty end,
+		($nps[] | id as $id | (.spec.egress // [])[] | select(any((.ports // [])[]; .port == 53))
+			| select((.to // []) | length > 0) | "\($id): DNS egress only to \(.to | tojson)")'
+
+	check "$file" "$name: the migration Job cleans itself up (ttlSecondsAfterFinished)" '
+		.[] | select(.kind == "Job") | select(.spec.ttlSecondsAfterFinished == null) | "\(id): no ttlSecondsAfterFinished"'
+
 	check "$file" "$name: no secret value: no Secret object, secret-like variables come from secretKeyRef, no password in any string" '
 		(.[] | select(.kind == "Secret") | "\(id): a Secret object is rendered (create Secrets out of band)"),
 		(.[] | workload | id as $w | containers | . as $c | (.env // [])[]
