@@ -181,7 +181,7 @@ Test(content_watch, deadline_ends_a_quiet_stream)
 {
     ct_user u = ct_new_user("watchquiet");
     char *id = ct_new_generation(&u, CAMEOS__CONTENT__V1__MODEL__MODEL_VEO_FAST);
-    watch_run w = {.id = id, .tok = u.tok, .deadline_ms = 700};
+    watch_run w = {.id = id, .tok = u.tok, .deadline_ms = 5000};
     watch_thread(&w);
     cr_assert_eq(w.res.code, GRPC_STATUS_DEADLINE_EXCEEDED, "got %s", tc_code_name(w.res.code));
     cr_assert_eq(w.n, 1, "the current row came first");

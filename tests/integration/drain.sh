@@ -15,11 +15,16 @@ if wait_health 30 "127.0.0.1:$PORT" "" SERVING; then pass "drain instance is SER
 	exit 1
 fi
 
-# Hold GetProfile's table so that the calls stay in flight until we let go.
-psql "$DATABASE_URL" -qAt -c "begin; lock table public.user_profiles in access exclusive mode;
-	select pg_sleep(4); commit;" >/dev/null 2>&1 &
+# Hold GetProfile's table so that the calls stay in flight until we let go
+# (the locker ends when we terminate it, after the signal).
+PGAPPNAME=drain-locker psql "$DATABASE_URL" -qAt -c "begin; lock table public.user_profiles in access exclusive mode;
+	select pg_sleep(120); commit;" >/dev/null 2>&1 &
 locker=$!
-sleep 0.5
+for _ in $(seq 1 200); do
+	[[ $(psql "$DATABASE_URL" -qAt -c "select count(*) from pg_locks l join pg_stat_activity a using (pid)
+		where a.application_name = 'drain-locker' and l.mode = 'AccessExclusiveLock' and l.granted") -ge 1 ]] && break
+	sleep 0.1
+done
 for i in $(seq 1 "$INFLIGHT"); do
 	(
 		rc=0
@@ -30,8 +35,16 @@ for i in $(seq 1 "$INFLIGHT"); do
 		echo "$rc" >"$IT_TMP/call-$i.rc"
 	) &
 done
-# Let every call reach the server (and block on the lock) before the signal.
-sleep 1.5
+# Every call must have reached the server (and be blocked on the lock)
+# before the signal: the server's own count of started calls says so.
+started='grpc_server_started_total{grpc_method="GetProfile",grpc_service="cameos.credits.v1.CreditsService",grpc_type="unary"}'
+n=0
+for _ in $(seq 1 600); do
+	n=$(curl -sf --max-time 5 "http://127.0.0.1:$((PORT + 1))/metrics" | awk -v p="$started" 'index($0, p) == 1 { print $NF }')
+	[[ ${n:-0} -ge $INFLIGHT ]] && break
+	sleep 0.1
+done
+is "${n:-0}" "$INFLIGHT" "all $INFLIGHT calls are in flight before SIGTERM"
 kill -TERM "$pid"
 t_term=$(now_ms)
 sleep 0.3
@@ -39,6 +52,8 @@ call "127.0.0.1:$PORT" cameos.credits.v1.CreditsService/GetProfile '{}' "$USER_T
 if [[ $CODE != 0 ]]; then pass "a new call after SIGTERM is refused ($(code_name "$CODE"))"; else
 	fail "a new call after SIGTERM is refused" "it succeeded"
 fi
+psql "$DATABASE_URL" -qAt -c "select pg_terminate_backend(pid) from pg_stat_activity
+	where application_name = 'drain-locker'" >/dev/null
 wait "$locker" || true
 rc=0
 wait "$pid" || rc=$?
