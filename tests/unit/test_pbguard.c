@@ -4,10 +4,13 @@
 #include "pbwire.h"
 
 #include <criterion/criterion.h>
+#include <criterion/logging.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cameos/content/v1/content.pb-c.h"
+#include "cameos/credits/v1/credits.pb-c.h"
+#include "cameos/planning/v1/planning.pb-c.h"
 #include "google/protobuf/descriptor.pb-c.h"
 #include "google/protobuf/struct.pb-c.h"
 
@@ -171,4 +174,109 @@ Test(pbguard, long_paths_are_cut_not_overrun)
     cr_assert_eq(strlen(field), sizeof(field) - 1);
     cr_assert_eq(strncmp(field, "fields.", 7), 0);
     free(w.p);
+}
+
+/* ---- every string field of every request, found by the descriptors ---- */
+
+#define WALK_MAX_DEPTH 8
+
+typedef struct walk {
+    const ProtobufCFieldDescriptor *path[WALK_MAX_DEPTH];
+    const ProtobufCMessageDescriptor *types[WALK_MAX_DEPTH];
+    int checked; /* string fields tried */
+} walk;
+
+static void put_varint(uint8_t *b, size_t *n, uint64_t v)
+{
+    while (v >= 0x80) {
+        b[(*n)++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    b[(*n)++] = (uint8_t)v;
+}
+
+/* The request with only path[0..depth] set: the innermost string holds text. */
+static pbwire string_at(walk *w, int depth, const char *text, size_t len)
+{
+    uint8_t field[32];
+    size_t n = 0;
+    put_varint(field, &n, ((uint64_t)w->path[depth]->id << 3) | 2);
+    put_varint(field, &n, len);
+    memcpy(field + n, text, len);
+    n += len;
+    pbwire wire = {NULL, 0};
+    pbwire_add(&wire, field, n);
+    for (int k = depth - 1; k >= 0; k--)
+        pbwire_wrap(&wire, w->path[k]->id, NULL, 0);
+    return wire;
+}
+
+static int seen_twice(const walk *w, int depth, const ProtobufCMessageDescriptor *d)
+{
+    int n = 0;
+    for (int k = 0; k < depth; k++)
+        n += w->types[k] == d;
+    return n >= 2;
+}
+
+/* Tries every string field below d (a message at path depth `depth`); a
+ * message type already twice on the path (Value in Struct in Value) is not
+ * entered again. */
+static void walk_strings(walk *w, const ProtobufCMessageDescriptor *req,
+                         const ProtobufCMessageDescriptor *d, int depth)
+{
+    w->types[depth] = d;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        w->path[depth] = f;
+        if (f->type == PROTOBUF_C_TYPE_STRING) {
+            char field[128];
+            pbguard_limits lim = {PBGUARD_MAX_DEPTH, PBGUARD_MAX_NODES};
+            pbwire bad = string_at(w, depth, "a\0b", 3), good = string_at(w, depth, "ab", 2);
+            pbguard_verdict v = pbguard_check(req, bad.p, bad.len, &lim, field, sizeof(field));
+            cr_assert_eq(v, PBGUARD_NUL, "%s: NUL in %s (depth %d) passed", req->name, f->name,
+                         depth);
+            size_t top = strlen(w->path[0]->name);
+            cr_assert(strncmp(field, w->path[0]->name, top) == 0 &&
+                          (field[top] == 0 || field[top] == '.'),
+                      "%s: the refusal names \"%s\", not the request's field %s", req->name, field,
+                      w->path[0]->name);
+            cr_assert_eq(pbguard_check(req, good.p, good.len, &lim, field, sizeof(field)),
+                         PBGUARD_OK, "%s: %s without NUL is refused", req->name, f->name);
+            free(bad.p);
+            free(good.p);
+            w->checked++;
+        } else if (f->type == PROTOBUF_C_TYPE_MESSAGE && depth + 1 < WALK_MAX_DEPTH &&
+                   !seen_twice(w, depth + 1, f->descriptor)) {
+            walk_strings(w, req, f->descriptor, depth + 1);
+        }
+    }
+}
+
+/* What every RPC's request passes through before its handler (call.c):
+ * a string holding NUL anywhere in any request of the three services, at
+ * the top, nested, repeated, in a map or a Struct key or value, is refused
+ * and named. The fields are found by walking the descriptors, so a field
+ * added tomorrow is tried tomorrow. */
+Test(pbguard, every_string_field_of_every_request_refuses_nul)
+{
+    const ProtobufCServiceDescriptor *services[] = {
+        &cameos__credits__v1__credits_service__descriptor,
+        &cameos__content__v1__content_service__descriptor,
+        &cameos__planning__v1__planning_service__descriptor,
+    };
+    int methods = 0, with_strings = 0, total = 0;
+    for (size_t s = 0; s < sizeof(services) / sizeof(services[0]); s++) {
+        for (unsigned m = 0; m < services[s]->n_methods; m++) {
+            walk w = {.checked = 0};
+            walk_strings(&w, services[s]->methods[m].input, services[s]->methods[m].input, 0);
+            methods++;
+            with_strings += w.checked > 0;
+            total += w.checked;
+        }
+    }
+    cr_log_info("%d requests, %d with string fields, %d string paths tried", methods, with_strings,
+                total);
+    cr_assert_geq(methods, 64, "the three services have 64 methods or more, not %d", methods);
+    cr_assert_gt(total, 250, "only %d string paths were found", total);
 }
