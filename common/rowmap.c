@@ -11,6 +11,7 @@
 
 #include "google/protobuf/timestamp.pb-c.h"
 #include "jsonr.h"
+#include "pbjson.h"
 #include "pgbin.h"
 
 #define FIELD(msg, fd, type) ((type *)((char *)(msg) + (fd)->offset))
@@ -45,10 +46,19 @@ static int cell_text(rpc_call *c, const char *v, size_t len, cell_fmt f, const c
 static int cell_json(const char *v, size_t len, cell_fmt f, const char **text, size_t *n);
 static int read_msg_list(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
                          ProtobufCMessage *msg, const char *v, size_t len);
-static int read_json_elem(const rowmap_col *col, void **slot, const Google__Protobuf__Value *v);
+static int read_json_elem(rpc_call *c, const rowmap_col *col, void **slot,
+                          Google__Protobuf__Value *v);
+static Google__Protobuf__Struct *as_object(rpc_call *c, Google__Protobuf__Value *v,
+                                           const char *key);
+static int as_list(rpc_call *c, Google__Protobuf__Value *doc, Google__Protobuf__Value ***values,
+                   size_t *n);
+static char *json_text(rpc_call *c, const Google__Protobuf__Value *v);
 static int read_sub_messages(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
                              ProtobufCMessage *msg, const char *v, size_t len);
 static void *sub_begin(void *ctx, size_t index);
+struct sub_reader;
+static int slow_sub_messages(struct sub_reader *sr, const char *v, size_t len, void ***items,
+                             size_t *n);
 static int sub_member(void *ctx, void *record, const char *key, const Google__Protobuf__Value *jv);
 static void *call_mem(void *ctx, size_t n);
 static size_t row_bound(const rowmap *m, const PGresult *r, int row, const cell_fmt *fmts);
@@ -423,19 +433,23 @@ static int read_col(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDesc
         return 0;
     }
     case RM_ENUM: {
+        /* A value the enum does not know (written by another client) reads
+         * as 0, the enum's UNSPECIFIED, rather than failing the row. */
         int e = 0;
-        if (cell_text(c, v, len, f, &text) != 0 ||
-            valid_enum_value(col->enums, col->nenums, text, &e) != 0)
+        if (cell_text(c, v, len, f, &text) != 0)
             return -1;
+        if (valid_enum_value(col->enums, col->nenums, text, &e) != 0)
+            e = 0;
         *FIELD(msg, fd, int) = e;
         return 0;
     }
     case RM_STRUCT: {
         Google__Protobuf__Value *s;
+        Google__Protobuf__Struct *obj;
         if (cell_json(v, len, f, &text, &n) != 0 || read_json(c, text, n, &s) != 0 ||
-            s->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE)
+            !(obj = as_object(c, s, "items")))
             return -1;
-        *FIELD(msg, fd, Google__Protobuf__Struct *) = s->struct_value;
+        *FIELD(msg, fd, Google__Protobuf__Struct *) = obj;
         return 0;
     }
     case RM_STRUCT_LIST:
@@ -494,61 +508,140 @@ static int cell_json(const char *v, size_t len, cell_fmt f, const char **text, s
 static int read_msg_list(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
                          ProtobufCMessage *msg, const char *v, size_t len)
 {
-    Google__Protobuf__Value *arr;
-    if (read_json(c, v, len, &arr) != 0 ||
-        arr->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_LIST_VALUE)
+    Google__Protobuf__Value *doc, **values;
+    size_t n;
+    if (read_json(c, v, len, &doc) != 0 || as_list(c, doc, &values, &n) != 0)
         return -1;
-    size_t n = arr->list_value->n_values;
     void **items = rpc_alloc(c, sizeof(void *) * (n + 1));
     if (!items)
         return -1;
     for (size_t k = 0; k < n; k++)
-        if (read_json_elem(col, &items[k], arr->list_value->values[k]) != 0)
+        if (read_json_elem(c, col, &items[k], values[k]) != 0)
             return -1;
     *COUNT(msg, fd) = n;
     *FIELD(msg, fd, void **) = items;
     return 0;
 }
 
-/* One array element into *out, its place in the array. */
-static int read_json_elem(const rowmap_col *col, void **out, const Google__Protobuf__Value *v)
+/* One array element into *out, its place in the array. What the field
+ * cannot hold as it is reads in a form it can: for a string list, null as
+ * "" and any other non-string as its JSON text; for a Struct list, a value
+ * that is not an object as {"value": it}. */
+static int read_json_elem(rpc_call *c, const rowmap_col *col, void **out,
+                          Google__Protobuf__Value *v)
 {
     if (col->kind == RM_TEXT_ARRAY) {
-        if (v->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE)
+        if (v->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE)
+            *out = v->string_value;
+        else if (v->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_NULL_VALUE)
+            *out = (char *)protobuf_c_empty_string;
+        else if (!(*out = json_text(c, v)))
             return -1;
-        *out = v->string_value;
         return 0;
     }
-    if (v->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE)
+    return (*out = as_object(c, v, "value")) ? 0 : -1;
+}
+
+/* v as an object: itself, or {key: v} for anything else. */
+static Google__Protobuf__Struct *as_object(rpc_call *c, Google__Protobuf__Value *v, const char *key)
+{
+    if (v->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE)
+        return v->struct_value;
+    Google__Protobuf__Struct *s = rpc_alloc(c, sizeof(*s));
+    Google__Protobuf__Struct__FieldsEntry *e = rpc_alloc(c, sizeof(*e));
+    Google__Protobuf__Struct__FieldsEntry **entries = rpc_alloc(c, sizeof(*entries));
+    if (!s || !e || !entries)
+        return NULL;
+    google__protobuf__struct__init(s);
+    google__protobuf__struct__fields_entry__init(e);
+    e->key = (char *)key;
+    e->value = v;
+    entries[0] = e;
+    s->n_fields = 1;
+    s->fields = entries;
+    return s;
+}
+
+/* doc as a list: an array's elements; null as none; anything else as a
+ * list of that one value. */
+static int as_list(rpc_call *c, Google__Protobuf__Value *doc, Google__Protobuf__Value ***values,
+                   size_t *n)
+{
+    if (doc->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_LIST_VALUE) {
+        *values = doc->list_value->values;
+        *n = doc->list_value->n_values;
+        return 0;
+    }
+    *n = doc->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_NULL_VALUE ? 0 : 1;
+    if (!(*values = rpc_alloc(c, sizeof(**values))))
         return -1;
-    *out = v->struct_value;
+    (*values)[0] = doc;
     return 0;
+}
+
+/* v's JSON text, in the call's memory. */
+static char *json_text(rpc_call *c, const Google__Protobuf__Value *v)
+{
+    char *text = NULL;
+    if (pbjson_from_value(v, &text) != 0)
+        return NULL;
+    if (rpc_defer(c, free, text) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
 }
 
 /* RM_MSG_LIST: the jsonb array of objects straight into sub-messages.
  * Members come one at a time, so a key written twice is settled as the
  * Value-tree reading settled it: the last occurrence decides, a null resets
- * the field, and a value of the wrong type fails the row only if no later
- * occurrence of its key replaces it (`bad`, checked when the object ends).
- * jsonb never prints a key twice; this keeps other JSON honest. */
+ * the field. jsonb never prints a key twice; this keeps other JSON honest.
+ * Rows other clients wrote may hold any JSON: a member of a type its field
+ * cannot hold reads as the field's default, and a column that is not an
+ * array of objects is read through the Value tree instead (slow_sub_messages). */
 typedef struct sub_reader {
     rpc_call *c;
     const rowmap *sub;
-    uint64_t bad; /* the current object's columns whose latest value had the wrong type */
 } sub_reader;
 
 static int read_sub_messages(rpc_call *c, const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
                              ProtobufCMessage *msg, const char *v, size_t len)
 {
-    sub_reader sr = {c, col->sub, 0};
+    sub_reader sr = {c, col->sub};
     const jsonr_mem mem = {call_mem, c};
     const jsonr_objects cb = {sub_begin, sub_member, &sr};
     void **items;
     size_t n;
-    if (col->sub->ncols > 64 || jsonr_parse_objects(v, len, &mem, &cb, &items, &n) != 0 || sr.bad)
+    if (jsonr_parse_objects(v, len, &mem, &cb, &items, &n) != 0 &&
+        slow_sub_messages(&sr, v, len, &items, &n) != 0)
         return -1;
     *COUNT(msg, fd) = n;
     *FIELD(msg, fd, void **) = items;
+    return 0;
+}
+
+/* Any JSON as a list (as_list); its objects become sub-messages, the other
+ * elements are left out. */
+static int slow_sub_messages(sub_reader *sr, const char *v, size_t len, void ***items, size_t *n)
+{
+    Google__Protobuf__Value *doc, **values;
+    size_t count;
+    if (read_json(sr->c, v, len, &doc) != 0 || as_list(sr->c, doc, &values, &count) != 0 ||
+        !(*items = rpc_alloc(sr->c, sizeof(void *) * (count + 1))))
+        return -1;
+    *n = 0;
+    for (size_t k = 0; k < count; k++) {
+        if (values[k]->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE)
+            continue;
+        const Google__Protobuf__Struct *o = values[k]->struct_value;
+        void *m = sub_begin(sr, *n);
+        if (!m)
+            return -1;
+        for (size_t e = 0; e < o->n_fields; e++)
+            if (sub_member(sr, m, o->fields[e]->key, o->fields[e]->value) != 0)
+                return -1;
+        (*items)[(*n)++] = m;
+    }
     return 0;
 }
 
@@ -556,8 +649,6 @@ static void *sub_begin(void *ctx, size_t index)
 {
     (void)index;
     sub_reader *sr = ctx;
-    if (sr->bad)
-        return NULL; /* the previous object ended with a bad value */
     ProtobufCMessage *m = rpc_alloc(sr->c, sr->sub->desc->sizeof_message);
     if (m)
         protobuf_c_message_init(sr->sub->desc, m);
@@ -579,21 +670,20 @@ static int sub_member(void *ctx, void *record, const char *key, const Google__Pr
     const ProtobufCFieldDescriptor *sfd = rowmap_field(sub, i);
     if (!sfd)
         return -1;
-    uint64_t bit = 1ull << i;
-    int is_null = jv->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_NULL_VALUE;
     int is_number = jv->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_NUMBER_VALUE;
-    int ok = 1;
     switch (sub->cols[i].kind) {
     case RM_TEXT:
-        ok = is_null || jv->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE;
-        *FIELD(m, sfd, char *) =
-            ok && !is_null ? jv->string_value : (char *)protobuf_c_empty_string;
+        *FIELD(m, sfd, char *) = jv->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE
+                                     ? jv->string_value
+                                     : (char *)protobuf_c_empty_string;
         break;
     case RM_INT32:
         /* A number outside int32 has no int32 value (the cast would be
-         * undefined): bad data, not something to wrap. */
-        ok = !is_number || (jv->number_value >= -2147483648.0 && jv->number_value < 2147483648.0);
-        *FIELD(m, sfd, int32_t) = is_number && ok ? (int32_t)jv->number_value : 0;
+         * undefined): it reads as 0, like any other value it cannot hold. */
+        *FIELD(m, sfd, int32_t) =
+            is_number && jv->number_value >= -2147483648.0 && jv->number_value < 2147483648.0
+                ? (int32_t)jv->number_value
+                : 0;
         break;
     case RM_DOUBLE:
         *FIELD(m, sfd, double) = is_number ? jv->number_value : 0;
@@ -603,13 +693,19 @@ static int sub_member(void *ctx, void *record, const char *key, const Google__Pr
             jv->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_BOOL_VALUE && jv->bool_value;
         break;
     case RM_STRUCT:
-        ok = is_null || jv->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE;
-        *FIELD(m, sfd, Google__Protobuf__Struct *) = ok && !is_null ? jv->struct_value : NULL;
+        /* Like a Struct column: a value that is not an object as {"items": it}. */
+        if (jv->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_NULL_VALUE) {
+            *FIELD(m, sfd, Google__Protobuf__Struct *) = NULL;
+        } else {
+            Google__Protobuf__Struct *o = as_object(sr->c, (Google__Protobuf__Value *)jv, "items");
+            if (!o)
+                return -1;
+            *FIELD(m, sfd, Google__Protobuf__Struct *) = o;
+        }
         break;
     default:
         return -1; /* deeper nesting is not needed by any resource */
     }
-    sr->bad = ok ? sr->bad & ~bit : sr->bad | bit;
     return 0;
 }
 

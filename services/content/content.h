@@ -59,12 +59,10 @@ enum {
 extern const pgpool_stmt content_stmts[CONTENT_NSTMTS];
 
 /* clang-format off */
-/* jsonb read as a Struct: an object as stored; anything else (rows written
- * outside the service, e.g. the '[]' column defaults) wrapped as
- * {"items": value} so that no data is lost and no read fails. */
-#define SQL_OBJECT(col)                                                                            \
-    ROWMAP_SQL_JSON_AS(col, "(case when jsonb_typeof(" col ") = 'object' then " col                 \
-                            " else jsonb_build_object('items', " col ") end)")
+/* jsonb read as a Struct: the row reader (common/rowmap.c) gives anything
+ * but an object (rows written outside the service, e.g. the '[]' column
+ * defaults) as {"items": value}, so that no data is lost and no read fails. */
+#define SQL_OBJECT(col) ROWMAP_SQL_JSON(col)
 
 /* The select list of each table and its columns in the same order; the
  * rowmaps (generation.c, ...) list the columns in this order, named by these
