@@ -14,6 +14,7 @@
  */
 #include "content.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
@@ -27,8 +28,11 @@ typedef struct watcher {
     rpc_call *call;
     char id[37];
     char user[37];
-    int ready; /* initial row sent */
-    int dirty; /* changed before it was ready */
+    int ready;          /* initial row sent */
+    int dirty;          /* changed before it was ready */
+    int sent;           /* a row went out */
+    uint64_t sent_hash; /* of the last row sent (packed): a re-read that finds
+                         * the row as it was sends nothing */
 } watcher;
 
 /* A re-read in flight for one id; `again` asks for another after it. */
@@ -46,6 +50,7 @@ static unsigned bucket_of(const char *id);
 static void watch_first_row(rpc_call *c, pgq *q);
 static void watch_cleanup(rpc_call *c, void *data);
 static void send_row(watcher *w, const PGresult *r);
+static uint64_t packed_hash(const ProtobufCMessage *m);
 static void reread_start(const char *id, const char *user);
 static void reread_done(pgq *q, pgq_result r, void *arg);
 
@@ -143,6 +148,14 @@ static void send_row(watcher *w, const PGresult *r)
         (const void *)rowmap_read(c, content_generation.map, r, 0);
     if (!g)
         return; /* answered INTERNAL */
+    /* A NOTIFY can come for a change the first read already saw (the
+     * generation's own insert, racing the watch's start): the stream
+     * promises changes, so an unchanged row is not sent again. */
+    uint64_t h = packed_hash(&g->base);
+    if (w->sent && h != 0 && h == w->sent_hash)
+        return;
+    w->sent = 1;
+    w->sent_hash = h;
     rpc_send(c, &g->base);
     if (g->status == CAMEOS__CONTENT__V1__GENERATION_STATUS__GENERATION_STATUS_SUCCESS ||
         g->status == CAMEOS__CONTENT__V1__GENERATION_STATUS__GENERATION_STATUS_ERROR)
@@ -231,4 +244,19 @@ static unsigned bucket_of(const char *id)
     for (; *id; id++)
         h = (h ^ (unsigned char)*id) * 16777619u;
     return h % WATCH_BUCKETS;
+}
+
+/* FNV-1a of m's wire form (0 when it cannot be packed: then it is sent). */
+static uint64_t packed_hash(const ProtobufCMessage *m)
+{
+    size_t n = protobuf_c_message_get_packed_size(m);
+    uint8_t *buf = malloc(n ? n : 1);
+    if (!buf)
+        return 0;
+    protobuf_c_message_pack(m, buf);
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ buf[i]) * 1099511628211ull;
+    free(buf);
+    return h;
 }
