@@ -503,3 +503,26 @@ Test(b64, random_round_trip)
         cr_assert_eq(memcmp(in, dec, n), 0);
     }
 }
+
+/* The ids a call takes from its metadata come from the token: a NUL in
+ * them, escaped in the JSON (the only way one gets there), is refused with
+ * the token, before anything reads the claims. */
+Test(jwt, nul_in_claims_is_refused)
+{
+    static const struct {
+        const char *sub, *role, *extra;
+    } cases[] = {
+        {"00000000-0000-4000-8000-00000000000a\\u0000", "authenticated", NULL},
+        {"00000000-0000-4000-8000-00000000000a", "authenticated\\u0000x", NULL},
+        {"00000000-0000-4000-8000-00000000000a", "service_role\\u0000", NULL},
+        {"00000000-0000-4000-8000-00000000000a", "authenticated", ",\"email\":\"a\\u0000b\""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char pl[512], tok[2048];
+        payload(pl, sizeof(pl), cases[i].sub, cases[i].role, NOW + 3600, cases[i].extra);
+        mint(secret, HS256, pl, tok, sizeof(tok));
+        const char *why = NULL;
+        cr_assert_neq(verify(tok, NOW, &why), 0, "accepted: %s", pl);
+        cr_assert_not_null(why);
+    }
+}
