@@ -26,6 +26,7 @@
 #include "arena.h"
 #include "log.h"
 #include "metrics.h"
+#include "calltrace.h"
 #include "pgerr.h"
 
 static void close_cb(rpc_tag *t, int ok);
@@ -702,6 +703,19 @@ static void log_call(rpc_call *c)
     };
     if (l.fault)
         l.detail = c->log_detail;
+    char trace[CALLTRACE_ID_LEN + 1], rid[CALLTRACE_REQ_ID_MAX + 1];
+    for (size_t i = 0; i < c->md.count; i++) {
+        grpc_slice k = c->md.metadata[i].key, v = c->md.metadata[i].value;
+        if (GRPC_SLICE_LENGTH(k) == 11 && memcmp(GRPC_SLICE_START_PTR(k), "traceparent", 11) == 0 &&
+            calltrace_parse((const char *)GRPC_SLICE_START_PTR(v), GRPC_SLICE_LENGTH(v), trace) ==
+                0)
+            l.trace_id = trace;
+    }
+    const char *req_id = calltrace_request_id(c->req);
+    if (req_id) {
+        snprintf(rid, sizeof(rid), "%s", req_id); /* longer ones were refused anyway */
+        l.request_id = rid;
+    }
     char *peer = grpc_call_get_peer(c->call);
     l.peer = peer;
     log_rpc(&l);

@@ -104,6 +104,10 @@ void log_rpc(const log_rpc_line *l)
         jsonlog_str(&j, "user", l->user);
     if (l->peer)
         jsonlog_str(&j, "peer", l->peer);
+    if (l->trace_id)
+        jsonlog_str(&j, "trace_id", l->trace_id);
+    if (l->request_id)
+        jsonlog_str(&j, "request_id", l->request_id);
     if (l->sqlstate)
         jsonlog_str(&j, "sqlstate", l->sqlstate);
     if (l->message)

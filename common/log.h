@@ -28,12 +28,14 @@ typedef struct log_rpc_line {
     const char *method; /* full path "/pkg.Service/Method" */
     const char *code;   /* "OK", "NOT_FOUND", ... */
     long long duration_us;
-    const char *user;     /* sub of the caller, or NULL */
-    const char *peer;     /* or NULL */
-    const char *sqlstate; /* set when a database error decided the code */
-    const char *message;  /* status message when not OK */
-    int fault;            /* the server's fault, not the caller's: level error */
-    const char *detail;   /* for a fault: the database's own message, or NULL */
+    const char *user;       /* sub of the caller, or NULL */
+    const char *peer;       /* or NULL */
+    const char *sqlstate;   /* set when a database error decided the code */
+    const char *message;    /* status message when not OK */
+    int fault;              /* the server's fault, not the caller's: level error */
+    const char *detail;     /* for a fault: the database's own message, or NULL */
+    const char *trace_id;   /* W3C trace id of the caller's traceparent, or NULL */
+    const char *request_id; /* the request's idempotency key, or NULL */
 } log_rpc_line;
 void log_rpc(const log_rpc_line *l);
 /* Writes the buffered RPC lines: the server calls it before its loop waits

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Structured logs: one JSON line per RPC on stderr with time, service,
 # method, code, duration_ms, user and peer; a database error names its
-# SQLSTATE but never the parameters; LOG_LEVEL=warn silences the RPC lines.
+# SQLSTATE but never the parameters; a W3C traceparent's trace id and a
+# money call's request_id are on the line; LOG_LEVEL=warn silences the RPC
+# lines.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$IT_TMP"' EXIT
@@ -45,6 +47,23 @@ line=$(grep '"method":"/cameos.credits.v1.CreditsService/UpdateProfile"' "$info_
 	pass "a database error logs its SQLSTATE" || fail "a database error logs its SQLSTATE" "$line"
 grep -q "$secret_name" "$info_log" && fail "parameters never reach the log" "found $secret_name" ||
 	pass "parameters never reach the log"
+# A caller's trace and its idempotency key follow the call into the log.
+trace=4bf92f3577b34da6a3ce929d0e0e4736
+rid="logs-$(openssl rand -hex 6)"
+call "$info" cameos.credits.v1.CreditsService/GrantCredits \
+	"{\"user_id\":\"$USER_ID\",\"amount\":1,\"request_id\":\"$rid\"}" "$SERVICE_TOKEN" \
+	-H "traceparent: 00-$trace-00f067aa0ba902b7-01"
+expect_code 0 "a GrantCredits call with a traceparent"
+call "$info" cameos.credits.v1.CreditsService/GetProfile '{}' "$USER_TOKEN" -H "traceparent: 00-zz-00-01"
+expect_code 0 "a call with a malformed traceparent is served"
+sleep 0.3
+line=$(grep '"method":"/cameos.credits.v1.CreditsService/GrantCredits"' "$info_log" | tail -n1)
+[[ $line == *"\"trace_id\":\"$trace\""* && $line == *"\"request_id\":\"$rid\""* ]] &&
+	pass "the line carries the trace id and the request_id" ||
+	fail "the line carries the trace id and the request_id" "$line"
+line=$(grep '"method":"/cameos.credits.v1.CreditsService/GetProfile"' "$info_log" | tail -n1)
+[[ $line != *trace_id* ]] && pass "a malformed traceparent is not logged" ||
+	fail "a malformed traceparent is not logged" "$line"
 bad=$(grep -c -v '^{.*}$' "$info_log" || true)
 is "$bad" 0 "every line of the log is one JSON object"
 
