@@ -228,6 +228,8 @@ static int queue_msg(rpc_call *c, grpc_byte_buffer *bb)
         c->outq = m;
     c->outq_tail = m;
     c->outq_n++;
+    if (c->reg)
+        metrics_msg_sent(c->srv->metrics, c->reg->idx);
     return 0;
 }
 

@@ -239,5 +239,6 @@ static int decode(rpc_call *c, grpc_byte_buffer *payload)
         call_end(c, GRPC_STATUS_INVALID_ARGUMENT, "malformed request message");
         return -1;
     }
+    metrics_msg_received(c->srv->metrics, c->reg->idx);
     return 0;
 }

@@ -6,10 +6,14 @@
 #include "metrics.h"
 
 #include <assert.h>
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include "connlimit.h"
 #include "netaddr.h"
@@ -31,6 +35,7 @@ static const double buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.
 
 typedef struct method_stats {
     unsigned long long started;
+    unsigned long long msg_received, msg_sent;
     unsigned long long handled[NCODES];
     unsigned long long hist[NBUCKETS]; /* non-cumulative counts per bucket */
     unsigned long long count;
@@ -56,6 +61,7 @@ struct metrics {
     const metrics_series *series; /* the service's own, values beside */
     double *series_values;
     size_t nseries;
+    double start_time; /* seconds since the epoch, at metrics_new */
     int closing;
 };
 
@@ -87,6 +93,7 @@ static void refuse(metrics *m, uv_stream_t *server);
 static void sweep_cb(uv_timer_t *t);
 static void handle_freed(uv_handle_t *h);
 static void maybe_free(metrics *m);
+static void render_process(strbuf *b, const metrics *m);
 
 metrics *metrics_new(uv_loop_t *loop, const char *binary, const metrics_method *methods,
                      size_t nmethods)
@@ -98,6 +105,9 @@ metrics *metrics_new(uv_loop_t *loop, const char *binary, const metrics_method *
     }
     m->loop = loop;
     m->binary = binary;
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    m->start_time = (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
     m->methods = methods;
     m->nmethods = nmethods;
     return m;
@@ -184,6 +194,18 @@ void metrics_started(metrics *m, size_t method)
         m->stats[method].started++;
 }
 
+void metrics_msg_received(metrics *m, size_t method)
+{
+    if (m && method < m->nmethods)
+        m->stats[method].msg_received++;
+}
+
+void metrics_msg_sent(metrics *m, size_t method)
+{
+    if (m && method < m->nmethods)
+        m->stats[method].msg_sent++;
+}
+
 void metrics_handled(metrics *m, size_t method, grpc_status_code code, double seconds)
 {
     if (method >= m->nmethods)
@@ -210,6 +232,26 @@ char *metrics_render(const metrics *m)
                   "grpc_server_started_total{grpc_method=\"%s\",grpc_service=\"%s\","
                   "grpc_type=\"%s\"} %llu\n",
                   mm->method, mm->service, mm->type, m->stats[i].started);
+    }
+    sb_printf(&b, "# HELP grpc_server_msg_received_total Total number of RPC stream messages "
+                  "received on the server.\n"
+                  "# TYPE grpc_server_msg_received_total counter\n");
+    for (size_t i = 0; i < m->nmethods; i++) {
+        const metrics_method *mm = &m->methods[i];
+        sb_printf(&b,
+                  "grpc_server_msg_received_total{grpc_method=\"%s\",grpc_service=\"%s\","
+                  "grpc_type=\"%s\"} %llu\n",
+                  mm->method, mm->service, mm->type, m->stats[i].msg_received);
+    }
+    sb_printf(&b, "# HELP grpc_server_msg_sent_total Total number of gRPC stream messages sent by "
+                  "the server.\n"
+                  "# TYPE grpc_server_msg_sent_total counter\n");
+    for (size_t i = 0; i < m->nmethods; i++) {
+        const metrics_method *mm = &m->methods[i];
+        sb_printf(&b,
+                  "grpc_server_msg_sent_total{grpc_method=\"%s\",grpc_service=\"%s\","
+                  "grpc_type=\"%s\"} %llu\n",
+                  mm->method, mm->service, mm->type, m->stats[i].msg_sent);
     }
     sb_printf(&b, "# HELP grpc_server_handled_total Total number of RPCs completed on the "
                   "server, regardless of success or failure.\n"
@@ -278,6 +320,7 @@ char *metrics_render(const metrics *m)
                   i == METRICS_LIMIT_GRPC_CONNECTIONS ? connlimit_refused()
                   : i == METRICS_LIMIT_RESETS         ? connlimit_reset_floods()
                                                       : m->limit_hits[i]);
+    render_process(&b, m);
     for (size_t i = 0; i < m->nseries; i++) {
         const metrics_series *ms = &m->series[i];
         sb_printf(&b, "# HELP %s %s\n# TYPE %s %s\n%s %.15g\n", ms->name, ms->help, ms->name,
@@ -499,4 +542,56 @@ static void sb_printf(strbuf *b, const char *fmt, ...)
         b->s = grown;
         b->cap = cap;
     }
+}
+
+/* The Prometheus client libraries' process_* series, from /proc and the
+ * C library (Linux only; a value that cannot be read is left out). */
+static void render_process(strbuf *b, const metrics *m)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        sb_printf(b,
+                  "# HELP process_cpu_seconds_total Total user and system CPU time spent in "
+                  "seconds.\n# TYPE process_cpu_seconds_total counter\n"
+                  "process_cpu_seconds_total %.6f\n",
+                  (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                      (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
+    long page = sysconf(_SC_PAGESIZE);
+    unsigned long long vm = 0, rss = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%llu %llu", &vm, &rss) == 2 && page > 0)
+            sb_printf(b,
+                      "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+                      "# TYPE process_resident_memory_bytes gauge\n"
+                      "process_resident_memory_bytes %llu\n"
+                      "# HELP process_virtual_memory_bytes Virtual memory size in bytes.\n"
+                      "# TYPE process_virtual_memory_bytes gauge\n"
+                      "process_virtual_memory_bytes %llu\n",
+                      rss * (unsigned long long)page, vm * (unsigned long long)page);
+        fclose(f);
+    }
+    DIR *d = opendir("/proc/self/fd");
+    if (d) {
+        long n = 0;
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL)
+            n += e->d_name[0] != '.';
+        closedir(d);
+        sb_printf(b,
+                  "# HELP process_open_fds Number of open file descriptors.\n"
+                  "# TYPE process_open_fds gauge\nprocess_open_fds %ld\n",
+                  n - 1); /* the directory's own descriptor */
+    }
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+        sb_printf(b,
+                  "# HELP process_max_fds Maximum number of open file descriptors.\n"
+                  "# TYPE process_max_fds gauge\nprocess_max_fds %llu\n",
+                  (unsigned long long)rl.rlim_cur);
+    sb_printf(b,
+              "# HELP process_start_time_seconds Start time of the process since unix epoch in "
+              "seconds.\n# TYPE process_start_time_seconds gauge\n"
+              "process_start_time_seconds %.3f\n",
+              m->start_time);
 }

@@ -2,7 +2,9 @@
  * metrics.h - Prometheus metrics over HTTP at METRICS_LISTEN /metrics, served
  * by the libuv loop: the go-grpc-prometheus server metrics per method
  * (grpc_server_started_total, grpc_server_handled_total,
- * grpc_server_handling_seconds), the PostgreSQL pool gauges and build info.
+ * grpc_server_handling_seconds, grpc_server_msg_received_total,
+ * grpc_server_msg_sent_total), the process_* series of the Prometheus
+ * clients, the PostgreSQL pool gauges and build info.
  *
  * The counters live here, indexed by method number (0..nmethods-1); they
  * are only touched on the loop thread, so they need no atomics. The metrics
@@ -67,6 +69,9 @@ const char *metrics_error(const metrics *m);
 void metrics_set_pool(metrics *m, pgpool *pool);
 void metrics_started(metrics *m, size_t method);
 void metrics_handled(metrics *m, size_t method, grpc_status_code code, double seconds);
+/* A request message decoded / a reply message handed to gRPC (m may be NULL). */
+void metrics_msg_received(metrics *m, size_t method);
+void metrics_msg_sent(metrics *m, size_t method);
 /* The exposition text (for tests and the HTTP handler); malloc'd, caller frees. */
 char *metrics_render(const metrics *m) __attribute__((warn_unused_result));
 void metrics_close(metrics *m);

@@ -50,6 +50,28 @@ is "$(($(value "$t1" "$started") - $(value "$t0" "$started")))" 3 "credits: thre
 is "$(($(value "$t1" "$hist") - $(value "$t0" "$hist")))" 3 "credits: the histogram counts all three"
 le_inf=$(grep -F 'grpc_server_handling_seconds_bucket{grpc_method="GetProfile",grpc_service="cameos.credits.v1.CreditsService",grpc_type="unary",le="+Inf"}' <<<"$t1" | awk '{print $NF}')
 is "$le_inf" "$(value "$t1" "$hist")" "credits: the +Inf bucket equals the count"
+rcv='grpc_server_msg_received_total{grpc_method="GetProfile",grpc_service="cameos.credits.v1.CreditsService",grpc_type="unary"}'
+snt='grpc_server_msg_sent_total{grpc_method="GetProfile",grpc_service="cameos.credits.v1.CreditsService",grpc_type="unary"}'
+is "$(($(value "$t1" "$rcv") - $(value "$t0" "$rcv")))" 2 \
+	"credits: two request messages received (the call without a token never sent its body)"
+is "$(($(value "$t1" "$snt") - $(value "$t0" "$snt")))" 2 "credits: two reply messages sent"
+
+# The Prometheus clients' process series, with values that make sense.
+for svc in "${SERVICES[@]}"; do
+	text=$(scrape "${MADDR[$svc]}")
+	if awk -v now="$(date +%s)" '
+		$1 == "process_resident_memory_bytes" { rss = $2 }
+		$1 == "process_open_fds" { fds = $2 }
+		$1 == "process_max_fds" { max = $2 }
+		$1 == "process_cpu_seconds_total" { cpu = $2 }
+		$1 == "process_start_time_seconds" { start = $2 }
+		END { exit !(rss > 1000000 && fds > 3 && fds <= max && cpu > 0 && start > 1600000000 && start <= now) }
+	' <<<"$text"; then
+		pass "$svc: process_* series (RSS, fds, CPU, start time) are there and sane"
+	else
+		fail "$svc: process_* series (RSS, fds, CPU, start time) are there and sane" "$(grep '^process_' <<<"$text")"
+	fi
+done
 
 # The generation queue (content, sweep.c): every series is declared, the
 # gauges see a new generation, and a lease left to run out is counted as
