@@ -94,6 +94,7 @@ static void sweep_cb(uv_timer_t *t);
 static void handle_freed(uv_handle_t *h);
 static void maybe_free(metrics *m);
 static void render_process(strbuf *b, const metrics *m);
+static void render_hist(strbuf *b, const char *name, const char *help, const pgpool_hist *h);
 
 metrics *metrics_new(uv_loop_t *loop, const char *binary, const metrics_method *methods,
                      size_t nmethods)
@@ -313,6 +314,10 @@ char *metrics_render(const metrics *m)
               "cameos_build_info{binary=\"%s\",version=\"%s\"} 1\n",
               ps.size, ps.ready, ps.in_flight, ps.pending, ps.reconnects, m->binary,
               CAMEOS_VERSION);
+    render_hist(&b, "cameos_db_pool_wait_seconds",
+                "Time a transaction waited for a PostgreSQL connection.", &ps.wait);
+    render_hist(&b, "cameos_db_transaction_seconds",
+                "Time from sending a transaction's pipeline to its end (each try).", &ps.run);
     sb_printf(&b, "# HELP cameos_refused_total Work refused at a limit (SECURITY.md), by limit.\n"
                   "# TYPE cameos_refused_total counter\n");
     for (int i = 0; i < METRICS_LIMIT_COUNT; i++)
@@ -594,4 +599,17 @@ static void render_process(strbuf *b, const metrics *m)
               "seconds.\n# TYPE process_start_time_seconds gauge\n"
               "process_start_time_seconds %.3f\n",
               m->start_time);
+}
+
+static void render_hist(strbuf *b, const char *name, const char *help, const pgpool_hist *h)
+{
+    static const double bounds[PGPOOL_NBUCKETS] = {PGPOOL_BUCKETS};
+    sb_printf(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+    unsigned long long cum = 0;
+    for (size_t k = 0; k < PGPOOL_NBUCKETS; k++) {
+        cum += h->count[k];
+        sb_printf(b, "%s_bucket{le=\"%g\"} %llu\n", name, bounds[k], cum);
+    }
+    sb_printf(b, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.9f\n%s_count %llu\n", name, h->n, name,
+              h->sum, name, h->n);
 }

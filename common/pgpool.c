@@ -66,6 +66,7 @@ struct pgq {
     pgq_done_fn done;
     void *arg;
     pgq_result result;
+    uint64_t queued_ns, sent_ns; /* uv_hrtime: for the latency histograms */
 };
 
 struct pgpool {
@@ -83,6 +84,7 @@ struct pgpool {
     int npending;
     uv_timer_t kick;
     long reconnects;
+    pgpool_hist wait, run;
     pgpool_state_fn state_cb;
     void *state_arg;
     int closing;
@@ -101,6 +103,7 @@ static void conn_flush(pgconn *c);
 static void pool_dispatch(pgpool *p);
 static void pool_update_state(pgpool *p);
 static void q_finish(pgq *q, pgq_result r);
+static void hist_add(pgpool_hist *h, uint64_t ns);
 static void q_reset_results(pgq *q);
 static void rows_arm(pgconn *c);
 static void rows_keep(pgq *q, PGresult *row);
@@ -185,6 +188,8 @@ void pgpool_get_stats(const pgpool *p, pgpool_stats *out)
     out->size = p->size;
     out->pending = p->npending;
     out->reconnects = p->reconnects;
+    out->wait = p->wait;
+    out->run = p->run;
     for (int i = 0; i < p->size; i++) {
         if (p->conns[i].state == CONN_READY)
             out->ready++;
@@ -235,6 +240,7 @@ void pgq_submit(pgq *q, pgq_done_fn done, void *arg)
     q->done = done;
     q->arg = arg;
     q->next = NULL;
+    q->queued_ns = uv_hrtime();
     if (p->closing || (!p->up && p->failed_once)) {
         q_finish(q, PGQ_UNAVAILABLE);
         return;
@@ -531,8 +537,11 @@ static void pipeline_result(pgconn *c, PGresult *res)
             c->tail = NULL;
         c->depth--;
         q->conn = NULL;
+        uint64_t now = uv_hrtime();
+        hist_add(&c->pool->run, now - q->sent_ns);
         if (q->failed_retryable && !q->cancel_requested && q->retries < PGPOOL_MAX_RETRIES) {
             q->retries++;
+            q->queued_ns = now;
             q_reset_results(q);
             q->next = c->pool->pending_head; /* retry before newer work */
             c->pool->pending_head = q;
@@ -664,6 +673,8 @@ static void pool_dispatch(pgpool *p)
         p->npending--;
         q->next = NULL;
         q->conn = best;
+        q->sent_ns = uv_hrtime();
+        hist_add(&p->wait, q->sent_ns - q->queued_ns);
         if (best->tail)
             best->tail->next = q;
         else
@@ -865,4 +876,16 @@ static void notice_ignore(void *arg, const char *msg)
 {
     (void)arg;
     (void)msg;
+}
+
+static void hist_add(pgpool_hist *h, uint64_t ns)
+{
+    static const double bounds[PGPOOL_NBUCKETS] = {PGPOOL_BUCKETS};
+    double secs = (double)ns / 1e9;
+    size_t b = 0;
+    while (b < PGPOOL_NBUCKETS && secs > bounds[b])
+        b++;
+    h->count[b]++;
+    h->n++;
+    h->sum += secs;
 }

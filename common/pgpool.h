@@ -77,12 +77,23 @@ typedef void (*pgq_done_fn)(pgq *q, pgq_result r, void *arg);
 /* Called with up = 1 when the first connection becomes usable, 0 when none is. */
 typedef void (*pgpool_state_fn)(int up, void *arg);
 
+/* Upper bounds (seconds) of the latency histograms' buckets; +Inf follows. */
+#define PGPOOL_BUCKETS  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
+#define PGPOOL_NBUCKETS 12
+typedef struct pgpool_hist {
+    unsigned long long count[PGPOOL_NBUCKETS + 1]; /* per bucket, not cumulative; last: +Inf */
+    unsigned long long n;
+    double sum;
+} pgpool_hist;
+
 typedef struct pgpool_stats {
-    int size;        /* configured connections */
-    int ready;       /* connections usable now */
-    int in_flight;   /* pipelines sent and not finished */
-    int pending;     /* pgqs waiting for a connection */
-    long reconnects; /* connections (re)established since start */
+    int size;         /* configured connections */
+    int ready;        /* connections usable now */
+    int in_flight;    /* pipelines sent and not finished */
+    int pending;      /* pgqs waiting for a connection */
+    long reconnects;  /* connections (re)established since start */
+    pgpool_hist wait; /* from pgq_submit (or a retry) to being sent on a connection */
+    pgpool_hist run;  /* from being sent to the pipeline's end: the database's time */
 } pgpool_stats;
 
 /* Starts connecting at once; never blocks. stmts must outlive the pool.

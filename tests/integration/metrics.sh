@@ -56,6 +56,15 @@ is "$(($(value "$t1" "$rcv") - $(value "$t0" "$rcv")))" 2 \
 	"credits: two request messages received (the call without a token never sent its body)"
 is "$(($(value "$t1" "$snt") - $(value "$t0" "$snt")))" 2 "credits: two reply messages sent"
 
+# The database's latency: every call's transaction waited for a connection
+# and ran; each histogram's +Inf bucket is its count.
+for h in cameos_db_pool_wait_seconds cameos_db_transaction_seconds; do
+	d=$(($(value "$t1" "${h}_count") - $(value "$t0" "${h}_count")))
+	((d >= 2)) && pass "credits: $h counts the two calls' transactions ($d)" ||
+		fail "credits: $h counts the two calls' transactions" "count went up by $d"
+	is "$(value "$t1" "${h}_bucket{le=\"+Inf\"}")" "$(value "$t1" "${h}_count")" "credits: $h +Inf equals its count"
+done
+
 # The Prometheus clients' process series, with values that make sense.
 for svc in "${SERVICES[@]}"; do
 	text=$(scrape "${MADDR[$svc]}")
