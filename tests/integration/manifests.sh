@@ -283,4 +283,26 @@ for dir in base overlays/dev overlays/prod; do
 	fi
 done
 
+# The Prometheus Operator objects (deploy/k8s/monitoring): they render, and
+# the PodMonitor scrapes every serving pod of the base, on a port it has.
+if kubectl kustomize "$K8S/monitoring" >"$TMP/mon.yaml" 2>"$TMP/err" &&
+	yq -s '[.[] | select(. != null)]' "$TMP/mon.yaml" >"$TMP/mon.json" 2>>"$TMP/err"; then
+	pass "monitoring: kubectl kustomize deploy/k8s/monitoring renders ($(jq length "$TMP/mon.json") objects)"
+	check "$TMP/base.json" "monitoring: the PodMonitor selects every Deployment's pods and their metrics port" '
+		($all[] | select(.kind == "Deployment")) as $d
+		| ($d.spec.template.metadata.labels) as $l
+		| ($d.spec.template.spec.containers | map(.ports // [] | map(.name)) | add) as $ports
+		| '"$(jq -c '[.[] | select(.kind == "PodMonitor")][0]' "$TMP/mon.json")"' as $pm
+		| if $pm == null then "no PodMonitor"
+		elif ([$pm.spec.selector.matchLabels | to_entries[] | $l[.key] == .value] | all | not)
+			or ([($pm.spec.selector.matchExpressions // [])[] | select(.operator == "In")
+				| .key as $k | (.values | index($l[$k])) != null] | all | not)
+		then "\($d.metadata.name): its pods are not selected"
+		elif ([$pm.spec.podMetricsEndpoints[].port] - $ports | length) > 0
+		then "\($d.metadata.name): no port named \([$pm.spec.podMetricsEndpoints[].port])"
+		else empty end'
+else
+	fail "monitoring: kubectl kustomize deploy/k8s/monitoring renders" "$(<"$TMP/err")"
+fi
+
 done_testing

@@ -135,4 +135,17 @@ ok_ge "$(value "$t1" "cameos_queue_sweeps_total ")" "$(($(value "$t0" "cameos_qu
 call "$CONTENT_ADDR" cameos.content.v1.ContentService/CancelGeneration "{\"id\": \"$gen\"}" "$USER_TOKEN"
 expect_code 0 "queue: the owner cancels the requeued generation (refunded)"
 
+# The shipped alerts (deploy/k8s/monitoring) name only series that exist.
+rules="$IT_ROOT/deploy/k8s/monitoring/prometheusrule.yaml"
+known=$(for svc in "${SERVICES[@]}"; do scrape "${MADDR[$svc]}"; done | awk '$1 == "#" && $2 == "TYPE" { print $3 }' | sort -u)
+exprs=$(yq -r '.spec.groups[].rules[].expr' "$rules")
+names=$(grep -oE '\b(grpc_server|cameos|process)_[a-z_]+' <<<"$exprs" | sed -E 's/_(bucket|count|sum)$//' | sort -u)
+missing=$(comm -23 <(echo "$names") <(echo "$known"))
+[[ -n $names && -z $missing ]] && pass "every series the alerts name is served ($(wc -l <<<"$names") of them)" ||
+	fail "every series the alerts name is served" "missing: $missing"
+incomplete=$(yq -r '.spec.groups[].rules[] | select((.alert // "") == "" or (.expr // "") == ""
+	or (.labels.severity // "") == "" or (.annotations.summary // "") == "") | .alert // "(unnamed)"' "$rules")
+[[ -z $incomplete ]] && pass "every alert has an expression, a severity and a summary" ||
+	fail "every alert has an expression, a severity and a summary" "$incomplete"
+
 done_testing
