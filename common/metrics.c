@@ -8,6 +8,7 @@
 #include <assert.h>
 #include <dirent.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,8 @@ static void sweep_cb(uv_timer_t *t);
 static void handle_freed(uv_handle_t *h);
 static void maybe_free(metrics *m);
 static void render_process(strbuf *b, const metrics *m);
+static void render_per_method(strbuf *b, const metrics *m, const char *name, const char *help,
+                              size_t counter);
 static void render_hist(strbuf *b, const char *name, const char *help, const pgpool_hist *h);
 
 metrics *metrics_new(uv_loop_t *loop, const char *binary, const metrics_method *methods,
@@ -225,35 +228,15 @@ void metrics_handled(metrics *m, size_t method, grpc_status_code code, double se
 char *metrics_render(const metrics *m)
 {
     strbuf b = {0};
-    sb_printf(&b, "# HELP grpc_server_started_total Total number of RPCs started on the server.\n"
-                  "# TYPE grpc_server_started_total counter\n");
-    for (size_t i = 0; i < m->nmethods; i++) {
-        const metrics_method *mm = &m->methods[i];
-        sb_printf(&b,
-                  "grpc_server_started_total{grpc_method=\"%s\",grpc_service=\"%s\","
-                  "grpc_type=\"%s\"} %llu\n",
-                  mm->method, mm->service, mm->type, m->stats[i].started);
-    }
-    sb_printf(&b, "# HELP grpc_server_msg_received_total Total number of RPC stream messages "
-                  "received on the server.\n"
-                  "# TYPE grpc_server_msg_received_total counter\n");
-    for (size_t i = 0; i < m->nmethods; i++) {
-        const metrics_method *mm = &m->methods[i];
-        sb_printf(&b,
-                  "grpc_server_msg_received_total{grpc_method=\"%s\",grpc_service=\"%s\","
-                  "grpc_type=\"%s\"} %llu\n",
-                  mm->method, mm->service, mm->type, m->stats[i].msg_received);
-    }
-    sb_printf(&b, "# HELP grpc_server_msg_sent_total Total number of gRPC stream messages sent by "
-                  "the server.\n"
-                  "# TYPE grpc_server_msg_sent_total counter\n");
-    for (size_t i = 0; i < m->nmethods; i++) {
-        const metrics_method *mm = &m->methods[i];
-        sb_printf(&b,
-                  "grpc_server_msg_sent_total{grpc_method=\"%s\",grpc_service=\"%s\","
-                  "grpc_type=\"%s\"} %llu\n",
-                  mm->method, mm->service, mm->type, m->stats[i].msg_sent);
-    }
+    render_per_method(&b, m, "grpc_server_started_total",
+                      "Total number of RPCs started on the server.",
+                      offsetof(method_stats, started));
+    render_per_method(&b, m, "grpc_server_msg_received_total",
+                      "Total number of RPC stream messages received on the server.",
+                      offsetof(method_stats, msg_received));
+    render_per_method(&b, m, "grpc_server_msg_sent_total",
+                      "Total number of gRPC stream messages sent by the server.",
+                      offsetof(method_stats, msg_sent));
     sb_printf(&b, "# HELP grpc_server_handled_total Total number of RPCs completed on the "
                   "server, regardless of success or failure.\n"
                   "# TYPE grpc_server_handled_total counter\n");
@@ -612,4 +595,18 @@ static void render_hist(strbuf *b, const char *name, const char *help, const pgp
     }
     sb_printf(b, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.9f\n%s_count %llu\n", name, h->n, name,
               h->sum, name, h->n);
+}
+
+/* One counter per method, the method_stats field at offset counter. */
+static void render_per_method(strbuf *b, const metrics *m, const char *name, const char *help,
+                              size_t counter)
+{
+    sb_printf(b, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+    for (size_t i = 0; i < m->nmethods; i++) {
+        const metrics_method *mm = &m->methods[i];
+        unsigned long long v;
+        memcpy(&v, (const char *)&m->stats[i] + counter, sizeof(v));
+        sb_printf(b, "%s{grpc_method=\"%s\",grpc_service=\"%s\",grpc_type=\"%s\"} %llu\n", name,
+                  mm->method, mm->service, mm->type, v);
+    }
 }
