@@ -63,6 +63,7 @@ static int sub_member(void *ctx, void *record, const char *key, const Google__Pr
 static void *call_mem(void *ctx, size_t n);
 static size_t row_bound(const rowmap *m, const PGresult *r, int row, const cell_fmt *fmts);
 static int row_too_large(const rowmap *m, const PGresult *r, int row);
+static size_t row_json_values(const rowmap *m, const PGresult *r, int row, const cell_fmt *fmts);
 static size_t col_bound(const rowmap_col *col, size_t text_len);
 static int col_boundable(const rowmap_col *col);
 static long long read_int(const char *v);
@@ -88,11 +89,16 @@ void rowmap_reply_one(rpc_call *c, const rowmap *m, pgq *q, const char *what)
         rpc_fail(c, GRPC_STATUS_NOT_FOUND, what);
         return;
     }
-    if (row_too_large(m, r, 0)) {
+    cell_fmt fmts[MAX_COLS];
+    if (result_formats(m, r, fmts) != 0) {
+        rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
+        return;
+    }
+    if (row_too_large(m, r, 0) || row_json_values(m, r, 0, fmts) > ROWMAP_JSON_READ_VALUES) {
         rpc_fail(c, GRPC_STATUS_RESOURCE_EXHAUSTED, ROW_TOO_LARGE);
         return;
     }
-    ProtobufCMessage *msg = rowmap_read(c, m, r, 0);
+    ProtobufCMessage *msg = read_row(c, m, r, 0, fmts);
     if (!msg)
         return;
     size_t size = protobuf_c_message_get_packed_size(msg);
@@ -141,16 +147,26 @@ void rowmap_reply_list(rpc_call *c, const rowmap *m, pgq *q, const list_page *p,
     int boundable = 1, cut = 0;
     for (size_t k = 0; k < m->ncols; k++)
         boundable &= col_boundable(&m->cols[k]);
-    size_t used = 0;
+    size_t used = 0, values_used = 0;
     for (int i = 0; i < serve && !cut; i++) {
-        size_t size = 0;
+        size_t size = 0, values = 0;
         int over = row_too_large(m, r, i);
+        if (!over) {
+            /* Decoded JSON costs memory by its values, not its bytes: the
+             * page stops before the row that would pass the budget. */
+            values = row_json_values(m, r, i, fmts);
+            over = values_used + values > ROWMAP_JSON_READ_VALUES;
+        }
         if (!over) {
             if (!(ptrs[i] = read_row(c, m, r, i, fmts)))
                 return;
             size = TAG_MAX + LEN_MAX +
                    (boundable ? row_bound(m, r, i, fmts)
                               : protobuf_c_message_get_packed_size(ptrs[i]));
+            /* A bound is only an upper one (JSON text over sub-messages):
+             * before it cuts the page, the row's real size decides. */
+            if (boundable && used + size > ROWMAP_REPLY_MAX_BYTES)
+                size = TAG_MAX + LEN_MAX + protobuf_c_message_get_packed_size(ptrs[i]);
             over = used + size > ROWMAP_REPLY_MAX_BYTES;
         }
         if (over && i == 0) {
@@ -162,6 +178,7 @@ void rowmap_reply_list(rpc_call *c, const rowmap *m, pgq *q, const list_page *p,
             cut = 1;
         } else {
             used += size;
+            values_used += values;
         }
     }
     /* The cursor is the last row served, as it was read: created_at in
@@ -245,10 +262,10 @@ static size_t row_bound(const rowmap *m, const PGresult *r, int row, const cell_
 }
 
 /* Whether a row is too large to decode: its cells together longer than a
- * reply may be, or a free-form JSON cell past ROWMAP_JSON_READ_MAX (decoded
- * into a Struct, JSON grows by up to 15 times: a megabyte of nulls would
- * take 70). Rows written through rowparam.c never are; rows written by
- * other clients may be. */
+ * reply may be, or a free-form JSON cell past ROWMAP_JSON_READ_MAX. (Its
+ * decoded size is bounded by values, row_json_values: a megabyte of nulls
+ * would take 70 decoded.) Rows written through rowparam.c never are; rows
+ * written by other clients may be. */
 static int row_too_large(const rowmap *m, const PGresult *r, int row)
 {
     static const char marker[] = ROWMAP_JSON_TOO_LARGE;
@@ -270,6 +287,50 @@ static int row_too_large(const rowmap *m, const PGresult *r, int row)
         total += len;
     }
     return total > ROWMAP_REPLY_MAX_BYTES;
+}
+
+/* The JSON values of a row's free-form JSON cells (Struct columns, lists
+ * of Structs or of messages): what decoding them costs. */
+static size_t row_json_values(const rowmap *m, const PGresult *r, int row, const cell_fmt *fmts)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < m->ncols; i++) {
+        rowmap_kind k = m->cols[i].kind;
+        if (k != RM_STRUCT && k != RM_STRUCT_LIST && k != RM_MSG_LIST)
+            continue;
+        const char *text;
+        size_t n;
+        if (PQgetisnull(r, row, (int)i) ||
+            cell_json(PQgetvalue(r, row, (int)i), (size_t)PQgetlength(r, row, (int)i), fmts[i],
+                      &text, &n) != 0)
+            continue;
+        total += rowmap_json_values(text, n);
+    }
+    return total;
+}
+
+size_t rowmap_json_values(const char *s, size_t n)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (ch == '"') {
+            size_t j = i + 1;
+            while (j < n && s[j] != '"')
+                j += s[j] == '\\' ? 2 : 1;
+            if (j + 1 >= n || s[j + 1] != ':')
+                count++; /* a string value, not a key */
+            i = j;
+        } else if (ch == '{' || ch == '[' || ch == 't' || ch == 'f' || ch == 'n' || ch == '-' ||
+                   (ch >= '0' && ch <= '9')) {
+            count++;
+            /* skip the rest of a scalar */
+            while (ch != '{' && ch != '[' && i + 1 < n && s[i + 1] != ',' && s[i + 1] != ']' &&
+                   s[i + 1] != '}')
+                i++;
+        }
+    }
+    return count;
 }
 
 /* Whether col_bound has a bound for col: Struct values have none (they nest

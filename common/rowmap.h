@@ -132,11 +132,20 @@ int rowmap_is_set(const rowmap *m, const ProtobufCMessage *msg, size_t i);
  * half of what gRPC clients accept by default: a list page stops early at
  * the row that would take it past (a short page whose next_page_token goes
  * on from there); a single row over it, or a free-form JSON cell longer than
- * ROWMAP_JSON_READ_MAX, is RESOURCE_EXHAUSTED, found before it is decoded. */
+ * ROWMAP_JSON_READ_MAX (1 MiB), is RESOURCE_EXHAUSTED, found before it is
+ * decoded. */
 #define ROWMAP_REPLY_MAX_BYTES (2u << 20)
-#define ROWMAP_JSON_READ_MAX   262144
-#define ROWMAP_STR_(x)         #x
-#define ROWMAP_STR(x)          ROWMAP_STR_(x)
+#define ROWMAP_JSON_READ_MAX   1048576
+/* Decoded JSON costs memory by its values (a Value each, some 50 bytes), not
+ * by its bytes: a reply decodes at most this many values from stored JSON
+ * cells. A row over it alone is RESOURCE_EXHAUSTED; a list page stops before
+ * the row that would pass it (a short page whose token goes on). */
+#define ROWMAP_JSON_READ_VALUES 65536
+/* The values in JSON text (each object, array, string, number, true, false
+ * and null counts one; object keys do not); jsonb's text form or compact. */
+size_t rowmap_json_values(const char *s, size_t n);
+#define ROWMAP_STR_(x) #x
+#define ROWMAP_STR(x)  ROWMAP_STR_(x)
 
 /* The select-list expression of a free-form JSON column col: expr (col
  * itself, or an expression of it), or, when col's JSON text is longer than

@@ -30,7 +30,6 @@ static void sb_json_string(strbuf *b, const char *s);
 static void sb_sub_message(strbuf *b, const rowmap *sub, const ProtobufCMessage *m);
 static char *dup_call(rpc_call *c, const char *s, size_t n);
 static char *own_malloced(rpc_call *c, char *s);
-static size_t json_values(const char *s, size_t n);
 
 const char *rowmap_param(rpc_call *c, const rowmap *m, const ProtobufCMessage *msg, size_t i,
                          int *bad)
@@ -89,7 +88,8 @@ const char *rowmap_param(rpc_call *c, const rowmap *m, const ProtobufCMessage *m
          * bounded by their items' own limits). */
         size_t len = strlen(text);
         if ((col->kind == RM_STRUCT || col->kind == RM_STRUCT_LIST) &&
-            (len > ROWMAP_JSON_MAX_BYTES || json_values(text, len) > ROWMAP_JSON_MAX_VALUES)) {
+            (len > ROWMAP_JSON_MAX_BYTES ||
+             rowmap_json_values(text, len) > ROWMAP_JSON_MAX_VALUES)) {
             *bad = 1;
             rpc_failf(c, GRPC_STATUS_INVALID_ARGUMENT,
                       "%s is too large: at most %d bytes of JSON and %d values", col->field,
@@ -310,30 +310,4 @@ static char *dup_call(rpc_call *c, const char *s, size_t n)
 static char *own_malloced(rpc_call *c, char *s)
 {
     return rpc_defer(c, free, s) == 0 ? s : NULL;
-}
-
-/* Values in compact JSON text: each object, array, string, number, true,
- * false and null counts one; object keys do not. */
-static size_t json_values(const char *s, size_t n)
-{
-    size_t count = 0;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (ch == '"') {
-            size_t j = i + 1;
-            while (j < n && s[j] != '"')
-                j += s[j] == '\\' ? 2 : 1;
-            if (j + 1 >= n || s[j + 1] != ':')
-                count++; /* a string value, not a key */
-            i = j;
-        } else if (ch == '{' || ch == '[' || ch == 't' || ch == 'f' || ch == 'n' || ch == '-' ||
-                   (ch >= '0' && ch <= '9')) {
-            count++;
-            /* skip the rest of a scalar */
-            while (ch != '{' && ch != '[' && i + 1 < n && s[i + 1] != ',' && s[i + 1] != ']' &&
-                   s[i + 1] != '}')
-                i++;
-        }
-    }
-    return count;
 }

@@ -282,6 +282,8 @@ function plan(users) {
       ctx: Object.assign({}, base, { userToken: users[2].token, calls: 20 }) },
     { name: 'wide_list_page', svc: 'content', attack: 'wide_list_page', before: widePresets,
       ctx: Object.assign({}, base, { userToken: users[3].token, calls: 12, rows: 1000, rowBytes: 60000 }) },
+    { name: 'dense_list_page', svc: 'content', attack: 'wide_list_page', before: densePresets,
+      ctx: Object.assign({}, base, { userToken: users[4].token, calls: 12, rows: 100, rowBytes: 180000 }) },
     { name: 'reflection_zero_window', svc: 'credits', attack: 'reflection_zero_window', ctx: base },
     { name: 'stream_limit', svc: 'credits', attack: 'stream_limit', ctx: Object.assign({}, base, { count: 1000 }) },
     { name: 'big_bodies_no_token', svc: 'credits', attack: 'big_bodies',
@@ -320,6 +322,16 @@ function widePresets(users) {
   sql(`INSERT INTO public.style_presets (user_id, name, style_data)
        SELECT '${users[3].id}', 'wide ' || g, jsonb_build_object('s', repeat(md5(g::text), 1875))
        FROM generate_series(1, 1000) g`);
+}
+
+// 100 presets of another user whose style_data hold 30,000 values each
+// (nulls: 180 kB): under the 1 MiB read cap, so it is the decoding budget
+// (ROWMAP_JSON_READ_VALUES, 65,536 values a reply) that cuts the pages.
+function densePresets(users) {
+  sql(`INSERT INTO public.style_presets (user_id, name, style_data)
+       SELECT '${users[4].id}', 'dense ' || g,
+              jsonb_build_object('items', (SELECT jsonb_agg(NULL::int) FROM generate_series(1, 30000)))
+       FROM generate_series(1, 100) g`);
 }
 
 async function runOne(a, users) {
