@@ -23,7 +23,9 @@
 #define LEN_MAX         5
 #define VARINT_MAX      10
 #define REPLY_BOUND_MAX (1u << 20)
-#define ROW_TOO_LARGE   "a stored row is larger than a reply may be (ROWMAP_REPLY_MAX_BYTES)"
+#define ROW_TOO_LARGE                                                                              \
+    "a stored row is too large to read (over 2 MiB, or JSON over 1 MiB, 65536 values or 64 "       \
+    "levels)"
 
 /* How the values of a result column are read: TEXT_FMT for the text format,
  * else BIN + its pgbin_type (a PGPOOL_BINARY statement). Asked of libpq once
@@ -64,6 +66,7 @@ static void *call_mem(void *ctx, size_t n);
 static size_t row_bound(const rowmap *m, const PGresult *r, int row, const cell_fmt *fmts);
 static int row_too_large(const rowmap *m, const PGresult *r, int row);
 static size_t row_json_values(const rowmap *m, const PGresult *r, int row, const cell_fmt *fmts);
+static size_t json_depth(const char *s, size_t n);
 static size_t col_bound(const rowmap_col *col, size_t text_len);
 static int col_boundable(const rowmap_col *col);
 static long long read_int(const char *v);
@@ -155,7 +158,7 @@ void rowmap_reply_list(rpc_call *c, const rowmap *m, pgq *q, const list_page *p,
             /* Decoded JSON costs memory by its values, not its bytes: the
              * page stops before the row that would pass the budget. */
             values = row_json_values(m, r, i, fmts);
-            over = values_used + values > ROWMAP_JSON_READ_VALUES;
+            over = values > ROWMAP_JSON_READ_VALUES - values_used;
         }
         if (!over) {
             if (!(ptrs[i] = read_row(c, m, r, i, fmts)))
@@ -290,7 +293,8 @@ static int row_too_large(const rowmap *m, const PGresult *r, int row)
 }
 
 /* The JSON values of a row's free-form JSON cells (Struct columns, lists
- * of Structs or of messages): what decoding them costs. */
+ * of Structs or of messages): what decoding them costs; SIZE_MAX when a cell
+ * is nested deeper than the JSON reader goes (JSONR_MAX_DEPTH). */
 static size_t row_json_values(const rowmap *m, const PGresult *r, int row, const cell_fmt *fmts)
 {
     size_t total = 0;
@@ -304,9 +308,31 @@ static size_t row_json_values(const rowmap *m, const PGresult *r, int row, const
             cell_json(PQgetvalue(r, row, (int)i), (size_t)PQgetlength(r, row, (int)i), fmts[i],
                       &text, &n) != 0)
             continue;
+        /* Deeper than the reader goes: it cannot be decoded at all. */
+        if (json_depth(text, n) > JSONR_MAX_DEPTH)
+            return SIZE_MAX;
         total += rowmap_json_values(text, n);
     }
     return total;
+}
+
+/* The deepest nesting of objects and arrays in JSON text. */
+static size_t json_depth(const char *s, size_t n)
+{
+    size_t depth = 0, max = 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (ch == '"') {
+            for (i++; i < n && s[i] != '"'; i++)
+                i += s[i] == '\\';
+        } else if (ch == '{' || ch == '[') {
+            if (++depth > max)
+                max = depth;
+        } else if ((ch == '}' || ch == ']') && depth > 0) {
+            depth--;
+        }
+    }
+    return max;
 }
 
 size_t rowmap_json_values(const char *s, size_t n)

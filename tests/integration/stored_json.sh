@@ -116,6 +116,15 @@ txid=$(sql "select id from public.credit_transactions where user_id = '$uid' lim
 check credits "" ListCreditTransactions creditTransactions credit_transactions "$txid" metadata metadata \
 	struct "$tok"
 
+# --- deeper than the reader goes (65 levels): RESOURCE_EXHAUSTED, not INTERNAL
+sql "update public.style_presets set style_data = \$j\$$(python3 -c 'print("{\"a\":" * 64 + "{}" + "}" * 64)')\$j\$::jsonb
+	where id = '$preset'" >/dev/null
+call "$CONTENT_ADDR" cameos.content.v1.ContentService/GetStylePreset "{\"id\": \"$preset\"}" "$tok"
+expect_code 8 "GetStylePreset: style_data nested 65 levels is ResourceExhausted"
+call "$CONTENT_ADDR" cameos.content.v1.ContentService/ListStylePresets '{}' "$tok"
+expect_code 8 "ListStylePresets: a page starting with that row is ResourceExhausted"
+sql "update public.style_presets set style_data = default where id = '$preset'" >/dev/null
+
 # --- text[] with NULL elements, and an enum text the proto does not know
 sql "update public.style_presets set tags = array['a', null, 'b'] where id = '$preset'" >/dev/null
 call "$CONTENT_ADDR" cameos.content.v1.ContentService/GetStylePreset "{\"id\": \"$preset\"}" "$tok"
