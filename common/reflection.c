@@ -1,10 +1,10 @@
 /*
  * reflection.c - the server reflection stream (v1 and v1alpha share it):
  * each request read from the stream is answered from the index refl.c
- * built over the embedded descriptor set; the stream ends OK when the
- * client half-closes.
+ * built over the embedded descriptor set, once it passed the request shape
+ * checks (pbguard); the stream ends OK when the client half-closes.
  */
-#include "rpc_int.h"
+#include "call_int.h"
 
 #include <stdlib.h>
 
@@ -24,6 +24,11 @@ static void on_request(rpc_call *c, const uint8_t *buf, size_t len, int eof)
         rpc_finish(c, GRPC_STATUS_OK, NULL);
         return;
     }
+    /* The same shape checks as every request (depth, count, NUL, bad
+     * wire): protobuf-c 1.4 reads a field numbered 0 written in two bytes
+     * and writes it back in one, which no client can then parse. */
+    if (callreq_guard(c, buf, len) != 0)
+        return;
     uint8_t *out = NULL;
     size_t out_len = 0;
     int rc = refl_answer(call_server(c)->refl, buf, len, &out, &out_len);

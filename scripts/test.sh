@@ -7,6 +7,8 @@
 #               the three builds
 #   image-context  the container image's build stage, on this host, from
 #               only the folders deploy/Containerfile copies
+#   fuzz        the libFuzzer harnesses of tests/fuzz (clang, ASan+UBSan),
+#               FUZZ_SECONDS (20) each from their seeds (scripts/fuzz.sh)
 #   buf-lint    `buf lint` of proto/
 #   pgtap       fresh PostgreSQL (build/test-pg, port 55439), `migrate` twice,
 #               pg_prove over tests/pgtap/[0-9]*.sql
@@ -188,6 +190,24 @@ suite_image_context() {
 		record image-context "$p" 1 "$s" "exited $rc"
 	else
 		record image-context "$p" "$f" "$s"
+	fi
+}
+
+# ---------------------------------------------------------------------- fuzz
+# The libFuzzer harnesses of tests/fuzz, built with clang (ASan + UBSan) in
+# build-fuzz/, each run FUZZ_SECONDS (20) from its committed seeds
+# (scripts/fuzz.sh): a crash, a leak or a UB report fails it.
+suite_fuzz() {
+	local log="$LOGS/fuzz.tap" rc=0 p f s n
+	banner "fuzz"
+	timeout 2400 "$ROOT/scripts/fuzz.sh" "${FUZZ_SECONDS:-20}" </dev/null 2>&1 | tee "$log" || rc=$?
+	read -r p f s n < <(tap_count "$log")
+	if ((n == 0)); then
+		record fuzz 0 1 0 "printed no TAP result (exit $rc)"
+	elif ((rc != 0 && f == 0)); then
+		record fuzz "$p" 1 "$s" "exited $rc"
+	else
+		record fuzz "$p" "$f" "$s"
 	fi
 }
 
@@ -545,6 +565,7 @@ suite_unit unit-release "$BUILD_REL" "$rel_built"
 suite_unit unit-asan "$BUILD_ASAN" "$asan_built" "${ASAN_ENV[@]}"
 suite_unit unit-clang "$BUILD_CLANG" "$clang_built"
 suite_image_context
+suite_fuzz
 suite_buf_lint
 suite_pgtap "$rel_built"
 suite_integration integration-release "$BUILD_REL" "$rel_built" 20
