@@ -319,11 +319,12 @@ Test(guard, list_pages_keep_to_the_reply_budget)
     cr_assert_geq(pages, 3, "2 MiB holds at most 10 of them: %d pages", pages);
     free(token);
 
-    /* One row past any reply, older than the rest: the page before it is
-     * served, and the one that starts with it is an error. */
+    /* One row past what may be read (a JSON cell over ROWMAP_JSON_READ_MAX,
+     * 1 MiB), older than the rest: the page before it is served, and the
+     * one that starts with it is an error. */
     tdb_exec(db,
              "INSERT INTO public.style_presets (user_id, name, style_data, created_at) "
-             "VALUES ($1, 'huge', jsonb_build_object('s', repeat('z', 300000)), "
+             "VALUES ($1, 'huge', jsonb_build_object('s', repeat('z', 1100000)), "
              "now() - interval '1 hour')",
              1, p);
     char *huge = tdb_scalar(
