@@ -66,7 +66,7 @@ static void *call_mem(void *ctx, size_t n);
 static size_t row_bound(const rowmap *m, const PGresult *r, int row, const cell_fmt *fmts);
 static int row_too_large(const rowmap *m, const PGresult *r, int row);
 static size_t row_json_values(const rowmap *m, const PGresult *r, int row, const cell_fmt *fmts);
-static size_t json_depth(const char *s, size_t n);
+static size_t json_measure(const char *s, size_t n, size_t *depth);
 static size_t col_bound(const rowmap_col *col, size_t text_len);
 static int col_boundable(const rowmap_col *col);
 static long long read_int(const char *v);
@@ -308,36 +308,27 @@ static size_t row_json_values(const rowmap *m, const PGresult *r, int row, const
             cell_json(PQgetvalue(r, row, (int)i), (size_t)PQgetlength(r, row, (int)i), fmts[i],
                       &text, &n) != 0)
             continue;
+        size_t depth, values = json_measure(text, n, &depth);
         /* Deeper than the reader goes: it cannot be decoded at all. */
-        if (json_depth(text, n) > JSONR_MAX_DEPTH)
+        if (depth > JSONR_MAX_DEPTH)
             return SIZE_MAX;
-        total += rowmap_json_values(text, n);
+        total += values;
     }
     return total;
 }
 
-/* The deepest nesting of objects and arrays in JSON text. */
-static size_t json_depth(const char *s, size_t n)
-{
-    size_t depth = 0, max = 0;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (ch == '"') {
-            for (i++; i < n && s[i] != '"'; i++)
-                i += s[i] == '\\';
-        } else if (ch == '{' || ch == '[') {
-            if (++depth > max)
-                max = depth;
-        } else if ((ch == '}' || ch == ']') && depth > 0) {
-            depth--;
-        }
-    }
-    return max;
-}
-
 size_t rowmap_json_values(const char *s, size_t n)
 {
-    size_t count = 0;
+    size_t depth;
+    return json_measure(s, n, &depth);
+}
+
+/* One pass over JSON text: its values (as rowmap_json_values counts them)
+ * and, in *depth, its deepest nesting of objects and arrays. */
+static size_t json_measure(const char *s, size_t n, size_t *depth)
+{
+    size_t count = 0, level = 0;
+    *depth = 0;
     for (size_t i = 0; i < n; i++) {
         char ch = s[i];
         if (ch == '"') {
@@ -347,12 +338,16 @@ size_t rowmap_json_values(const char *s, size_t n)
             if (j + 1 >= n || s[j + 1] != ':')
                 count++; /* a string value, not a key */
             i = j;
-        } else if (ch == '{' || ch == '[' || ch == 't' || ch == 'f' || ch == 'n' || ch == '-' ||
-                   (ch >= '0' && ch <= '9')) {
+        } else if (ch == '{' || ch == '[') {
+            count++;
+            if (++level > *depth)
+                *depth = level;
+        } else if (ch == '}' || ch == ']') {
+            level -= level > 0;
+        } else if (ch == 't' || ch == 'f' || ch == 'n' || ch == '-' || (ch >= '0' && ch <= '9')) {
             count++;
             /* skip the rest of a scalar */
-            while (ch != '{' && ch != '[' && i + 1 < n && s[i + 1] != ',' && s[i + 1] != ']' &&
-                   s[i + 1] != '}')
+            while (i + 1 < n && s[i + 1] != ',' && s[i + 1] != ']' && s[i + 1] != '}')
                 i++;
         }
     }
