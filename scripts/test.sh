@@ -10,6 +10,9 @@
 #   fuzz        the libFuzzer harnesses of tests/fuzz (clang, ASan+UBSan),
 #               FUZZ_SECONDS (20) each from their seeds (scripts/fuzz.sh)
 #   buf-lint    `buf lint` of proto/
+#   buf-breaking  scripts/breaking.sh: `buf breaking` of proto/ against its
+#               version before its last change; a break passes only when
+#               announced (an API-Break: trailer)
 #   pgtap       fresh PostgreSQL (build/test-pg, port 55439), `migrate` twice,
 #               pg_prove over tests/pgtap/[0-9]*.sql
 #   integration the Criterion tests labelled "integration" (ctest -L) and
@@ -218,6 +221,21 @@ suite_buf_lint() {
 		record buf-lint 1 0
 	else
 		record buf-lint 0 1
+	fi
+}
+
+# -------------------------------------------------------------- buf breaking
+suite_buf_breaking() {
+	local log="$LOGS/buf-breaking.tap" rc=0 p f s n
+	banner "buf-breaking"
+	BUF="$BUF" timeout 600 "$ROOT/scripts/breaking.sh" </dev/null 2>&1 | tee "$log" || rc=$?
+	read -r p f s n < <(tap_count "$log")
+	if ((n == 0)); then
+		record buf-breaking 0 1 0 "printed no TAP result (exit $rc)"
+	elif ((rc != 0 && f == 0)); then
+		record buf-breaking "$p" 1 "$s" "exited $rc"
+	else
+		record buf-breaking "$p" "$f" "$s"
 	fi
 }
 
@@ -567,6 +585,7 @@ suite_unit unit-clang "$BUILD_CLANG" "$clang_built"
 suite_image_context
 suite_fuzz
 suite_buf_lint
+suite_buf_breaking
 suite_pgtap "$rel_built"
 suite_integration integration-release "$BUILD_REL" "$rel_built" 20
 suite_integration integration-asan "$BUILD_ASAN" "$asan_built" 40 "${ASAN_ENV[@]}"
