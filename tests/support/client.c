@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "google/rpc/error_details.pb-c.h"
+#include "google/rpc/status.pb-c.h"
+
 /* Core ends a call at its deadline; this much later we cancel it ourselves,
  * so a bug on either side shows up as a failed call, never as a hung test. */
 #define TC_GUARD_MS 5000
@@ -60,6 +63,7 @@ static const char *const tc_code_names[] = {
 };
 
 static void tc_result_init(tc_result *out);
+static const char *tc_read_details(const tc_call *c, tc_result *out);
 static int tc_unary_bytes(tc_chan *ch, const char *method_path, const uint8_t *req, size_t len,
                           const ProtobufCMessageDescriptor *resp_desc, const char *token,
                           const char *const *extra_md, int deadline_ms, tc_result *out);
@@ -301,6 +305,8 @@ static void tc_result_init(tc_result *out)
     out->message = NULL;
     out->resp = NULL;
     out->resp_bytes = 0;
+    out->reason[0] = out->domain[0] = out->field[0] = '\0';
+    out->retry_ms = -1;
 }
 
 static int tc_unary_bytes(tc_chan *ch, const char *method_path, const uint8_t *req, size_t len,
@@ -450,6 +456,99 @@ static void tc_call_status(tc_call *c, tc_result *out)
     out->code = c->status;
     out->message = tc_strdup_len((const char *)GRPC_SLICE_START_PTR(c->details),
                                  GRPC_SLICE_LENGTH(c->details));
+    const char *wrong = tc_read_details(c, out);
+    const char *require = getenv("TC_REQUIRE_DETAILS");
+    if (wrong && require && strcmp(require, "1") == 0) {
+        fprintf(stderr, "tc: status %s \"%s\": %s (TC_REQUIRE_DETAILS)\n", tc_code_name(out->code),
+                out->message ? out->message : "", wrong);
+        abort();
+    }
+}
+
+/* Copies at most TC_DETAIL_MAX - 1 bytes of s into dst. */
+static void tc_copy(char dst[TC_DETAIL_MAX], const char *s)
+{
+    snprintf(dst, TC_DETAIL_MAX, "%s", s ? s : "");
+}
+
+/* Fills out's reason, domain, field and retry_ms from the trailer
+ * grpc-status-details-bin. Returns NULL when the details are as
+ * TC_REQUIRE_DETAILS wants them (see client.h), else what is wrong. */
+static const char *tc_read_details(const tc_call *c, tc_result *out)
+{
+    const grpc_slice *bin = NULL;
+    for (size_t i = 0; i < c->trailers.count; i++)
+        if (grpc_slice_str_cmp(c->trailers.metadata[i].key, "grpc-status-details-bin") == 0)
+            bin = &c->trailers.metadata[i].value;
+    if (out->code == GRPC_STATUS_OK)
+        return bin ? "an OK status carries error details" : NULL;
+    if (!bin) {
+        switch (out->code) {
+        case GRPC_STATUS_INVALID_ARGUMENT:
+        case GRPC_STATUS_NOT_FOUND:
+        case GRPC_STATUS_ALREADY_EXISTS:
+        case GRPC_STATUS_PERMISSION_DENIED:
+        case GRPC_STATUS_FAILED_PRECONDITION:
+        case GRPC_STATUS_ABORTED:
+        case GRPC_STATUS_OUT_OF_RANGE:
+        case GRPC_STATUS_UNAUTHENTICATED:
+        case GRPC_STATUS_INTERNAL:
+            return "no grpc-status-details-bin trailer";
+        default:
+            return NULL; /* may come from gRPC itself, on either side */
+        }
+    }
+    Google__Rpc__Status *st =
+        google__rpc__status__unpack(NULL, GRPC_SLICE_LENGTH(*bin), GRPC_SLICE_START_PTR(*bin));
+    if (!st)
+        return "grpc-status-details-bin is not a google.rpc.Status";
+    const char *wrong = NULL;
+    if (st->code != (int32_t)out->code)
+        wrong = "google.rpc.Status.code differs from the status";
+    else if (!out->message || strcmp(st->message, out->message) != 0)
+        wrong = "google.rpc.Status.message differs from the status message";
+    for (size_t i = 0; i < st->n_details; i++) {
+        const Google__Protobuf__Any *a = st->details[i];
+        const char *type = strrchr(a->type_url, '/');
+        type = type ? type + 1 : a->type_url;
+        if (strcmp(type, "google.rpc.ErrorInfo") == 0) {
+            Google__Rpc__ErrorInfo *e =
+                google__rpc__error_info__unpack(NULL, a->value.len, a->value.data);
+            if (!e) {
+                wrong = "an ErrorInfo does not decode";
+                continue;
+            }
+            tc_copy(out->reason, e->reason);
+            tc_copy(out->domain, e->domain);
+            google__rpc__error_info__free_unpacked(e, NULL);
+        } else if (strcmp(type, "google.rpc.BadRequest") == 0) {
+            Google__Rpc__BadRequest *b =
+                google__rpc__bad_request__unpack(NULL, a->value.len, a->value.data);
+            if (!b || b->n_field_violations == 0)
+                wrong = "a BadRequest does not decode or names no field";
+            else
+                tc_copy(out->field, b->field_violations[0]->field);
+            if (b)
+                google__rpc__bad_request__free_unpacked(b, NULL);
+        } else if (strcmp(type, "google.rpc.RetryInfo") == 0) {
+            Google__Rpc__RetryInfo *r =
+                google__rpc__retry_info__unpack(NULL, a->value.len, a->value.data);
+            if (!r || !r->retry_delay)
+                wrong = "a RetryInfo does not decode or has no delay";
+            else
+                out->retry_ms =
+                    (int)(r->retry_delay->seconds * 1000 + r->retry_delay->nanos / 1000000);
+            if (r)
+                google__rpc__retry_info__free_unpacked(r, NULL);
+        }
+    }
+    google__rpc__status__free_unpacked(st, NULL);
+    size_t dl = strlen(out->domain), sl = strlen(".cameos.dev");
+    if (!wrong && out->reason[0] == '\0')
+        wrong = "no ErrorInfo with a reason";
+    else if (!wrong && (dl <= sl || strcmp(out->domain + dl - sl, ".cameos.dev") != 0))
+        wrong = "ErrorInfo.domain is not <service>.cameos.dev";
+    return wrong;
 }
 
 static int tc_build_md(tc_call *c, const char *token, const char *const *extra_md)

@@ -23,17 +23,36 @@
 
 typedef struct tc_chan tc_chan;
 
+/* Longest ErrorInfo reason / BadRequest field path a tc_result keeps. */
+#define TC_DETAIL_MAX 128
+
 typedef struct tc_result {
     grpc_status_code code;
     char *message;          /* status message; malloc'd, "" when none */
     ProtobufCMessage *resp; /* decoded response, or NULL (see tc_unary) */
     size_t resp_bytes;      /* size of the response message on the wire */
+    /* From the grpc-status-details-bin trailer (google.rpc.Status) of a
+     * failure, "" / -1 when absent: ErrorInfo's reason and domain, the first
+     * BadRequest field violation's path, RetryInfo's delay. */
+    char reason[TC_DETAIL_MAX];
+    char domain[TC_DETAIL_MAX];
+    char field[TC_DETAIL_MAX];
+    int retry_ms;
 } tc_result;
 
 /* Opens an insecure channel to addr ("host:port" or any gRPC target URI).
  * Each channel has its own connection (no subchannel sharing), connected
  * lazily on the first call. Returns NULL on failure. */
 tc_chan *tc_connect(const char *addr) __attribute__((warn_unused_result));
+
+/* With TC_REQUIRE_DETAILS=1 in the environment (the integration tests'
+ * ctest runs set it), every failure the services themselves decide
+ * (INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, PERMISSION_DENIED,
+ * FAILED_PRECONDITION, ABORTED, OUT_OF_RANGE, UNAUTHENTICATED, INTERNAL)
+ * must carry google.rpc.Status details that agree with the status (same
+ * code and message, an ErrorInfo with a reason and a *.cameos.dev domain),
+ * and details of any other failure must agree too; otherwise the client
+ * prints why and aborts, so any test that meets such a failure fails. */
 
 /* Destroys the channel; NULL is allowed. No call may still be running on it. */
 void tc_close(tc_chan *ch);

@@ -1,0 +1,178 @@
+'use strict';
+// error_details.cjs - the machine-readable errors, read as a Node caller
+// reads them: grpc-js, the grpc-status-details-bin trailer decoded as
+// google.rpc.Status with protobufjs from proto/google/rpc/. For each error
+// path: the code, and the details' ErrorInfo reason and domain, BadRequest
+// field, RetryInfo where retrying helps. (Every error path of the Criterion
+// tests is also checked for well-formed details by their C client:
+// TC_REQUIRE_DETAILS in tests/support/client.h.)
+//
+// Called by error_details.sh (TAP). Environment: CREDITS_ADDR CONTENT_ADDR
+// PLANNING_ADDR SERVICE_TOKEN JWT_SECRET.
+
+const fs = require('fs');
+const path = require('path');
+const crypto = require('crypto');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const NM = path.join(ROOT, 'tests', 'node_modules');
+const grpc = require(path.join(NM, '@grpc', 'grpc-js'));
+const loader = require(path.join(NM, '@grpc', 'proto-loader'));
+const protobuf = require(path.join(NM, 'protobufjs'));
+
+const INCLUDE = [path.join(ROOT, 'proto'), '/usr/include'];
+const FILES = ['cameos/credits/v1/credits.proto', 'cameos/content/v1/content.proto',
+  'cameos/planning/v1/planning.proto'];
+
+let tapN = 0, tapFailed = 0;
+function ok(cond, name, detail) {
+  tapN++;
+  console.log(`${cond ? 'ok' : 'not ok'} ${tapN} - ${name}`);
+  if (!cond) {
+    tapFailed++;
+    for (const l of String(detail || '').split('\n')) if (l) console.log(`# ${l}`);
+  }
+  return cond;
+}
+
+// google.rpc types, from the project's own declarations.
+const rpcRoot = new protobuf.Root();
+rpcRoot.resolvePath = (_o, t) => {
+  for (const d of INCLUDE) if (fs.existsSync(path.join(d, t))) return path.join(d, t);
+  return t;
+};
+rpcRoot.loadSync(['google/rpc/status.proto', 'google/rpc/error_details.proto'], { keepCase: true });
+const Status = rpcRoot.lookupType('google.rpc.Status');
+
+// The details of a grpc-js error: {reason, domain, metadata, fields, retryMs}.
+function details(err) {
+  const bin = err.metadata && err.metadata.get('grpc-status-details-bin');
+  if (!bin || bin.length === 0) return null;
+  const st = Status.decode(bin[0]);
+  const d = { code: st.code, message: st.message, types: [], fields: [], retryMs: null };
+  for (const any of st.details) {
+    const name = any.type_url.split('/').pop();
+    d.types.push(name);
+    const T = rpcRoot.lookupType(name);
+    const m = T.toObject(T.decode(any.value), { longs: Number, defaults: true });
+    if (name === 'google.rpc.ErrorInfo') Object.assign(d, { reason: m.reason, domain: m.domain, metadata: m.metadata });
+    if (name === 'google.rpc.BadRequest') d.fields = m.field_violations.map((v) => v.field);
+    if (name === 'google.rpc.RetryInfo') d.retryMs = m.retry_delay.seconds * 1000 + Math.round(m.retry_delay.nanos / 1e6);
+  }
+  return d;
+}
+
+const pkg = grpc.loadPackageDefinition(loader.loadSync(FILES, {
+  keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true, includeDirs: INCLUDE,
+}));
+const clients = {
+  credits: new pkg.cameos.credits.v1.CreditsService(process.env.CREDITS_ADDR, grpc.credentials.createInsecure()),
+  content: new pkg.cameos.content.v1.ContentService(process.env.CONTENT_ADDR, grpc.credentials.createInsecure()),
+  planning: new pkg.cameos.planning.v1.PlanningService(process.env.PLANNING_ADDR, grpc.credentials.createInsecure()),
+};
+function call(svc, method, req, token) {
+  const md = new grpc.Metadata();
+  if (token) md.set('authorization', `Bearer ${token}`);
+  return new Promise((resolve) => {
+    clients[svc][method](req, md, { deadline: Date.now() + 30000 }, (err, res) => resolve({ err, res }));
+  });
+}
+
+function b64url(b) {
+  return Buffer.from(b).toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+}
+function mint(sub, role, expIn = 3600) {
+  const now = Math.floor(Date.now() / 1000);
+  const h = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+  const p = b64url(JSON.stringify({ sub, role, aud: 'authenticated', iat: now - 7200, exp: now + expIn }));
+  const s = b64url(crypto.createHmac('sha256', process.env.JWT_SECRET).update(`${h}.${p}`).digest());
+  return `${h}.${p}.${s}`;
+}
+
+// One error path: the call must fail with `code`, and its details must say
+// `reason` in `domain`, name `field` (INVALID_ARGUMENT) and carry RetryInfo
+// exactly when `retry` is true.
+async function expectError(name, svc, method, req, token, want) {
+  const r = await call(svc, method, req, token);
+  if (!ok(r.err && r.err.code === grpc.status[want.code], `${name}: ${want.code}`,
+    r.err ? `got ${grpc.status[r.err.code]}: ${r.err.details}` : 'got OK')) return;
+  const d = details(r.err);
+  if (!ok(d, `${name}: grpc-status-details-bin decodes as google.rpc.Status`)) return;
+  ok(d.code === r.err.code && d.message === r.err.details, `${name}: Status code and message match the gRPC status`,
+    `Status ${d.code} "${d.message}" vs ${r.err.code} "${r.err.details}"`);
+  ok(d.reason === want.reason && d.domain === `${svc}.cameos.dev`, `${name}: ErrorInfo ${want.reason} in ${svc}.cameos.dev`,
+    `got ${d.reason} in ${d.domain}`);
+  if (want.code === 'INVALID_ARGUMENT' || want.field) {
+    ok(JSON.stringify(d.fields) === JSON.stringify(want.field ? [want.field] : []),
+      `${name}: BadRequest names ${want.field || 'no field'}`, `got ${JSON.stringify(d.fields)}`);
+  }
+  ok((d.retryMs !== null) === Boolean(want.retry), `${name}: ${want.retry ? 'a' : 'no'} RetryInfo`,
+    `retry ${d.retryMs}`);
+}
+
+async function main() {
+  const service = process.env.SERVICE_TOKEN;
+  const email = `errors-${crypto.randomUUID().slice(0, 8)}@details.example`;
+  const u = await call('credits', 'CreateUser', { user: { email } }, service);
+  if (!ok(!u.err, 'CreateUser of a fresh account', u.err && u.err.details)) return;
+  const user = u.res.id;
+  const token = mint(user, 'authenticated');
+
+  await expectError('CreateUser with a used email', 'credits', 'CreateUser', { user: { email } }, service,
+    { code: 'ALREADY_EXISTS', reason: 'EMAIL_TAKEN' });
+  await expectError('GetCampaign of a malformed id', 'planning', 'GetCampaign', { id: 'nope' }, token,
+    { code: 'INVALID_ARGUMENT', reason: 'INVALID_UUID', field: 'id' });
+  await expectError('GetCampaign of an unknown id', 'planning', 'GetCampaign', { id: crypto.randomUUID() }, token,
+    { code: 'NOT_FOUND', reason: 'NOT_FOUND' });
+  await expectError('CreateCampaign with a 201-character name', 'planning', 'CreateCampaign',
+    { campaign: { name: 'x'.repeat(201) } }, token,
+    { code: 'INVALID_ARGUMENT', reason: 'INVALID_LENGTH', field: 'campaign.name' });
+  await expectError('CreateCampaign with a NUL in a platform', 'planning', 'CreateCampaign',
+    { campaign: { name: 'n', platform: ['ok', 'a\u0000b'] } }, token,
+    { code: 'INVALID_ARGUMENT', reason: 'NUL_CHARACTER', field: 'campaign.platform' });
+  await expectError('CreateCampaign without a campaign', 'planning', 'CreateCampaign', {}, token,
+    { code: 'INVALID_ARGUMENT', reason: 'FIELD_REQUIRED', field: 'campaign' });
+  await expectError('UpdateProfile with a bad username', 'credits', 'UpdateProfile',
+    { profile: { username: 'a b' }, update_mask: { paths: ['username'] } }, token,
+    { code: 'INVALID_ARGUMENT', reason: 'INVALID_USERNAME', field: 'profile.username' });
+  await expectError('ListCampaigns with a forged page token', 'planning', 'ListCampaigns', { page_token: 'AAAA' }, token,
+    { code: 'INVALID_ARGUMENT', reason: 'INVALID_PAGE_TOKEN', field: 'page_token' });
+
+  const c = await call('planning', 'CreateCampaign', { campaign: { name: 'draft' } }, token);
+  if (ok(!c.err, 'CreateCampaign of a draft', c.err && c.err.details)) {
+    await expectError('UpdateCampaign from DRAFT to COMPLETED', 'planning', 'UpdateCampaign',
+      { campaign: { id: c.res.id, status: 'CAMPAIGN_STATUS_COMPLETED' }, update_mask: { paths: ['status'] } }, token,
+      { code: 'FAILED_PRECONDITION', reason: 'INVALID_STATUS_TRANSITION' });
+  }
+
+  await expectError('SpendCredits with a user token', 'credits', 'SpendCredits',
+    { user_id: user, amount: 1, request_id: 'e1' }, token,
+    { code: 'PERMISSION_DENIED', reason: 'SERVICE_ROLE_REQUIRED' });
+  await expectError('SpendCredits beyond the balance', 'credits', 'SpendCredits',
+    { user_id: user, amount: 1000, request_id: `e2-${user}` }, service,
+    { code: 'FAILED_PRECONDITION', reason: 'INSUFFICIENT_CREDITS' });
+  await expectError('GrantCredits above 1,000,000', 'credits', 'GrantCredits',
+    { user_id: user, amount: 1000001, request_id: `e3-${user}` }, service,
+    { code: 'INVALID_ARGUMENT', reason: 'OUT_OF_RANGE', field: 'amount' });
+  const g = await call('credits', 'GrantCredits', { user_id: user, amount: 10, request_id: `e4-${user}` }, service);
+  if (ok(!g.err, 'GrantCredits of 10', g.err && g.err.details)) {
+    await expectError('GrantCredits reusing its request_id with another amount', 'credits', 'GrantCredits',
+      { user_id: user, amount: 11, request_id: `e4-${user}` }, service,
+      { code: 'FAILED_PRECONDITION', reason: 'REQUEST_ID_REUSED' });
+  }
+
+  await expectError('GetProfile without a token', 'credits', 'GetProfile', {}, null,
+    { code: 'UNAUTHENTICATED', reason: 'TOKEN_MISSING' });
+  await expectError('GetProfile with an expired token', 'credits', 'GetProfile', {}, mint(user, 'authenticated', -60),
+    { code: 'UNAUTHENTICATED', reason: 'TOKEN_EXPIRED' });
+  await expectError('GetProfile with a forged signature', 'credits', 'GetProfile', {}, `${token.slice(0, -4)}AAAA`,
+    { code: 'UNAUTHENTICATED', reason: 'UNAUTHENTICATED' });
+}
+
+main()
+  .catch((e) => ok(false, 'the run finished', e.stack))
+  .finally(() => {
+    for (const c of Object.values(clients)) c.close();
+    console.log(`1..${tapN}`);
+    process.exitCode = tapFailed ? 1 : 0;
+  });
