@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # image.sh [all|base|build|smoke|context]: builds the container image (deploy/
 # Containerfile) with podman and tries it, on a Debian 12 host that reaches
-# Debian's package mirror but no image registry. Not part of scripts/test.sh
-# (but for `context`): it takes minutes and installs podman, runc and
-# debootstrap (as root).
+# Debian's package mirror but no image registry. scripts/test.sh runs `all`
+# (suite image); it installs podman, runc and debootstrap (as root) and
+# takes about two minutes from nothing.
 #
 #   base   a Debian 12 base image from `debootstrap --variant=minbase
 #          bookworm`, imported as localhost/cameos-debian:bookworm-minbase;
@@ -19,8 +19,8 @@
 #   all    the three, in order (the default)
 #   context without podman: copies the same source folders and runs the
 #          Containerfile's cmake commands on this host (CAMEOS_TESTS=OFF,
-#          the three service targets); TAP. The test command runs it, so a
-#          build that needs a file the image does not copy fails CI.
+#          the three service targets); TAP. Quicker than `build` to find a
+#          file the image does not copy.
 #
 # Podman runs as `podman --runtime runc --cgroup-manager cgroupfs` with
 # CONTAINERS_CONF=deploy/containers.conf (no default ulimits) and host
