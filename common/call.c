@@ -559,8 +559,8 @@ static void pump(rpc_call *c)
             ops[n].data.send_status_from_server.status_details = &c->status_slice;
         }
         if (c->status != GRPC_STATUS_OK && status_details(c) == 0) {
-            ops[n].data.send_status_from_server.trailing_metadata_count = 1;
-            ops[n].data.send_status_from_server.trailing_metadata = &c->status_details;
+            ops[n].data.send_status_from_server.trailing_metadata_count = c->n_status_details;
+            ops[n].data.send_status_from_server.trailing_metadata = c->status_details;
         }
         n++;
         if (!c->close_started) {
@@ -605,9 +605,9 @@ static void send_cb(rpc_tag *t, int ok)
         c->close_done = 1;
         if (c->status_msg)
             grpc_slice_unref(c->status_slice);
-        if (c->has_status_details) {
-            grpc_slice_unref(c->status_details.key);
-            grpc_slice_unref(c->status_details.value);
+        for (size_t k = 0; k < c->n_status_details; k++) {
+            grpc_slice_unref(c->status_details[k].key);
+            grpc_slice_unref(c->status_details[k].value);
         }
         call_unref(c); /* this batch */
         call_unref(c); /* the handler phase */
@@ -744,11 +744,13 @@ static const rpc_constraint *find_constraint(const rpc_service *svc, const char 
     return NULL;
 }
 
-/* The failure's google.rpc.Status (errdetail.h) as the trailer
- * grpc-status-details-bin, in c->status_details until the status is sent.
- * The domain is the service's: "cameos-credits" answers for
- * "credits.cameos.dev". 0, or -1 when it could not be built (the status
- * then goes out without it). */
+/* The failure's trailers, in c->status_details until the status is sent:
+ * its google.rpc.Status (errdetail.h) as grpc-status-details-bin and, when
+ * a retry can help, grpc-retry-pushback-ms with the same delay as its
+ * RetryInfo (gRPC clients with a retry policy wait that long before the
+ * next attempt). The domain is the service's: "cameos-credits" answers for
+ * "credits.cameos.dev". 0, or -1 when nothing could be built (the status
+ * then goes out without them). */
 static int status_details(rpc_call *c)
 {
     const char *binary = c->srv->svc->binary;
@@ -760,9 +762,17 @@ static int status_details(rpc_call *c)
         errdetail_pack(c->status, c->status_msg, domain, c->reg ? c->reg->input : NULL, &len);
     if (!buf)
         return -1;
-    c->status_details.key = grpc_slice_from_static_string("grpc-status-details-bin");
-    c->status_details.value = grpc_slice_from_copied_buffer((const char *)buf, len);
+    c->status_details[0].key = grpc_slice_from_static_string("grpc-status-details-bin");
+    c->status_details[0].value = grpc_slice_from_copied_buffer((const char *)buf, len);
     free(buf);
-    c->has_status_details = 1;
+    c->n_status_details = 1;
+    int retry_ms = errdetail_retry_ms(c->status, errdetail_reason(c->status, c->status_msg));
+    if (retry_ms >= 0) {
+        char ms[16];
+        snprintf(ms, sizeof(ms), "%d", retry_ms);
+        c->status_details[1].key = grpc_slice_from_static_string("grpc-retry-pushback-ms");
+        c->status_details[1].value = grpc_slice_from_copied_string(ms);
+        c->n_status_details = 2;
+    }
     return 0;
 }

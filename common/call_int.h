@@ -53,8 +53,10 @@ struct rpc_call {
     grpc_status_code status;
     char *status_msg;
     grpc_slice status_slice;
-    grpc_metadata status_details; /* grpc-status-details-bin of a failure */
-    int has_status_details;
+    /* A failure's trailers: grpc-status-details-bin, and grpc-retry-pushback-ms
+     * when a retry can help (call.c, status_details). */
+    grpc_metadata status_details[2];
+    size_t n_status_details;
     const char *log_sqlstate;
     const char *log_detail; /* the database's message, only while call_end logs */
     char sqlstate[6];

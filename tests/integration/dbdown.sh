@@ -57,6 +57,13 @@ for svc in "${SERVICES[@]}"; do
 		fail "$svc: $rpc fails fast with Unavailable (< 2000 ms)" \
 			"got: $(code_name "$CODE") in ${MS} ms" "$(printf '%s' "$ERR" | head -c 300)"
 	fi
+	# README "Errors": the reason DATABASE_UNAVAILABLE, and when to retry.
+	if [[ $CODE == 14 ]] && grep -q '"type": "google.rpc.ErrorInfo"' <<<"$ERR" &&
+		grep -q '"type": "google.rpc.RetryInfo"' <<<"$ERR"; then
+		pass "$svc: the Unavailable carries ErrorInfo and RetryInfo"
+	else
+		fail "$svc: the Unavailable carries ErrorInfo and RetryInfo" "$(printf '%s' "$ERR" | head -c 600)"
+	fi
 done
 
 if bash -c "$PG_START_CMD" >/dev/null 2>&1; then

@@ -495,6 +495,7 @@ function crudResources() {
       out.push({
         svc, name: x, type: res,
         create: m, get: byName.get(`Get${x}`), list: byName.get(`List${x}s`), update: byName.get(`Update${x}`),
+        cancel: byName.get(`Cancel${x}`),
       });
     }
   }
@@ -573,6 +574,7 @@ async function roundtripCrud(r, ctx) {
       if (ok(!l.err && l.item, `${tag}: ${r.list.name} holds it`, l.err ? describe(l) : 'not in the list')) check(`${tag}: ${r.list.name} returns what ${r.create.name} did`, r.type, want, l.item);
     }
     ctx.refs[r.name] = id;
+    if (r.cancel) ctx.toCancel.push([r, id]);
     if (!r.update) continue;
     // Update every changeable field (explicit mask), or with an empty mask
     // only the fields set to a non-default value (AIP-134).
@@ -666,7 +668,7 @@ async function main() {
   const u = await call('credits', 'CreateUser', { user: { email, raw_user_meta_data: toStruct(meta) } }, service);
   if (!ok(!u.err, 'CreateUser of a fresh account with random metadata answers OK', describe(u))) return;
   const user = u.res.id;
-  const ctx = { user, service, token: mint(user, 'authenticated'), refs: {} };
+  const ctx = { user, service, token: mint(user, 'authenticated'), refs: {}, toCancel: [] };
   // Enough credits for every generation the rounds create.
   const grant = await call('credits', 'GrantCredits', { user_id: user, amount: 1000000, request_id: `rt-fund-${uuid()}` }, service);
   ok(!grant.err, 'GrantCredits funds the account', describe(grant));
@@ -684,7 +686,17 @@ async function main() {
   }
   await roundtripProfile(ctx);
   await roundtripGrant(ctx);
+  // Generations stay queued for video workers: cancel them, so that the
+  // tests after this one (tests/integration/worker.sh) find only their own.
+  let cancelled = 0;
+  for (const [r, id] of ctx.toCancel) {
+    const c = await call(r.svc, r.cancel.name, { id }, ctx.token);
+    if (!c.err) cancelled++;
+    else ok(false, `${r.cancel.name} of ${id}`, describe(c));
+  }
+  ok(cancelled === ctx.toCancel.length, `${r0(ctx.toCancel)}: every one created is cancelled again (${cancelled})`);
 }
+const r0 = (list) => (list.length ? list[0][0].cancel.name : 'nothing to cancel');
 
 main()
   .catch((e) => ok(false, 'the round-trip run finished', e.stack))

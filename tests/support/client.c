@@ -476,10 +476,13 @@ static void tc_copy(char dst[TC_DETAIL_MAX], const char *s)
  * TC_REQUIRE_DETAILS wants them (see client.h), else what is wrong. */
 static const char *tc_read_details(const tc_call *c, tc_result *out)
 {
-    const grpc_slice *bin = NULL;
-    for (size_t i = 0; i < c->trailers.count; i++)
+    const grpc_slice *bin = NULL, *pushback = NULL;
+    for (size_t i = 0; i < c->trailers.count; i++) {
         if (grpc_slice_str_cmp(c->trailers.metadata[i].key, "grpc-status-details-bin") == 0)
             bin = &c->trailers.metadata[i].value;
+        else if (grpc_slice_str_cmp(c->trailers.metadata[i].key, "grpc-retry-pushback-ms") == 0)
+            pushback = &c->trailers.metadata[i].value;
+    }
     if (out->code == GRPC_STATUS_OK)
         return bin ? "an OK status carries error details" : NULL;
     if (!bin) {
@@ -543,6 +546,15 @@ static const char *tc_read_details(const tc_call *c, tc_result *out)
         }
     }
     google__rpc__status__free_unpacked(st, NULL);
+    /* grpc-retry-pushback-ms says what RetryInfo says, for gRPC's own retries. */
+    char pb[16] = "";
+    if (pushback)
+        snprintf(pb, sizeof(pb), "%.*s", (int)GRPC_SLICE_LENGTH(*pushback),
+                 (const char *)GRPC_SLICE_START_PTR(*pushback));
+    if (!wrong && (out->retry_ms >= 0) != (pushback != NULL))
+        wrong = "grpc-retry-pushback-ms present without RetryInfo, or missing beside it";
+    else if (!wrong && pushback && atoi(pb) != out->retry_ms)
+        wrong = "grpc-retry-pushback-ms differs from RetryInfo's delay";
     size_t dl = strlen(out->domain), sl = strlen(".cameos.dev");
     if (!wrong && out->reason[0] == '\0')
         wrong = "no ErrorInfo with a reason";
