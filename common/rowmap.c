@@ -5,6 +5,7 @@
  */
 #include "rowmap.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,7 @@ static size_t json_measure(const char *s, size_t n, size_t *depth);
 static size_t col_bound(const rowmap_col *col, size_t text_len);
 static int col_boundable(const rowmap_col *col);
 static long long read_int(const char *v);
+static long long cursor_us(const Google__Protobuf__Timestamp *ts);
 
 static int read_json(rpc_call *c, const char *text, size_t n, Google__Protobuf__Value **out);
 
@@ -196,7 +198,7 @@ void rowmap_reply_list(rpc_call *c, const rowmap *m, pgq *q, const list_page *p,
         } else {
             const Google__Protobuf__Timestamp *ts =
                 *FIELD(last, ts_fd, Google__Protobuf__Timestamp *);
-            cursor_ts = ts ? ts->seconds * 1000000 + ts->nanos / 1000 : 0;
+            cursor_ts = ts ? cursor_us(ts) : 0;
         }
         cursor_id = *FIELD(last, id_fd, const char *);
     }
@@ -778,8 +780,17 @@ static int sub_member(void *ctx, void *record, const char *key, const Google__Pr
         /* Like a Struct column: a value that is not an object as {"items": it}. */
         if (jv->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_NULL_VALUE) {
             *FIELD(m, sfd, Google__Protobuf__Struct *) = NULL;
+        } else if (jv->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE) {
+            *FIELD(m, sfd, Google__Protobuf__Struct *) = jv->struct_value;
         } else {
-            Google__Protobuf__Struct *o = as_object(sr->c, (Google__Protobuf__Value *)jv, "items");
+            /* The wrapper keeps the value: jv itself is the parser's and
+             * gone after this call (jsonr.h), what it points to lives in
+             * the call's memory. Copy the Value, not only the pointer. */
+            Google__Protobuf__Value *copy = rpc_alloc(sr->c, sizeof(*copy));
+            if (!copy)
+                return -1;
+            *copy = *jv;
+            Google__Protobuf__Struct *o = as_object(sr->c, copy, "items");
             if (!o)
                 return -1;
             *FIELD(m, sfd, Google__Protobuf__Struct *) = o;
@@ -813,4 +824,16 @@ static long long read_int(const char *v)
     for (v += neg; *v >= '0' && *v <= '9'; v++)
         n = n * 10 + (unsigned long long)(*v - '0');
     return (long long)(neg ? 0 - n : n); /* unsigned negation: LLONG_MIN without overflow */
+}
+
+/* A Timestamp back to the microseconds it was read from (rowmap_timestamp),
+ * saturated: a row's time is an int8 of microseconds, so only a value at
+ * the very ends of that range could overflow, and it pages as the end. */
+static long long cursor_us(const Google__Protobuf__Timestamp *ts)
+{
+    long long us;
+    if (__builtin_mul_overflow((long long)ts->seconds, 1000000LL, &us) ||
+        __builtin_add_overflow(us, (long long)(ts->nanos / 1000), &us))
+        return ts->seconds < 0 ? LLONG_MIN : LLONG_MAX;
+    return us;
 }

@@ -111,6 +111,18 @@ chain=$(sql "insert into public.tool_preset_chains (user_id, name) values ('$uid
 check planning GetToolPresetChain ListToolPresetChains toolPresetChains tool_preset_chains "$chain" \
 	tools tools msg_list "$tok"
 
+# A tool step whose settings is no object reads as {"items": it}: the
+# value is kept past the JSON reader's callback (fuzz_rowmap found it read
+# from a dead stack frame).
+tools='[{"tool_name": "a", "settings": 5}, {"tool_name": "b", "settings": "s"},
+	{"tool_name": "c", "settings": [1, {"x": true}]}, {"tool_name": "d", "settings": null}]'
+sql "update public.tool_preset_chains set tools = \$j\$$tools\$j\$::jsonb where id = '$chain'" >/dev/null
+want='[{"toolName":"a","settings":{"items":5}},{"toolName":"b","settings":{"items":"s"}},{"toolName":"c","settings":{"items":[1,{"x":true}]}},{"toolName":"d"}]'
+call "$PLANNING_ADDR" cameos.planning.v1.PlanningService/GetToolPresetChain "{\"id\": \"$chain\"}" "$tok"
+is "$CODE/$(jq -c .tools <<<"$OUT")" "0/$want" "tool_preset_chains.tools with scalar settings reads them as {items: ...}"
+call "$PLANNING_ADDR" cameos.planning.v1.PlanningService/ListToolPresetChains '{}' "$tok"
+is "$CODE/$(jq -c '.toolPresetChains[0].tools' <<<"$OUT")" "0/$want" "and ListToolPresetChains too"
+
 # --- credits: the ledger's metadata (no Get: the list)
 txid=$(sql "select id from public.credit_transactions where user_id = '$uid' limit 1")
 check credits "" ListCreditTransactions creditTransactions credit_transactions "$txid" metadata metadata \
