@@ -3,7 +3,9 @@
  * point's prototype, FUZZ_CHECK (an invariant that must hold whatever the
  * input: abort() so that libFuzzer keeps the input as a crash), and small
  * reference implementations the harnesses compare the project's code with.
- * Header-only (static functions): each harness is one .c file.
+ * Header-only (static functions): each harness is one .c file, but for
+ * fuzz_rowmap, whose modules rowmap_cells.c and rowmap_expect.c include it
+ * too.
  */
 #ifndef CAMEOS_FUZZ_H
 #define CAMEOS_FUZZ_H
