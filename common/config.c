@@ -46,6 +46,7 @@ int config_load(config *c, const char *service, const char *default_grpc_listen,
 {
     static const config_int ints[] = {
         INT_VAR("DB_POOL_SIZE", db_pool_size, 4, 1, 64),
+        INT_VAR("DB_TRANSACTION_POOLER", db_transaction_pooler, 0, 0, 1),
         INT_VAR("SHUTDOWN_GRACE_MS", shutdown_grace_ms, 10000, 0, 600000),
         INT_VAR("MAX_CONNECTION_AGE_MS", max_connection_age_ms, 300000, 1000, 86400000),
         INT_VAR("MAX_CONNECTION_AGE_GRACE_MS", max_connection_age_grace_ms, 30000, 0, 3600000),
@@ -91,6 +92,9 @@ int config_load(config *c, const char *service, const char *default_grpc_listen,
         goto fail;
     }
     if (config_string(&c->database_url, v, err, errsz) != 0)
+        goto fail;
+    v = config_get(get, ctx, "LISTEN_DATABASE_URL");
+    if (v != NULL && config_string(&c->listen_database_url, v, err, errsz) != 0)
         goto fail;
 
     v = config_get(get, ctx, "JWT_SECRET");
@@ -173,6 +177,7 @@ void config_free(config *c)
     if (c == NULL)
         return;
     free(c->database_url);
+    free(c->listen_database_url);
     free(c->grpc_listen);
     free(c->metrics_listen);
     config_wipe_free(c->jwt_secret, c->jwt_secret_len);

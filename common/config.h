@@ -15,6 +15,14 @@
  *   GRPC_LISTEN, METRICS_LISTEN  host:port or [ipv6]:port, port 1-65535;
  *                                defaults given by the caller
  *   DB_POOL_SIZE                 4, 1-64
+ *   DB_TRANSACTION_POOLER        0, 0-1: 1 when DATABASE_URL goes through a
+ *                                transaction pooler (PgBouncer in
+ *                                pool_mode=transaction): unnamed statements,
+ *                                one transaction in flight per connection
+ *                                (pgpool.h, PGPOOL_POOLER)
+ *   LISTEN_DATABASE_URL          optional: the LISTEN connection's URL
+ *                                (content), when DATABASE_URL goes through
+ *                                a transaction pooler; default DATABASE_URL
  *   LOG_LEVEL                    info; debug|info|warn|error (any case) -> 0..3
  *   TLS_CERT, TLS_KEY            both or neither; readable files
  *   TLS_CLIENT_CA                needs TLS_CERT and TLS_KEY; readable file
@@ -62,6 +70,7 @@ enum { CONFIG_LOG_DEBUG = 0, CONFIG_LOG_INFO = 1, CONFIG_LOG_WARN = 2, CONFIG_LO
 
 typedef struct config {
     char *database_url;
+    char *listen_database_url; /* NULL when LISTEN_DATABASE_URL is unset */
     char *grpc_listen;
     char *metrics_listen;
     unsigned char *jwt_secret;
@@ -69,7 +78,8 @@ typedef struct config {
     unsigned char *jwt_secret_prev; /* NULL when JWT_SECRET_PREVIOUS is unset */
     size_t jwt_secret_prev_len;
     int db_pool_size;
-    char *tls_cert; /* paths, NULL when unset */
+    int db_transaction_pooler; /* 1: PGPOOL_POOLER, 0: PGPOOL_DIRECT */
+    char *tls_cert;            /* paths, NULL when unset */
     char *tls_key;
     char *tls_client_ca;
     int log_level; /* CONFIG_LOG_* */

@@ -22,6 +22,13 @@
 #define PGPOOL_BACKOFF_MIN_MS     100
 #define PGPOOL_BACKOFF_MAX_MS     5000
 #define CLAIMS_STMT               "__claims"
+/* Every pipeline's prelude: the caller's claims and the transaction's
+ * settings, local to it. */
+#define CLAIMS_SQL                                                                                 \
+    "select set_config('request.jwt.claims', $1, true),"                                           \
+    " set_config('statement_timeout', $2, true),"                                                  \
+    " set_config('plan_cache_mode', $3, true),"                                                    \
+    " set_config('enable_sort', $4, true)"
 
 typedef enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_PREPARING, CONN_READY } conn_state;
 
@@ -75,6 +82,7 @@ struct pgpool {
     char *app_name;
     const pgpool_stmt *stmts;
     size_t nstmts;
+    pgpool_mode mode;
     pgconn *conns;
     int size;
     int up;
@@ -122,8 +130,8 @@ static void conn_close_poll(pgconn *c);
 /* ---- public ---------------------------------------------------------- */
 
 pgpool *pgpool_new(uv_loop_t *loop, const char *conninfo, const char *app_name, int size,
-                   const pgpool_stmt *stmts, size_t nstmts, pgpool_state_fn state_cb,
-                   void *state_arg)
+                   pgpool_mode mode, const pgpool_stmt *stmts, size_t nstmts,
+                   pgpool_state_fn state_cb, void *state_arg)
 {
     pgpool *p = calloc(1, sizeof(*p));
     if (!p)
@@ -140,6 +148,7 @@ pgpool *pgpool_new(uv_loop_t *loop, const char *conninfo, const char *app_name, 
         return NULL;
     }
     p->size = size;
+    p->mode = mode;
     p->stmts = stmts;
     p->nstmts = nstmts;
     p->state_cb = state_cb;
@@ -331,9 +340,15 @@ static void conn_start(pgconn *c)
 {
     pgpool *p = c->pool;
     assert(c->state == CONN_DOWN && !c->pg);
+    /* TimeZone=UTC only as a guard: every time goes in and out as epoch
+     * microseconds, binary timestamps or text with "+00". Transaction
+     * poolers (PGPOOL_POOLER) refuse the options startup parameter
+     * (PgBouncer: "unsupported startup parameter"), so it is left out. */
     const char *keys[] = {"dbname",          "application_name", "keepalives",
                           "keepalives_idle", "options",          NULL};
-    const char *vals[] = {p->conninfo, p->app_name, "1", "30", "-c TimeZone=UTC", NULL};
+    const char *vals[] = {
+        p->conninfo, p->app_name, "1", "30", p->mode == PGPOOL_DIRECT ? "-c TimeZone=UTC" : NULL,
+        NULL};
     c->pg = PQconnectStartParams(keys, vals, 1);
     c->attempts++;
     if (!c->pg || PQstatus(c->pg) == CONNECTION_BAD) {
@@ -362,19 +377,16 @@ static void conn_connect_step(pgconn *c)
         conn_fail(c);
         return;
     }
-    /* Connected: prepare every statement in one pipeline. */
+    /* Connected: prepare every statement in one pipeline (PGPOOL_POOLER:
+     * none; the lone sync still proves the connection answers). */
     PQsetNoticeProcessor(c->pg, notice_ignore, NULL);
+    int named = c->pool->mode == PGPOOL_DIRECT;
     if (PQenterPipelineMode(c->pg) != 1 ||
-        PQsendPrepare(c->pg, CLAIMS_STMT,
-                      "select set_config('request.jwt.claims', $1, true),"
-                      " set_config('statement_timeout', $2, true),"
-                      " set_config('plan_cache_mode', $3, true),"
-                      " set_config('enable_sort', $4, true)",
-                      4, NULL) != 1) {
+        (named && PQsendPrepare(c->pg, CLAIMS_STMT, CLAIMS_SQL, 4, NULL) != 1)) {
         conn_fail(c);
         return;
     }
-    for (size_t i = 0; i < c->pool->nstmts; i++) {
+    for (size_t i = 0; named && i < c->pool->nstmts; i++) {
         const pgpool_stmt *s = &c->pool->stmts[i];
         if (PQsendPrepare(c->pg, s->name, s->sql, s->nparams, NULL) != 1) {
             conn_fail(c);
@@ -386,7 +398,7 @@ static void conn_connect_step(pgconn *c)
         return;
     }
     c->state = CONN_PREPARING;
-    c->prepare_left = (int)c->pool->nstmts + 1;
+    c->prepare_left = named ? (int)c->pool->nstmts + 1 : 0;
     conn_flush(c);
 }
 
@@ -640,13 +652,21 @@ static int q_send(pgconn *c, pgq *q)
                             : generic ? "force_generic_plan"
                                       : "auto",
                             generic ? "off" : "on"};
-        if (PQsendQueryPrepared(c->pg, CLAIMS_STMT, 4, v, NULL, NULL, 0) != 1)
+        int sent = p->mode == PGPOOL_DIRECT
+                       ? PQsendQueryPrepared(c->pg, CLAIMS_STMT, 4, v, NULL, NULL, 0)
+                       : PQsendQueryParams(c->pg, CLAIMS_SQL, 4, NULL, v, NULL, NULL, 0);
+        if (sent != 1)
             return -1;
     }
     for (int i = 0; i < q->nstmts; i++) {
         const pgpool_stmt *s = &p->stmts[q->stmt[i]];
-        if (PQsendQueryPrepared(c->pg, s->name, q->nparams[i], (const char *const *)q->params[i],
-                                NULL, NULL, (s->flags & PGPOOL_BINARY) ? 1 : 0) != 1)
+        const char *const *params = (const char *const *)q->params[i];
+        int binary = (s->flags & PGPOOL_BINARY) ? 1 : 0;
+        int sent =
+            p->mode == PGPOOL_DIRECT
+                ? PQsendQueryPrepared(c->pg, s->name, q->nparams[i], params, NULL, NULL, binary)
+                : PQsendQueryParams(c->pg, s->sql, q->nparams[i], NULL, params, NULL, NULL, binary);
+        if (sent != 1)
             return -1;
     }
     return PQpipelineSync(c->pg) == 1 ? 0 : -1;
@@ -656,12 +676,14 @@ static void pool_dispatch(pgpool *p)
 {
     if (p->closing)
         return;
+    /* Behind a transaction pooler, one transaction at a time per client
+     * connection (PGPOOL_POOLER). */
+    int max_depth = p->mode == PGPOOL_DIRECT ? PGPOOL_MAX_DEPTH : 1;
     while (p->pending_head) {
         pgconn *best = NULL;
         for (int i = 0; i < p->size; i++) {
             pgconn *c = &p->conns[i];
-            if (c->state == CONN_READY && c->depth < PGPOOL_MAX_DEPTH &&
-                (!best || c->depth < best->depth))
+            if (c->state == CONN_READY && c->depth < max_depth && (!best || c->depth < best->depth))
                 best = c;
         }
         if (!best)

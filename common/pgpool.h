@@ -96,11 +96,24 @@ typedef struct pgpool_stats {
     pgpool_hist run;  /* from being sent to the pipeline's end: the database's time */
 } pgpool_stats;
 
+/* Where the connections go (DB_TRANSACTION_POOLER). PGPOOL_DIRECT: to
+ * PostgreSQL (or a pooler that keeps sessions): statements are prepared
+ * once per connection and only bound and executed after, and up to
+ * PGPOOL_MAX_DEPTH pipelines (one per call) queue on a connection.
+ * PGPOOL_POOLER: through a transaction pooler that neither carries prepared
+ * statements from one server connection to the next nor keeps several
+ * pipelined transactions of one client apart (PgBouncer 1.18 in
+ * pool_mode=transaction: replies came back to the wrong call): each run
+ * sends its text as the unnamed statement (Parse, Bind, Execute in the
+ * call's one pipeline), one pipeline at a time per connection, and no
+ * startup options. */
+typedef enum pgpool_mode { PGPOOL_DIRECT = 0, PGPOOL_POOLER = 1 } pgpool_mode;
+
 /* Starts connecting at once; never blocks. stmts must outlive the pool.
  * Returns NULL only on allocation failure. */
 pgpool *pgpool_new(uv_loop_t *loop, const char *conninfo, const char *app_name, int size,
-                   const pgpool_stmt *stmts, size_t nstmts, pgpool_state_fn state_cb,
-                   void *state_arg) __attribute__((warn_unused_result));
+                   pgpool_mode mode, const pgpool_stmt *stmts, size_t nstmts,
+                   pgpool_state_fn state_cb, void *state_arg) __attribute__((warn_unused_result));
 /* Fails every pending and in-flight pgq with PGQ_UNAVAILABLE, closes the
  * connections and handles; `closed` runs once every handle is closed, after
  * which the pool memory is gone. */

@@ -271,7 +271,8 @@ static int serve(rpc_server *s)
         s->bridge_started = ok;
     }
     s->pool = pgpool_new(&s->loop, s->cfg.database_url, svc->binary, s->cfg.db_pool_size,
-                         svc->stmts, svc->nstmts, pool_state, s);
+                         s->cfg.db_transaction_pooler ? PGPOOL_POOLER : PGPOOL_DIRECT, svc->stmts,
+                         svc->nstmts, pool_state, s);
     if (ok && !(s->metrics = metrics_new(&s->loop, svc->binary, s->metric_names, s->nregs)))
         ok = 0;
     if (ok && svc->nseries && metrics_add_series(s->metrics, svc->series, svc->nseries) != 0)
@@ -293,8 +294,9 @@ static int serve(rpc_server *s)
                     s->cfg.grpc_listen);
     }
     if (svc->listen_channel)
-        s->listen = pglisten_new(&s->loop, s->cfg.database_url, svc->binary, svc->listen_channel,
-                                 on_notify, s);
+        s->listen = pglisten_new(
+            &s->loop, s->cfg.listen_database_url ? s->cfg.listen_database_url : s->cfg.database_url,
+            svc->binary, svc->listen_channel, on_notify, s);
     uv_signal_init(&s->loop, &s->sigterm);
     uv_signal_init(&s->loop, &s->sigint);
     s->sigterm.data = s->sigint.data = s;

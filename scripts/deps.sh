@@ -15,7 +15,7 @@ APT_PACKAGES=(
 	protobuf-c-compiler libprotobuf-c-dev
 	libpq-dev libuv1-dev libcriterion-dev libjansson-dev libssl-dev
 	postgresql-15 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
-	nghttp2-client openssl valgrind clang clang-format jq yq curl
+	nghttp2-client openssl valgrind clang clang-format jq yq curl pgbouncer
 )
 # Node 20 comes with the machine; Debian's (older) node only when it is absent.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

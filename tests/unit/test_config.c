@@ -78,6 +78,8 @@ Test(config, defaults)
     cr_assert_null(c.jwt_secret_prev);
     cr_assert_eq(c.jwt_secret_prev_len, 0);
     cr_assert_eq(c.db_pool_size, 4);
+    cr_assert_eq(c.db_transaction_pooler, 0);
+    cr_assert_null(c.listen_database_url);
     cr_assert_null(c.tls_cert);
     cr_assert_null(c.tls_key);
     cr_assert_null(c.tls_client_ca);
@@ -121,6 +123,8 @@ Test(config, everything_set, .init = make_tmpfile, .fini = remove_tmpfile)
         {"GRPC_LISTEN", "[::]:6000"},
         {"METRICS_LISTEN", "localhost:65535"},
         {"DB_POOL_SIZE", "64"},
+        {"DB_TRANSACTION_POOLER", "1"},
+        {"LISTEN_DATABASE_URL", "postgresql://direct/cameos"},
         {"LOG_LEVEL", "DEBUG"},
         {"TLS_CERT", tmpfile_path},
         {"TLS_KEY", tmpfile_path},
@@ -159,6 +163,8 @@ Test(config, everything_set, .init = make_tmpfile, .fini = remove_tmpfile)
     cr_assert_str_eq(c.grpc_listen, "[::]:6000");
     cr_assert_str_eq(c.metrics_listen, "localhost:65535");
     cr_assert_eq(c.db_pool_size, 64);
+    cr_assert_eq(c.db_transaction_pooler, 1);
+    cr_assert_str_eq(c.listen_database_url, "postgresql://direct/cameos");
     cr_assert_eq(c.log_level, CONFIG_LOG_DEBUG);
     cr_assert_str_eq(c.tls_cert, tmpfile_path);
     cr_assert_str_eq(c.tls_key, tmpfile_path);
@@ -222,6 +228,8 @@ Test(config, empty_means_unset)
     cr_assert_null(c.jwt_secret_prev);
     cr_assert_str_eq(c.grpc_listen, "0.0.0.0:50051");
     cr_assert_eq(c.db_pool_size, 4);
+    cr_assert_eq(c.db_transaction_pooler, 0);
+    cr_assert_null(c.listen_database_url);
     cr_assert_null(c.tls_cert);
     config_free(&c);
 }
@@ -287,6 +295,8 @@ Test(config, integers)
     } bad[] = {
         {"DB_POOL_SIZE", "0"},
         {"DB_POOL_SIZE", "65"},
+        {"DB_TRANSACTION_POOLER", "2"},
+        {"DB_TRANSACTION_POOLER", "yes"},
         {"DB_POOL_SIZE", "-1"},
         {"DB_POOL_SIZE", "+4"},
         {"DB_POOL_SIZE", "4x"},

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# A throwaway PgBouncer (Debian 12's, 1.18) in pool_mode = transaction in
+# front of a scripts/pg.sh cluster, for tests: trusted local logins for the
+# superuser and the three service roles, `default_pool_size` server
+# connections per role (2 unless POOL is set), at most 1000 clients.
+#
+# Sourced, it defines pgb_start DIR PORT UPSTREAM_PORT and pgb_stop DIR.
+# Run as a command: scripts/pgbouncer.sh start DIR PORT UPSTREAM_PORT | stop DIR.
+# Run as root, PgBouncer runs as the OS user postgres (it refuses root).
+
+PGB_OS_USER="${PGB_OS_USER:-postgres}"
+
+pgb__as_owner() {
+	if ((EUID == 0)); then
+		runuser -u "$PGB_OS_USER" -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# pgb_start DIR PORT UPSTREAM_PORT: writes DIR/pgbouncer.ini and starts it;
+# waits until it answers (at most 10 s). 0 when it does.
+pgb_start() {
+	local dir=$1 port=$2 up=$3 i
+	[[ -n $dir && $port =~ ^[0-9]+$ && $up =~ ^[0-9]+$ ]] || {
+		echo "pgb_start: usage: pgb_start DIR PORT UPSTREAM_PORT" >&2
+		return 2
+	}
+	command -v pgbouncer >/dev/null || {
+		echo "pgb_start: pgbouncer is not installed (scripts/deps.sh)" >&2
+		return 1
+	}
+	pgb_stop "$dir"
+	mkdir -p "$dir"
+	dir=$(cd "$dir" && pwd)
+	cat >"$dir/pgbouncer.ini" <<EOF
+[databases]
+cameos = host=127.0.0.1 port=$up dbname=cameos
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $port
+unix_socket_dir =
+auth_type = trust
+auth_file = $dir/userlist.txt
+pool_mode = transaction
+default_pool_size = ${POOL:-2}
+max_client_conn = 1000
+ignore_startup_parameters = extra_float_digits
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+EOF
+	printf '"%s" ""\n' postgres cameos_credits cameos_content cameos_planning >"$dir/userlist.txt"
+	if ((EUID == 0)); then chown -R "$PGB_OS_USER:" "$dir"; fi
+	pgb__as_owner pgbouncer -d "$dir/pgbouncer.ini" >/dev/null 2>&1 || return 1
+	for ((i = 0; i < 100; i++)); do
+		if psql -X -q -A -t "postgresql://postgres@127.0.0.1:$port/cameos" -c 'select 1' \
+			>/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# pgb_stop DIR: stops the PgBouncer of DIR, if it runs.
+pgb_stop() {
+	local pid
+	[[ -f $1/pgbouncer.pid ]] || return 0
+	pid=$(<"$1/pgbouncer.pid")
+	if [[ $pid =~ ^[0-9]+$ ]] && kill "$pid" 2>/dev/null; then
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	fi
+	rm -f "$1/pgbouncer.pid"
+}
+
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+	set -euo pipefail
+	case "${1:-}" in
+	start) pgb_start "${2:?DIR}" "${3:?PORT}" "${4:?UPSTREAM_PORT}" ;;
+	stop) pgb_stop "${2:?DIR}" ;;
+	*)
+		echo "usage: $0 start DIR PORT UPSTREAM_PORT | stop DIR" >&2
+		exit 2
+		;;
+	esac
+fi
