@@ -98,6 +98,8 @@ static void render_process(strbuf *b, const metrics *m);
 static void render_per_method(strbuf *b, const metrics *m, const char *name, const char *help,
                               size_t counter);
 static void render_hist(strbuf *b, const char *name, const char *help, const pgpool_hist *h);
+static void hist_lines(strbuf *b, const char *name, const char *key, const char *value,
+                       const pgpool_hist *h);
 
 metrics *metrics_new(uv_loop_t *loop, const char *binary, const metrics_method *methods,
                      size_t nmethods)
@@ -301,6 +303,16 @@ char *metrics_render(const metrics *m)
                 "Time a transaction waited for a PostgreSQL connection.", &ps.wait);
     render_hist(&b, "cameos_db_transaction_seconds",
                 "Time from sending a transaction's pipeline to its end (each try).", &ps.run);
+    /* The same by what the transaction does: its last statement (the one a
+     * reply reads; the ones before it set up or lock). Statements not run
+     * yet are left out. */
+    sb_printf(&b,
+              "# HELP cameos_db_statement_seconds Transaction time by its last statement's name.\n"
+              "# TYPE cameos_db_statement_seconds histogram\n");
+    for (size_t i = 0; i < ps.nstmts; i++)
+        if (ps.run_by[i].n > 0)
+            hist_lines(&b, "cameos_db_statement_seconds", "statement", ps.stmts[i].name,
+                       &ps.run_by[i]);
     sb_printf(&b, "# HELP cameos_refused_total Work refused at a limit (SECURITY.md), by limit.\n"
                   "# TYPE cameos_refused_total counter\n");
     for (int i = 0; i < METRICS_LIMIT_COUNT; i++)
@@ -586,15 +598,27 @@ static void render_process(strbuf *b, const metrics *m)
 
 static void render_hist(strbuf *b, const char *name, const char *help, const pgpool_hist *h)
 {
-    static const double bounds[PGPOOL_NBUCKETS] = {PGPOOL_BUCKETS};
     sb_printf(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+    hist_lines(b, name, NULL, NULL, h);
+}
+
+/* One histogram's lines, labelled key="value" when key is not NULL. */
+static void hist_lines(strbuf *b, const char *name, const char *key, const char *value,
+                       const pgpool_hist *h)
+{
+    static const double bounds[PGPOOL_NBUCKETS] = {PGPOOL_BUCKETS};
+    char label[160] = "", braced[168] = "";
+    if (key) {
+        snprintf(label, sizeof(label), "%s=\"%s\",", key, value);
+        snprintf(braced, sizeof(braced), "{%s=\"%s\"}", key, value);
+    }
     unsigned long long cum = 0;
     for (size_t k = 0; k < PGPOOL_NBUCKETS; k++) {
         cum += h->count[k];
-        sb_printf(b, "%s_bucket{le=\"%g\"} %llu\n", name, bounds[k], cum);
+        sb_printf(b, "%s_bucket{%sle=\"%g\"} %llu\n", name, label, bounds[k], cum);
     }
-    sb_printf(b, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.9f\n%s_count %llu\n", name, h->n, name,
-              h->sum, name, h->n);
+    sb_printf(b, "%s_bucket{%sle=\"+Inf\"} %llu\n%s_sum%s %.9f\n%s_count%s %llu\n", name, label,
+              h->n, name, braced, h->sum, name, braced, h->n);
 }
 
 /* One counter per method, the method_stats field at offset counter. */

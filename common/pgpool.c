@@ -93,6 +93,7 @@ struct pgpool {
     uv_timer_t kick;
     long reconnects;
     pgpool_hist wait, run;
+    pgpool_hist *run_by; /* run, by the pipeline's last statement (nstmts) */
     pgpool_state_fn state_cb;
     void *state_arg;
     int closing;
@@ -140,10 +141,12 @@ pgpool *pgpool_new(uv_loop_t *loop, const char *conninfo, const char *app_name, 
     p->conninfo = strdup(conninfo);
     p->app_name = strdup(app_name);
     p->conns = calloc((size_t)size, sizeof(pgconn));
-    if (!p->conninfo || !p->app_name || !p->conns) {
+    p->run_by = calloc(nstmts ? nstmts : 1, sizeof(pgpool_hist));
+    if (!p->conninfo || !p->app_name || !p->conns || !p->run_by) {
         free(p->conninfo);
         free(p->app_name);
         free(p->conns);
+        free(p->run_by);
         free(p);
         return NULL;
     }
@@ -199,6 +202,9 @@ void pgpool_get_stats(const pgpool *p, pgpool_stats *out)
     out->reconnects = p->reconnects;
     out->wait = p->wait;
     out->run = p->run;
+    out->run_by = p->run_by;
+    out->stmts = p->stmts;
+    out->nstmts = p->nstmts;
     for (int i = 0; i < p->size; i++) {
         if (p->conns[i].state == CONN_READY)
             out->ready++;
@@ -551,6 +557,8 @@ static void pipeline_result(pgconn *c, PGresult *res)
         q->conn = NULL;
         uint64_t now = uv_hrtime();
         hist_add(&c->pool->run, now - q->sent_ns);
+        if (q->nstmts > 0)
+            hist_add(&c->pool->run_by[q->stmt[q->nstmts - 1]], now - q->sent_ns);
         if (q->failed_retryable && !q->cancel_requested && q->retries < PGPOOL_MAX_RETRIES) {
             q->retries++;
             q->queued_ns = now;
@@ -886,6 +894,7 @@ static void pool_handle_gone(pgpool *p)
     void (*cb)(void *) = p->closed_cb;
     void *arg = p->closed_arg;
     free(p->conns);
+    free(p->run_by);
     free(p->conninfo);
     free(p->app_name);
     free(p);

@@ -94,6 +94,11 @@ typedef struct pgpool_stats {
     long reconnects;  /* connections (re)established since start */
     pgpool_hist wait; /* from pgq_submit (or a retry) to being sent on a connection */
     pgpool_hist run;  /* from being sent to the pipeline's end: the database's time */
+    /* run again, by the pipeline's last statement (what the call does):
+     * run_by[i] for stmts[i]; the pool's own memory, valid while it lives. */
+    const pgpool_hist *run_by;
+    const pgpool_stmt *stmts;
+    size_t nstmts;
 } pgpool_stats;
 
 /* Where the connections go (DB_TRANSACTION_POOLER). PGPOOL_DIRECT: to

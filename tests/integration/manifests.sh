@@ -301,6 +301,23 @@ if kubectl kustomize "$K8S/monitoring" >"$TMP/mon.yaml" 2>"$TMP/err" &&
 		elif ([$pm.spec.podMetricsEndpoints[].port] - $ports | length) > 0
 		then "\($d.metadata.name): no port named \([$pm.spec.podMetricsEndpoints[].port])"
 		else empty end'
+	# The dashboard ConfigMap: Grafana's sidecar label, and a dashboard it
+	# can load (a uid, a title, the data source variable, panels with unique
+	# ids, each with at least one PromQL target, every target on it).
+	dash=$(jq -r '[.[] | select(.kind == "ConfigMap" and .metadata.labels.grafana_dashboard == "1")][0]
+		.data["dashboard.json"] // empty' "$TMP/mon.json")
+	why=$(jq -r '
+		if (.uid // "") == "" or (.title // "") == "" then "no uid or title"
+		elif ([.templating.list[] | select(.type == "datasource")] | length) != 1 then "no datasource variable"
+		elif (.panels | length) == 0 then "no panels"
+		elif ([.panels[].id] | unique | length) != (.panels | length) then "panel ids repeat"
+		elif ([.panels[] | select((.targets // []) | length == 0)] | length) > 0 then "a panel without targets"
+		elif ([.panels[].targets[] | select((.expr // "") == "")] | length) > 0 then "a target without expr"
+		elif ([.panels[] | select(.datasource.uid != "${datasource}")] | length) > 0 then "a panel off the variable"
+		else empty end' <<<"${dash:-null}" 2>&1)
+	[[ -n $dash && -z $why ]] &&
+		pass "monitoring: the dashboard ConfigMap carries a loadable Grafana dashboard ($(jq '.panels | length' <<<"$dash") panels)" ||
+		fail "monitoring: the dashboard ConfigMap carries a loadable Grafana dashboard" "${why:-no ConfigMap labelled grafana_dashboard}"
 else
 	fail "monitoring: kubectl kustomize deploy/k8s/monitoring renders" "$(<"$TMP/err")"
 fi

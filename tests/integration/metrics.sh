@@ -65,6 +65,14 @@ for h in cameos_db_pool_wait_seconds cameos_db_transaction_seconds; do
 	is "$(value "$t1" "${h}_bucket{le=\"+Inf\"}")" "$(value "$t1" "${h}_count")" "credits: $h +Inf equals its count"
 done
 
+# The same by statement: GetProfile's transaction ends with get_profile.
+sc='cameos_db_statement_seconds_count{statement="get_profile"}'
+d=$(($(value "$t1" "$sc") - $(value "$t0" "$sc")))
+((d >= 2)) && pass "credits: cameos_db_statement_seconds{statement=\"get_profile\"} counts them ($d)" ||
+	fail "credits: cameos_db_statement_seconds{statement=\"get_profile\"} counts them" "went up by $d"
+is "$(value "$t1" 'cameos_db_statement_seconds_bucket{statement="get_profile",le="+Inf"}')" \
+	"$(value "$t1" "$sc")" "credits: its +Inf bucket equals its count"
+
 # The Prometheus clients' process series, with values that make sense.
 for svc in "${SERVICES[@]}"; do
 	text=$(scrape "${MADDR[$svc]}")
@@ -145,11 +153,16 @@ expect_code 0 "queue: the owner cancels the requeued generation (refunded)"
 # The shipped alerts (deploy/k8s/monitoring) name only series that exist.
 rules="$IT_ROOT/deploy/k8s/monitoring/prometheusrule.yaml"
 known=$(for svc in "${SERVICES[@]}"; do scrape "${MADDR[$svc]}"; done | awk '$1 == "#" && $2 == "TYPE" { print $3 }' | sort -u)
-exprs=$(yq -r '.spec.groups[].rules[].expr' "$rules")
-names=$(grep -oE '\b(grpc_server|cameos|process)_[a-z_]+' <<<"$exprs" | sed -E 's/_(bucket|count|sum)$//' | sort -u)
+series_of() { grep -oE '\b(grpc_server|cameos|process)_[a-z_]+' | sed -E 's/_(bucket|count|sum)$//' | sort -u; }
+names=$(yq -r '.spec.groups[].rules[].expr' "$rules" | series_of)
 missing=$(comm -23 <(echo "$names") <(echo "$known"))
 [[ -n $names && -z $missing ]] && pass "every series the alerts name is served ($(wc -l <<<"$names") of them)" ||
 	fail "every series the alerts name is served" "missing: $missing"
+# And the dashboard's panels (deploy/k8s/monitoring/dashboard.json).
+names=$(jq -r '.panels[].targets[].expr' "$IT_ROOT/deploy/k8s/monitoring/dashboard.json" | series_of)
+missing=$(comm -23 <(echo "$names") <(echo "$known"))
+[[ -n $names && -z $missing ]] && pass "every series the dashboard shows is served ($(wc -l <<<"$names") of them)" ||
+	fail "every series the dashboard shows is served" "missing: $missing"
 incomplete=$(yq -r '.spec.groups[].rules[] | select((.alert // "") == "" or (.expr // "") == ""
 	or (.labels.severity // "") == "" or (.annotations.summary // "") == "") | .alert // "(unnamed)"' "$rules")
 [[ -z $incomplete ]] && pass "every alert has an expression, a severity and a summary" ||
