@@ -49,6 +49,7 @@ PGB_PORT=55440
 SVC_DB_PORT=
 SVC_ENV=()
 SKIP_SCRIPTS=()
+SVC_REPLICAS=1 # instances of each service; the others on ports +100, +200
 declare -A GRPC_PORT=([credits]=51051 [content]=51052 [planning]=51053)
 declare -A METRICS_PORT=([credits]=59091 [content]=59092 [planning]=59093)
 ASAN_ENV=(
@@ -416,32 +417,47 @@ suite_integration() {
 		return
 	fi
 
-	for svc in "${CAMEOS_SERVICES[@]}"; do
-		bin=$(svc_bin "$dir" "$svc")
-		env "${extra_env[@]}" \
-			"${SVC_ENV[@]}" \
-			DATABASE_URL="$(pg_url "$TEST_PG_DIR" "${SVC_DB_PORT:-$TEST_PG_PORT}" "cameos_$svc" cameos)" \
-			LISTEN_DATABASE_URL="$(pg_url "$TEST_PG_DIR" "$TEST_PG_PORT" "cameos_$svc" cameos)" \
-			GRPC_LISTEN="127.0.0.1:${GRPC_PORT[$svc]}" \
-			METRICS_LISTEN="127.0.0.1:${METRICS_PORT[$svc]}" \
-			JWT_SECRET="$secret" LOG_LEVEL=info \
-			"$bin" >"$LOGS/$name-$svc.log" 2>&1 </dev/null &
-		SVC_PID[$svc]=$!
+	# Instance k (0 first) of each service listens on its ports + 100 k.
+	local k key gport
+	declare -A addrs=()
+	for ((k = 0; k < SVC_REPLICAS; k++)); do
+		for svc in "${CAMEOS_SERVICES[@]}"; do
+			bin=$(svc_bin "$dir" "$svc")
+			key=$svc
+			((k == 0)) || key=$svc-$k
+			gport=$((GRPC_PORT[$svc] + 100 * k))
+			addrs[$svc]+="${addrs[$svc]:+,}127.0.0.1:$gport"
+			env "${extra_env[@]}" \
+				"${SVC_ENV[@]}" \
+				DATABASE_URL="$(pg_url "$TEST_PG_DIR" "${SVC_DB_PORT:-$TEST_PG_PORT}" "cameos_$svc" cameos)" \
+				LISTEN_DATABASE_URL="$(pg_url "$TEST_PG_DIR" "$TEST_PG_PORT" "cameos_$svc" cameos)" \
+				GRPC_LISTEN="127.0.0.1:$gport" \
+				METRICS_LISTEN="127.0.0.1:$((METRICS_PORT[$svc] + 100 * k))" \
+				JWT_SECRET="$secret" LOG_LEVEL=info \
+				"$bin" >"$LOGS/$name-$key.log" 2>&1 </dev/null &
+			SVC_PID[$key]=$!
+		done
 	done
-	for svc in "${CAMEOS_SERVICES[@]}"; do
-		if wait_until 90 is_serving "127.0.0.1:${GRPC_PORT[$svc]}"; then
-			echo "ok - $svc reports SERVING after start"
-			pass=$((pass + 1))
-		else
-			echo "not ok - $svc reports SERVING after start ($(health_status "127.0.0.1:${GRPC_PORT[$svc]}"))"
-			tail -n 20 "$LOGS/$name-$svc.log"
-			fail=$((fail + 1))
-		fi
+	for ((k = 0; k < SVC_REPLICAS; k++)); do
+		for svc in "${CAMEOS_SERVICES[@]}"; do
+			key=$svc
+			((k == 0)) || key=$svc-$k
+			gport=$((GRPC_PORT[$svc] + 100 * k))
+			if wait_until 90 is_serving "127.0.0.1:$gport"; then
+				echo "ok - $key reports SERVING after start"
+				pass=$((pass + 1))
+			else
+				echo "not ok - $key reports SERVING after start ($(health_status "127.0.0.1:$gport"))"
+				tail -n 20 "$LOGS/$name-$key.log"
+				fail=$((fail + 1))
+			fi
+		done
 	done
 
 	# What the tests get: the same names as .stack/env, plus PostgreSQL hooks.
 	local it_env=(
-		CREDITS_ADDR="127.0.0.1:${GRPC_PORT[credits]}"
+		CREDITS_ADDR="127.0.0.1:${GRPC_PORT[credits]}" CREDITS_ADDRS="${addrs[credits]}"
+		CONTENT_ADDRS="${addrs[content]}" PLANNING_ADDRS="${addrs[planning]}"
 		CONTENT_ADDR="127.0.0.1:${GRPC_PORT[content]}"
 		PLANNING_ADDR="127.0.0.1:${GRPC_PORT[planning]}"
 		CREDITS_METRICS_ADDR="127.0.0.1:${METRICS_PORT[credits]}"
@@ -576,7 +592,8 @@ suite_attack() {
 # ---------------------------------------------------------------- pgbouncer
 # The integration suite again, the services going through a real PgBouncer
 # 1.18 in pool_mode = transaction (scripts/pgbouncer.sh: 2 server
-# connections per role for the services' 4 client connections each), with
+# connections per role for 3 instances of each service with 4 client
+# connections each), with
 # DB_TRANSACTION_POOLER=1 (unnamed statements, one transaction in flight per
 # connection) and content's LISTEN connection direct (LISTEN_DATABASE_URL).
 # Release binaries.
@@ -599,10 +616,15 @@ suite_pgbouncer() {
 	# SERVING and calls fail UNAVAILABLE or at their deadline; OPERATORS.md
 	# says so.
 	SKIP_SCRIPTS=(valgrind.sh dbdown.sh)
+	# Three instances of each service: 36 client connections to PgBouncer,
+	# which opens at most 2 per role (6) to PostgreSQL. The tests call the
+	# first; test_credits_concurrency spreads over all three (CREDITS_ADDRS).
+	SVC_REPLICAS=3
 	suite_integration "$name" "$BUILD_REL" "$rel_built" 20
 	SVC_DB_PORT=
 	SVC_ENV=()
 	SKIP_SCRIPTS=()
+	SVC_REPLICAS=1
 	pgb_stop "$PGB_DIR"
 }
 

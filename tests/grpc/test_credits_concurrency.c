@@ -16,6 +16,9 @@
  *
  * Workers only record what they saw; every assertion runs on the test's own
  * thread after the join. Needs CREDITS_ADDR, JWT_SECRET, DATABASE_URL.
+ * CREDITS_ADDRS ("host:port,host:port,..."), when set, spreads the channels
+ * over several instances of the service (the test command's PgBouncer suite
+ * runs three sharing one pooler).
  */
 #include "credits_fixture.h"
 
@@ -85,13 +88,22 @@ TestSuite(credits_concurrency, .init = cf_setup, .fini = cf_teardown);
 
 Test(credits_concurrency, ledger_invariants_hold_under_mixed_load, .timeout = 600)
 {
-    const char *addr = cf_env("CREDITS_ADDR");
+    char addrs[512], *addr[CC_CHANNELS], *save = NULL;
+    snprintf(addrs, sizeof(addrs), "%s",
+             getenv("CREDITS_ADDRS") && getenv("CREDITS_ADDRS")[0] ? getenv("CREDITS_ADDRS")
+                                                                   : cf_env("CREDITS_ADDR"));
+    int naddr = 0;
+    for (char *t = strtok_r(addrs, ",", &save); t && naddr < CC_CHANNELS;
+         t = strtok_r(NULL, ",", &save))
+        addr[naddr++] = t;
+    cr_assert_gt(naddr, 0);
     tc_chan *chans[CC_CHANNELS];
     for (int i = 0; i < CC_CHANNELS; i++) {
-        chans[i] = tc_connect(addr);
+        chans[i] = tc_connect(addr[i % naddr]);
         cr_assert_not_null(chans[i]);
-        cr_assert_eq(tc_wait_ready(chans[i], 10000), 0, "credits service at %s", addr);
+        cr_assert_eq(tc_wait_ready(chans[i], 10000), 0, "credits service at %s", addr[i % naddr]);
     }
+    cr_log_info("%d channels over %d instance(s)", CC_CHANNELS, naddr);
     unsigned char rb[8];
     cr_assert_eq(getrandom(rb, sizeof(rb), 0), (ssize_t)sizeof(rb));
     for (int i = 0; i < 8; i++)
