@@ -6,7 +6,10 @@
 #
 # Sourced, it defines pgb_start DIR PORT UPSTREAM_PORT and pgb_stop DIR.
 # Run as a command: scripts/pgbouncer.sh start DIR PORT UPSTREAM_PORT | stop DIR.
-# Run as root, PgBouncer runs as the OS user postgres (it refuses root).
+# Run as root, PgBouncer runs as the OS user postgres (it refuses root);
+# when that user cannot reach DIR (a checkout under /root, say), the files
+# live in a folder under /tmp and DIR/files points there (as scripts/pg.sh
+# does for its clusters).
 
 PGB_OS_USER="${PGB_OS_USER:-postgres}"
 
@@ -33,6 +36,15 @@ pgb_start() {
 	pgb_stop "$dir"
 	mkdir -p "$dir"
 	dir=$(cd "$dir" && pwd)
+	if [[ ! -e $dir/files ]]; then
+		if ((EUID == 0)) && ! runuser -u "$PGB_OS_USER" -- test -x "$dir"; then
+			ln -s "$(mktemp -d /tmp/cameos-pgb.XXXXXX)" "$dir/files"
+		else
+			mkdir "$dir/files"
+		fi
+	fi
+	dir=$(readlink -f "$dir/files")
+	chmod 755 "$dir"
 	cat >"$dir/pgbouncer.ini" <<EOF
 [databases]
 cameos = host=127.0.0.1 port=$up dbname=cameos
@@ -65,13 +77,13 @@ EOF
 
 # pgb_stop DIR: stops the PgBouncer of DIR, if it runs.
 pgb_stop() {
-	local pid
-	[[ -f $1/pgbouncer.pid ]] || return 0
-	pid=$(<"$1/pgbouncer.pid")
+	local pid f=$1/files/pgbouncer.pid
+	[[ -f $f ]] || return 0
+	pid=$(<"$f")
 	if [[ $pid =~ ^[0-9]+$ ]] && kill "$pid" 2>/dev/null; then
 		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	fi
-	rm -f "$1/pgbouncer.pid"
+	rm -f "$f"
 }
 
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
