@@ -10,38 +10,13 @@
 // Called by error_details.sh (TAP). Environment: CREDITS_ADDR CONTENT_ADDR
 // PLANNING_ADDR SERVICE_TOKEN JWT_SECRET.
 
-const fs = require('fs');
-const path = require('path');
 const crypto = require('crypto');
+const lib = require('./lib.cjs');
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const NM = path.join(ROOT, 'tests', 'node_modules');
-const grpc = require(path.join(NM, '@grpc', 'grpc-js'));
-const loader = require(path.join(NM, '@grpc', 'proto-loader'));
-const protobuf = require(path.join(NM, 'protobufjs'));
-
-const INCLUDE = [path.join(ROOT, 'proto'), '/usr/include'];
-const FILES = ['cameos/credits/v1/credits.proto', 'cameos/content/v1/content.proto',
-  'cameos/planning/v1/planning.proto'];
-
-let tapN = 0, tapFailed = 0;
-function ok(cond, name, detail) {
-  tapN++;
-  console.log(`${cond ? 'ok' : 'not ok'} ${tapN} - ${name}`);
-  if (!cond) {
-    tapFailed++;
-    for (const l of String(detail || '').split('\n')) if (l) console.log(`# ${l}`);
-  }
-  return cond;
-}
+const { grpc, ok, mint } = lib;
 
 // google.rpc types, from the project's own declarations.
-const rpcRoot = new protobuf.Root();
-rpcRoot.resolvePath = (_o, t) => {
-  for (const d of INCLUDE) if (fs.existsSync(path.join(d, t))) return path.join(d, t);
-  return t;
-};
-rpcRoot.loadSync(['google/rpc/status.proto', 'google/rpc/error_details.proto'], { keepCase: true });
+const rpcRoot = lib.protoRoot(['google/rpc/status.proto', 'google/rpc/error_details.proto']);
 const Status = rpcRoot.lookupType('google.rpc.Status');
 
 // The details of a grpc-js error: {reason, domain, metadata, fields, retryMs}.
@@ -62,32 +37,8 @@ function details(err) {
   return d;
 }
 
-const pkg = grpc.loadPackageDefinition(loader.loadSync(FILES, {
-  keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true, includeDirs: INCLUDE,
-}));
-const clients = {
-  credits: new pkg.cameos.credits.v1.CreditsService(process.env.CREDITS_ADDR, grpc.credentials.createInsecure()),
-  content: new pkg.cameos.content.v1.ContentService(process.env.CONTENT_ADDR, grpc.credentials.createInsecure()),
-  planning: new pkg.cameos.planning.v1.PlanningService(process.env.PLANNING_ADDR, grpc.credentials.createInsecure()),
-};
-function call(svc, method, req, token) {
-  const md = new grpc.Metadata();
-  if (token) md.set('authorization', `Bearer ${token}`);
-  return new Promise((resolve) => {
-    clients[svc][method](req, md, { deadline: Date.now() + 30000 }, (err, res) => resolve({ err, res }));
-  });
-}
-
-function b64url(b) {
-  return Buffer.from(b).toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
-}
-function mint(sub, role, expIn = 3600) {
-  const now = Math.floor(Date.now() / 1000);
-  const h = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const p = b64url(JSON.stringify({ sub, role, aud: 'authenticated', iat: now - 7200, exp: now + expIn }));
-  const s = b64url(crypto.createHmac('sha256', process.env.JWT_SECRET).update(`${h}.${p}`).digest());
-  return `${h}.${p}.${s}`;
-}
+const clients = lib.clients();
+const call = (svc, method, req, token) => lib.call(clients[svc], method, req, token);
 
 // One error path: the call must fail with `code`, and its details must say
 // `reason` in `domain`, name `field` (INVALID_ARGUMENT) and carry RetryInfo
@@ -173,6 +124,5 @@ main()
   .catch((e) => ok(false, 'the run finished', e.stack))
   .finally(() => {
     for (const c of Object.values(clients)) c.close();
-    console.log(`1..${tapN}`);
-    process.exitCode = tapFailed ? 1 : 0;
+    lib.plan();
   });

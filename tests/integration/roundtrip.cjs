@@ -26,15 +26,10 @@
 // (every run prints its seed); ROUNDTRIP_ROUNDS rounds per resource
 // (default 20).
 
-const fs = require('fs');
-const path = require('path');
 const crypto = require('crypto');
+const lib = require('./lib.cjs');
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const NM = path.join(ROOT, 'tests', 'node_modules');
-const grpc = require(path.join(NM, '@grpc', 'grpc-js'));
-const loader = require(path.join(NM, '@grpc', 'proto-loader'));
-const protobuf = require(path.join(NM, 'protobufjs'));
+const { grpc, protobuf, ok, mint } = lib;
 // protobufjs (like protoc's C++, Java and Python runtimes) stops at 100
 // nested messages, in both directions; a Struct 63 JSON levels deep, which
 // the API accepts, is about 130 (Struct, Value, Struct, ...). README "API
@@ -42,30 +37,10 @@ const protobuf = require(path.join(NM, 'protobufjs'));
 protobuf.util.recursionLimit = 1000;
 protobuf.Reader.recursionLimit = 1000;
 
-const FILES = ['cameos/credits/v1/credits.proto', 'cameos/content/v1/content.proto',
-  'cameos/planning/v1/planning.proto'];
-const INCLUDE = [path.join(ROOT, 'proto'), '/usr/include'];
-const SERVICES = {
-  credits: ['cameos.credits.v1.CreditsService', process.env.CREDITS_ADDR],
-  content: ['cameos.content.v1.ContentService', process.env.CONTENT_ADDR],
-  planning: ['cameos.planning.v1.PlanningService', process.env.PLANNING_ADDR],
-};
+const SERVICES = lib.SERVICES;
 const ROUNDS = Number(process.env.ROUNDTRIP_ROUNDS || 20);
 const SEED = Number(process.env.ROUNDTRIP_SEED || crypto.randomInt(1, 2 ** 31));
 const REQUEST_BUDGET = 900 * 1024; // under MAX_RECV_BYTES (1 MiB) with room for framing
-
-// ------------------------------------------------------------------ TAP
-let tapN = 0, tapFailed = 0;
-function ok(cond, name, detail) {
-  tapN++;
-  if (cond) console.log(`ok ${tapN} - ${name}`);
-  else {
-    tapFailed++;
-    console.log(`not ok ${tapN} - ${name}`);
-    for (const l of String(detail || '').split('\n')) if (l) console.log(`# ${l}`);
-  }
-  return cond;
-}
 
 // ------------------------------------------------- seeded randomness
 // mulberry32: small, fast, and the same sequence for the same seed.
@@ -186,44 +161,10 @@ function uuid() {
 }
 
 // ----------------------------------------------------- proto, clients
-const root = new protobuf.Root();
-root.resolvePath = (_origin, target) => {
-  for (const d of INCLUDE) if (fs.existsSync(path.join(d, target))) return path.join(d, target);
-  return target;
-};
-root.loadSync(FILES, { keepCase: true, alternateCommentMode: true });
-root.resolveAll();
-
-const pkgDef = loader.loadSync(FILES, {
-  keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true, includeDirs: INCLUDE,
-});
-const grpcObj = grpc.loadPackageDefinition(pkgDef);
-const clients = {};
-for (const [name, [full, addr]] of Object.entries(SERVICES)) {
-  const Ctor = full.split('.').reduce((o, k) => o[k], grpcObj);
-  clients[name] = new Ctor(addr, grpc.credentials.createInsecure(), {
-    'grpc.max_receive_message_length': 8 << 20,
-  });
-}
-function call(svc, method, req, token) {
-  const md = new grpc.Metadata();
-  md.set('authorization', `Bearer ${token}`);
-  return new Promise((resolve) => {
-    clients[svc][method](req, md, { deadline: Date.now() + 60000 }, (err, res) => resolve({ err, res }));
-  });
-}
+const root = lib.protoRoot();
+const clients = lib.clients({ 'grpc.max_receive_message_length': 8 << 20 });
+const call = (svc, method, req, token) => lib.call(clients[svc], method, req, token);
 const describe = (r) => (r.err ? `${grpc.status[r.err.code]}: ${r.err.details}` : 'OK');
-
-function b64url(b) {
-  return Buffer.from(b).toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
-}
-function mint(sub, role) {
-  const now = Math.floor(Date.now() / 1000);
-  const h = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const p = b64url(JSON.stringify({ sub, role, aud: 'authenticated', iat: now, exp: now + 3600 }));
-  const s = b64url(crypto.createHmac('sha256', process.env.JWT_SECRET).update(`${h}.${p}`).digest());
-  return `${h}.${p}.${s}`;
-}
 
 // ------------------------------------------- JSON <-> Struct on the wire
 function toValue(x) {
@@ -478,7 +419,7 @@ function pickFields(o, names) {
 
 // ------------------------------------------------------------ resources
 function methodsOf(svc) {
-  const s = root.lookupService(SERVICES[svc][0]);
+  const s = root.lookupService(SERVICES[svc]);
   return s.methodsArray;
 }
 // CRUD resources: X with CreateX, GetX, ListXs, UpdateX on one service.
@@ -702,6 +643,5 @@ main()
   .catch((e) => ok(false, 'the round-trip run finished', e.stack))
   .finally(() => {
     for (const c of Object.values(clients)) c.close();
-    console.log(`1..${tapN}`);
-    process.exitCode = tapFailed ? 1 : 0;
+    lib.plan();
   });

@@ -8,38 +8,12 @@
 
 const fs = require('fs');
 const path = require('path');
+const lib = require('./lib.cjs');
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const NM = path.join(ROOT, 'tests', 'node_modules');
-const grpc = require(path.join(NM, '@grpc', 'grpc-js'));
-const loader = require(path.join(NM, '@grpc', 'proto-loader'));
-const protobuf = require(path.join(NM, 'protobufjs'));
-
-const INCLUDE = [path.join(ROOT, 'proto'), '/usr/include'];
-const FILES = ['cameos/credits/v1/credits.proto', 'cameos/content/v1/content.proto',
-  'cameos/planning/v1/planning.proto'];
-const CONFIG_PATH = path.join(ROOT, 'deploy', 'grpc-service-config.json');
-
-let tapN = 0, tapFailed = 0;
-function ok(cond, name, detail) {
-  tapN++;
-  console.log(`${cond ? 'ok' : 'not ok'} ${tapN} - ${name}`);
-  if (!cond) {
-    tapFailed++;
-    for (const l of String(detail || '').split('\n')) if (l) console.log(`# ${l}`);
-  }
-  return cond;
-}
-
-const root = new protobuf.Root();
-root.resolvePath = (_o, t) => {
-  for (const d of INCLUDE) if (fs.existsSync(path.join(d, t))) return path.join(d, t);
-  return t;
-};
-root.loadSync(FILES, { keepCase: true, alternateCommentMode: true });
-root.resolveAll();
-const SERVICES = ['cameos.credits.v1.CreditsService', 'cameos.content.v1.ContentService',
-  'cameos.planning.v1.PlanningService'];
+const { grpc, ok } = lib;
+const CONFIG_PATH = path.join(lib.ROOT, 'deploy', 'grpc-service-config.json');
+const root = lib.protoRoot();
+const SERVICES = Object.values(lib.SERVICES);
 
 // Which calls an automatic retry may repeat: a retry on UNAVAILABLE can
 // follow an attempt that committed (the reply was lost), so only calls whose
@@ -97,9 +71,7 @@ function main() {
   ok(untimed.length === 0, 'every unary call gets a deadline from it', untimed.join(', '));
 
   // grpc-js takes it as a channel's service config and calls through it.
-  const pkg = grpc.loadPackageDefinition(loader.loadSync(FILES, {
-    keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true, includeDirs: INCLUDE,
-  }));
+  const pkg = lib.grpcPackage();
   const opts = { 'grpc.service_config': JSON.stringify(cfg), 'grpc.service_config_disable_resolution': 1 };
   const md = new grpc.Metadata();
   md.set('authorization', `Bearer ${process.env.USER_TOKEN}`);
@@ -127,7 +99,4 @@ function main() {
 
 main()
   .catch((e) => ok(false, 'the run finished', e.stack))
-  .finally(() => {
-    console.log(`1..${tapN}`);
-    process.exitCode = tapFailed ? 1 : 0;
-  });
+  .finally(() => lib.plan());
