@@ -748,25 +748,20 @@ static const rpc_constraint *find_constraint(const rpc_service *svc, const char 
  * its google.rpc.Status (errdetail.h) as grpc-status-details-bin and, when
  * a retry can help, grpc-retry-pushback-ms with the same delay as its
  * RetryInfo (gRPC clients with a retry policy wait that long before the
- * next attempt). The domain is the service's: "cameos-credits" answers for
- * "credits.cameos.dev". 0, or -1 when nothing could be built (the status
- * then goes out without them). */
+ * next attempt). 0, or -1 when nothing could be built (the status then
+ * goes out without them). */
 static int status_details(rpc_call *c)
 {
-    const char *binary = c->srv->svc->binary;
-    char domain[64];
-    snprintf(domain, sizeof(domain), "%s.cameos.dev",
-             strncmp(binary, "cameos-", 7) == 0 ? binary + 7 : binary);
     size_t len = 0;
-    uint8_t *buf =
-        errdetail_pack(c->status, c->status_msg, domain, c->reg ? c->reg->input : NULL, &len);
+    int retry_ms = -1;
+    uint8_t *buf = errdetail_pack(c->status, c->status_msg, c->srv->domain,
+                                  c->reg ? c->reg->input : NULL, &len, &retry_ms);
     if (!buf)
         return -1;
     c->status_details[0].key = grpc_slice_from_static_string("grpc-status-details-bin");
     c->status_details[0].value = grpc_slice_from_copied_buffer((const char *)buf, len);
     free(buf);
     c->n_status_details = 1;
-    int retry_ms = errdetail_retry_ms(c->status, errdetail_reason(c->status, c->status_msg));
     if (retry_ms >= 0) {
         char ms[16];
         snprintf(ms, sizeof(ms), "%d", retry_ms);

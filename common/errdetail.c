@@ -139,9 +139,8 @@ const char *errdetail_reason(grpc_status_code code, const char *msg)
     return pgerr_code_name(code);
 }
 
-int errdetail_retry_ms(grpc_status_code code, const char *reason)
+int errdetail_retry_ms(const char *reason)
 {
-    (void)code;
     for (size_t i = 0; i < sizeof(retries) / sizeof(retries[0]); i++)
         if (strcmp(retries[i].reason, reason) == 0)
             return retries[i].ms;
@@ -185,13 +184,15 @@ size_t errdetail_field(const ProtobufCMessageDescriptor *input, const char *msg,
 }
 
 uint8_t *errdetail_pack(grpc_status_code code, const char *msg, const char *domain,
-                        const ProtobufCMessageDescriptor *input, size_t *len)
+                        const ProtobufCMessageDescriptor *input, size_t *len, int *retry_out)
 {
     const char *reason = errdetail_reason(code, msg);
     char field[ERRDETAIL_FIELD_MAX];
     size_t has_field =
         code == GRPC_STATUS_INVALID_ARGUMENT ? errdetail_field(input, msg, field) : 0;
-    int retry_ms = errdetail_retry_ms(code, reason);
+    int retry_ms = errdetail_retry_ms(reason);
+    if (retry_out)
+        *retry_out = retry_ms;
 
     Google__Rpc__ErrorInfo info = GOOGLE__RPC__ERROR_INFO__INIT;
     Google__Rpc__ErrorInfo__MetadataEntry meta = GOOGLE__RPC__ERROR_INFO__METADATA_ENTRY__INIT;

@@ -28,9 +28,9 @@
  * the table does not refine, the code's own name ("INVALID_ARGUMENT"). */
 const char *errdetail_reason(grpc_status_code code, const char *msg);
 
-/* Milliseconds after which the same call may succeed, or -1 when retrying
- * it unchanged cannot help. */
-int errdetail_retry_ms(grpc_status_code code, const char *reason);
+/* Milliseconds after which the same call may succeed (a reason of
+ * errdetail_reason), or -1 when retrying it unchanged cannot help. */
+int errdetail_retry_ms(const char *reason);
 
 /* The request field msg begins with ("campaign.name must be ...",
  * "update_mask: ..."), when that path names a field of input (walked
@@ -43,9 +43,10 @@ size_t errdetail_field(const ProtobufCMessageDescriptor *input, const char *msg,
  * ErrorInfo{reason, domain, metadata} and, where they apply, BadRequest and
  * RetryInfo. domain is e.g. "credits.cameos.dev"; input may be NULL (no
  * field lookup). Returns a malloc'd buffer of *len bytes, or NULL when out
- * of memory. */
+ * of memory; *retry_ms (when not NULL) gets the RetryInfo delay, or -1 when
+ * there is none, so that the caller needs no second pass over the rules. */
 uint8_t *errdetail_pack(grpc_status_code code, const char *msg, const char *domain,
-                        const ProtobufCMessageDescriptor *input, size_t *len)
+                        const ProtobufCMessageDescriptor *input, size_t *len, int *retry_ms)
     __attribute__((warn_unused_result));
 
 #endif

@@ -37,6 +37,7 @@ enum { HEALTH_UNKNOWN = 0, HEALTH_SERVING = 1, HEALTH_NOT_SERVING = 2 };
 
 struct rpc_server {
     const rpc_service *svc;
+    char domain[64]; /* ErrorInfo.domain: "credits.cameos.dev" for cameos-credits */
     config cfg;
     auth_keys keys;
     struct authcache *tokens; /* verified bearer tokens */

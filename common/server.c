@@ -96,6 +96,8 @@ int rpc_main(const rpc_service *svc, int argc, char **argv)
     if (!s)
         return 1;
     s->svc = svc;
+    snprintf(s->domain, sizeof(s->domain), "%s.cameos.dev",
+             strncmp(svc->binary, "cameos-", 7) == 0 ? svc->binary + 7 : svc->binary);
     log_init(svc->binary, CONFIG_LOG_INFO);
     if (argc > 1 && strcmp(argv[1], "migrate") == 0) {
         /* Migrating needs the database and nothing else of the configuration. */

@@ -62,11 +62,11 @@ Test(errdetail, reasons)
 
 Test(errdetail, retry_only_where_it_helps)
 {
-    cr_expect_eq(errdetail_retry_ms(GRPC_STATUS_UNAVAILABLE, "DATABASE_UNAVAILABLE"), 1000);
-    cr_expect_eq(errdetail_retry_ms(GRPC_STATUS_ABORTED, "ABORTED"), 50);
-    cr_expect_eq(errdetail_retry_ms(GRPC_STATUS_FAILED_PRECONDITION, "INSUFFICIENT_CREDITS"), -1);
-    cr_expect_eq(errdetail_retry_ms(GRPC_STATUS_INVALID_ARGUMENT, "INVALID_UUID"), -1);
-    cr_expect_eq(errdetail_retry_ms(GRPC_STATUS_INTERNAL, "INTERNAL"), -1);
+    cr_expect_eq(errdetail_retry_ms("DATABASE_UNAVAILABLE"), 1000);
+    cr_expect_eq(errdetail_retry_ms("ABORTED"), 50);
+    cr_expect_eq(errdetail_retry_ms("INSUFFICIENT_CREDITS"), -1);
+    cr_expect_eq(errdetail_retry_ms("INVALID_UUID"), -1);
+    cr_expect_eq(errdetail_retry_ms("INTERNAL"), -1);
 }
 
 typedef struct field_case {
@@ -137,7 +137,8 @@ typedef struct decoded {
 static decoded unpack(grpc_status_code code, const char *msg, const ProtobufCMessageDescriptor *in)
 {
     size_t len = 0;
-    uint8_t *buf = errdetail_pack(code, msg, "planning.cameos.dev", in, &len);
+    int retry_ms = -2;
+    uint8_t *buf = errdetail_pack(code, msg, "planning.cameos.dev", in, &len, &retry_ms);
     cr_assert_not_null(buf);
     decoded d = {google__rpc__status__unpack(NULL, len, buf), NULL, NULL, NULL};
     free(buf);
@@ -153,6 +154,11 @@ static decoded unpack(grpc_status_code code, const char *msg, const ProtobufCMes
         else
             cr_assert_fail("unexpected detail %s", a->type_url);
     }
+    /* The delay it hands back is the RetryInfo it packed. */
+    cr_assert_eq(retry_ms >= 0, d.retry != NULL);
+    if (d.retry)
+        cr_assert_eq(retry_ms,
+                     d.retry->retry_delay->seconds * 1000 + d.retry->retry_delay->nanos / 1000000);
     return d;
 }
 
