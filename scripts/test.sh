@@ -195,19 +195,26 @@ suite_unit() {
 # The container image as operators build it (deploy/image.sh all: podman
 # installed as needed, a debootstrap base, the build, then the smoke test of
 # the image against a throwaway PostgreSQL): about two minutes here.
-suite_image() {
-	local log="$LOGS/image.tap" rc=0 p f s n
-	banner "image"
-	CAMEOS_IMAGE_WORK="$ROOT/build/image" timeout 2400 "$ROOT/deploy/image.sh" all \
-		</dev/null 2>&1 | tee "$log" || rc=$?
+# tap_suite NAME TIMEOUT CMD...: a suite that is one command printing TAP:
+# runs it (log in $LOGS/NAME.tap) and records its counts; no TAP result, or
+# a non-zero exit without a failed test, counts as a failure.
+tap_suite() {
+	local name=$1 secs=$2 log="$LOGS/$1.tap" rc=0 p f s n
+	shift 2
+	banner "$name"
+	timeout "$secs" "$@" </dev/null 2>&1 | tee "$log" || rc=$?
 	read -r p f s n < <(tap_count "$log")
 	if ((n == 0)); then
-		record image 0 1 0 "printed no TAP result (exit $rc)"
+		record "$name" 0 1 0 "printed no TAP result (exit $rc)"
 	elif ((rc != 0 && f == 0)); then
-		record image "$p" 1 "$s" "exited $rc"
+		record "$name" "$p" 1 "$s" "exited $rc"
 	else
-		record image "$p" "$f" "$s"
+		record "$name" "$p" "$f" "$s"
 	fi
+}
+
+suite_image() {
+	tap_suite image 2400 env CAMEOS_IMAGE_WORK="$ROOT/build/image" "$ROOT/deploy/image.sh" all
 }
 
 # ---------------------------------------------------------------------- fuzz
@@ -215,17 +222,7 @@ suite_image() {
 # build-fuzz/, each run FUZZ_SECONDS (20) from its committed seeds
 # (scripts/fuzz.sh): a crash, a leak or a UB report fails it.
 suite_fuzz() {
-	local log="$LOGS/fuzz.tap" rc=0 p f s n
-	banner "fuzz"
-	timeout 2400 "$ROOT/scripts/fuzz.sh" "${FUZZ_SECONDS:-20}" </dev/null 2>&1 | tee "$log" || rc=$?
-	read -r p f s n < <(tap_count "$log")
-	if ((n == 0)); then
-		record fuzz 0 1 0 "printed no TAP result (exit $rc)"
-	elif ((rc != 0 && f == 0)); then
-		record fuzz "$p" 1 "$s" "exited $rc"
-	else
-		record fuzz "$p" "$f" "$s"
-	fi
+	tap_suite fuzz 2400 "$ROOT/scripts/fuzz.sh" "${FUZZ_SECONDS:-20}"
 }
 
 # ------------------------------------------------------------------ buf lint
@@ -240,17 +237,7 @@ suite_buf_lint() {
 
 # -------------------------------------------------------------- buf breaking
 suite_buf_breaking() {
-	local log="$LOGS/buf-breaking.tap" rc=0 p f s n
-	banner "buf-breaking"
-	BUF="$BUF" timeout 600 "$ROOT/scripts/breaking.sh" </dev/null 2>&1 | tee "$log" || rc=$?
-	read -r p f s n < <(tap_count "$log")
-	if ((n == 0)); then
-		record buf-breaking 0 1 0 "printed no TAP result (exit $rc)"
-	elif ((rc != 0 && f == 0)); then
-		record buf-breaking "$p" 1 "$s" "exited $rc"
-	else
-		record buf-breaking "$p" "$f" "$s"
-	fi
+	tap_suite buf-breaking 600 env BUF="$BUF" "$ROOT/scripts/breaking.sh"
 }
 
 # --------------------------------------------------------------------- pgTAP
