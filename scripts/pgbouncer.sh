@@ -11,18 +11,12 @@
 # live in a folder under /tmp and DIR/files points there (as scripts/pg.sh
 # does for its clusters).
 
-PGB_OS_USER="${PGB_OS_USER:-postgres}"
-
-pgb__as_owner() {
-	if ((EUID == 0)); then
-		runuser -u "$PGB_OS_USER" -- "$@"
-	else
-		"$@"
-	fi
-}
+# pg__as_owner and PG_OS_USER (the OS user postgres) come from pg.sh.
+# shellcheck source=scripts/pg.sh
+source "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
 
 # pgb_start DIR PORT UPSTREAM_PORT: writes DIR/pgbouncer.ini and starts it;
-# waits until it answers (at most 10 s). 0 when it does.
+# waits until it answers (at most about 10 s). 0 when it does.
 pgb_start() {
 	local dir=$1 port=$2 up=$3 i
 	[[ -n $dir && $port =~ ^[0-9]+$ && $up =~ ^[0-9]+$ ]] || {
@@ -37,7 +31,7 @@ pgb_start() {
 	mkdir -p "$dir"
 	dir=$(cd "$dir" && pwd)
 	if [[ ! -e $dir/files ]]; then
-		if ((EUID == 0)) && ! runuser -u "$PGB_OS_USER" -- test -x "$dir"; then
+		if ((EUID == 0)) && ! runuser -u "$PG_OS_USER" -- test -x "$dir"; then
 			ln -s "$(mktemp -d /tmp/cameos-pgb.XXXXXX)" "$dir/files"
 		else
 			mkdir "$dir/files"
@@ -58,19 +52,22 @@ auth_file = $dir/userlist.txt
 pool_mode = transaction
 default_pool_size = ${POOL:-2}
 max_client_conn = 1000
+query_wait_timeout = 10
 ignore_startup_parameters = extra_float_digits
 logfile = $dir/pgbouncer.log
 pidfile = $dir/pgbouncer.pid
 EOF
 	printf '"%s" ""\n' postgres cameos_credits cameos_content cameos_planning >"$dir/userlist.txt"
-	if ((EUID == 0)); then chown -R "$PGB_OS_USER:" "$dir"; fi
-	pgb__as_owner pgbouncer -d "$dir/pgbouncer.ini" >/dev/null 2>&1 || return 1
-	for ((i = 0; i < 100; i++)); do
-		if psql -X -q -A -t "postgresql://postgres@127.0.0.1:$port/cameos" -c 'select 1' \
+	if ((EUID == 0)); then chown -R "$PG_OS_USER:" "$dir"; fi
+	pg__as_owner pgbouncer -d "$dir/pgbouncer.ini" >/dev/null 2>&1 || return 1
+	for ((i = 0; i < 5; i++)); do
+		# PgBouncer holds a client while no server connection can be made:
+		# each try is bounded, so a stopped upstream fails this in ~10 s.
+		if timeout 2 psql -X -q -A -t "postgresql://postgres@127.0.0.1:$port/cameos" -c 'select 1' \
 			>/dev/null 2>&1; then
 			return 0
 		fi
-		sleep 0.1
+		sleep 0.5
 	done
 	return 1
 }
