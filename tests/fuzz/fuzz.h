@@ -10,12 +10,15 @@
 #ifndef CAMEOS_FUZZ_H
 #define CAMEOS_FUZZ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "google/protobuf/struct.pb-c.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -97,6 +100,54 @@ static inline char *fuzz_strndup(const uint8_t *p, size_t n)
         memcpy(s, p, n);
     s[n] = '\0';
     return s;
+}
+
+/* a and b are the same JSON value: kinds, scalars (numbers bit for bit),
+ * struct entries in order, list elements. For the harnesses that read JSON
+ * twice and compare (fuzz_jsonr, fuzz_rowmap). */
+static inline bool fuzz_same_value(const Google__Protobuf__Value *a,
+                                   const Google__Protobuf__Value *b);
+
+static inline bool fuzz_same_struct(const Google__Protobuf__Struct *a,
+                                    const Google__Protobuf__Struct *b)
+{
+    if (!a || !b)
+        return a == b;
+    if (a->n_fields != b->n_fields)
+        return false;
+    for (size_t k = 0; k < a->n_fields; k++)
+        if (strcmp(a->fields[k]->key, b->fields[k]->key) != 0 ||
+            !fuzz_same_value(a->fields[k]->value, b->fields[k]->value))
+            return false;
+    return true;
+}
+
+static inline bool fuzz_same_value(const Google__Protobuf__Value *a,
+                                   const Google__Protobuf__Value *b)
+{
+    if (!a || !b || a->kind_case != b->kind_case)
+        return false;
+    switch (a->kind_case) {
+    case GOOGLE__PROTOBUF__VALUE__KIND_NULL_VALUE:
+        return true;
+    case GOOGLE__PROTOBUF__VALUE__KIND_NUMBER_VALUE:
+        return memcmp(&a->number_value, &b->number_value, sizeof(double)) == 0;
+    case GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE:
+        return strcmp(a->string_value, b->string_value) == 0;
+    case GOOGLE__PROTOBUF__VALUE__KIND_BOOL_VALUE:
+        return !a->bool_value == !b->bool_value;
+    case GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE:
+        return fuzz_same_struct(a->struct_value, b->struct_value);
+    case GOOGLE__PROTOBUF__VALUE__KIND_LIST_VALUE:
+        if (a->list_value->n_values != b->list_value->n_values)
+            return false;
+        for (size_t k = 0; k < a->list_value->n_values; k++)
+            if (!fuzz_same_value(a->list_value->values[k], b->list_value->values[k]))
+                return false;
+        return true;
+    default:
+        return false;
+    }
 }
 
 #endif

@@ -131,43 +131,6 @@ static void check_tree(const pb_value *v, int depth)
     }
 }
 
-static bool same_value(const pb_value *a, const pb_value *b)
-{
-    if (a->kind_case != b->kind_case)
-        return false;
-    switch (a->kind_case) {
-    case GOOGLE__PROTOBUF__VALUE__KIND_NULL_VALUE:
-        return true;
-    case GOOGLE__PROTOBUF__VALUE__KIND_BOOL_VALUE:
-        return !a->bool_value == !b->bool_value;
-    case GOOGLE__PROTOBUF__VALUE__KIND_NUMBER_VALUE:
-        return memcmp(&a->number_value, &b->number_value, sizeof(double)) == 0;
-    case GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE:
-        return strcmp(a->string_value, b->string_value) == 0;
-    case GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE: {
-        const pb_struct *x = a->struct_value, *y = b->struct_value;
-        if (x->n_fields != y->n_fields)
-            return false;
-        for (size_t i = 0; i < x->n_fields; i++)
-            if (strcmp(x->fields[i]->key, y->fields[i]->key) != 0 ||
-                !same_value(x->fields[i]->value, y->fields[i]->value))
-                return false;
-        return true;
-    }
-    case GOOGLE__PROTOBUF__VALUE__KIND_LIST_VALUE: {
-        const pb_list *x = a->list_value, *y = b->list_value;
-        if (x->n_values != y->n_values)
-            return false;
-        for (size_t i = 0; i < x->n_values; i++)
-            if (!same_value(x->values[i], y->values[i]))
-                return false;
-        return true;
-    }
-    default:
-        return false;
-    }
-}
-
 /* ---- jsonr_parse_objects's callbacks: a record of every call ---------- */
 
 typedef struct member_rec {
@@ -334,7 +297,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const jsonr_mem mem2 = {rec_alloc, &m2};
         pb_value *v2 = NULL;
         FUZZ_CHECK(jsonr_parse(text, strlen(text), &mem2, &v2) == 0);
-        FUZZ_CHECK(same_value(v, v2));
+        FUZZ_CHECK(fuzz_same_value(v, v2));
         FUZZ_CHECK(pbjson_from_value(v2, &again) == 0);
         FUZZ_CHECK(strcmp(text, again) == 0);
         free(text);
@@ -353,7 +316,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                      sizeof(field)) == PBGUARD_OK);
         pb_value *u = google__protobuf__value__unpack(NULL, n, wire);
         FUZZ_CHECK(u != NULL);
-        FUZZ_CHECK(same_value(v, u));
+        FUZZ_CHECK(fuzz_same_value(v, u));
         google__protobuf__value__free_unpacked(u, NULL);
         free(wire);
 

@@ -12,8 +12,6 @@
 
 #include "google/protobuf/timestamp.pb-c.h"
 
-static bool same_value(const Google__Protobuf__Value *a, const Google__Protobuf__Value *b);
-static bool same_struct(const Google__Protobuf__Struct *a, const Google__Protobuf__Struct *b);
 static bool struct_is(const Google__Protobuf__Struct *got, const Google__Protobuf__Value *v,
                       const char *key);
 static Google__Protobuf__Value *const *list_of(Google__Protobuf__Value *const *doc, size_t *n);
@@ -95,54 +93,14 @@ bool expect_row_over(const rowmap *m, const cells_value *row)
 
 /* ---- comparisons: JSON values, sub-messages, JSON fields -------------- */
 
-static bool same_struct(const Google__Protobuf__Struct *a, const Google__Protobuf__Struct *b)
-{
-    if (!a || !b)
-        return a == b;
-    if (a->n_fields != b->n_fields)
-        return false;
-    for (size_t k = 0; k < a->n_fields; k++)
-        if (strcmp(a->fields[k]->key, b->fields[k]->key) != 0 ||
-            !same_value(a->fields[k]->value, b->fields[k]->value))
-            return false;
-    return true;
-}
-
-static bool same_value(const Google__Protobuf__Value *a, const Google__Protobuf__Value *b)
-{
-    if (!a || !b || a->kind_case != b->kind_case)
-        return false;
-    switch (a->kind_case) {
-    case GOOGLE__PROTOBUF__VALUE__KIND_NULL_VALUE:
-        return true;
-    case GOOGLE__PROTOBUF__VALUE__KIND_NUMBER_VALUE:
-        return memcmp(&a->number_value, &b->number_value, sizeof(double)) == 0;
-    case GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE:
-        return strcmp(a->string_value, b->string_value) == 0;
-    case GOOGLE__PROTOBUF__VALUE__KIND_BOOL_VALUE:
-        return a->bool_value == b->bool_value;
-    case GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE:
-        return same_struct(a->struct_value, b->struct_value);
-    case GOOGLE__PROTOBUF__VALUE__KIND_LIST_VALUE:
-        if (a->list_value->n_values != b->list_value->n_values)
-            return false;
-        for (size_t k = 0; k < a->list_value->n_values; k++)
-            if (!same_value(a->list_value->values[k], b->list_value->values[k]))
-                return false;
-        return true;
-    default:
-        return false;
-    }
-}
-
 /* got is v as an object: v itself, or {key: v}. */
 static bool struct_is(const Google__Protobuf__Struct *got, const Google__Protobuf__Value *v,
                       const char *key)
 {
     if (v->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE)
-        return got != NULL && same_struct(got, v->struct_value);
+        return got != NULL && fuzz_same_struct(got, v->struct_value);
     return got != NULL && got->n_fields == 1 && strcmp(got->fields[0]->key, key) == 0 &&
-           same_value(got->fields[0]->value, v);
+           fuzz_same_value(got->fields[0]->value, v);
 }
 
 /* A JSON document as a list: an array's elements, none for null, else
@@ -261,7 +219,7 @@ static void check_json(const rowmap_col *col, const ProtobufCFieldDescriptor *fd
         } else {
             Google__Protobuf__Value *back = NULL;
             FUZZ_CHECK(jsonr_parse(got, strlen(got), mem, &back) == 0);
-            FUZZ_CHECK(same_value(back, vals[e]));
+            FUZZ_CHECK(fuzz_same_value(back, vals[e]));
         }
     }
 }
