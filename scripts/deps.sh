@@ -16,6 +16,12 @@ APT_PACKAGES=(
 	libpq-dev libuv1-dev libcriterion-dev libjansson-dev libssl-dev
 	postgresql-15 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
 	nghttp2-client openssl valgrind clang clang-format jq yq curl pgbouncer
+	# The example clients (examples/): Go, Python and the plugins of
+	# buf.gen.yaml. grpc-go needs golang/protobuf 1.5 (the APIv2 shim), not
+	# the 1.3 that would satisfy its dependency first.
+	golang-go golang-google-grpc-dev golang-github-golang-protobuf-1-5-dev
+	golang-google-protobuf-dev golang-google-genproto-dev protoc-gen-go protoc-gen-go-grpc
+	protobuf-compiler-grpc python3-grpcio python3-protobuf
 )
 # Node 20 comes with the machine; Debian's (older) node only when it is absent.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
@@ -40,19 +46,24 @@ if ((${#missing[@]} > 0)); then
 	timeout 1800 apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# npm ci wipes node_modules every time; skip it while the installed tree
-# still matches the committed lock file.
-lock="$ROOT/tests/package-lock.json"
-stamp="$ROOT/tests/node_modules/.cameos-lock.sha256"
-want=$(sha256sum "$lock" | cut -d' ' -f1)
-if [[ ! -x $BUF || ! -f $stamp || $(<"$stamp") != "$want" ]]; then
-	log "installing npm test tools (npm ci --prefix tests)"
-	timeout 900 npm ci --prefix "$ROOT/tests" --no-audit --no-fund --loglevel=error
-	echo "$want" >"$stamp"
-fi
+# npm ci DIR: installs DIR's package-lock.json. npm ci wipes node_modules
+# every time; skip it while the installed tree still matches the lock file.
+npm_ci() {
+	local dir=$1 stamp="$1/node_modules/.cameos-lock.sha256" want
+	want=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+	if [[ ! -f $stamp || $(<"$stamp") != "$want" ]]; then
+		log "installing npm packages (npm ci --prefix ${dir#"$ROOT"/})"
+		timeout 900 npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+		echo "$want" >"$stamp"
+	fi
+}
+[[ -x $BUF ]] || rm -f "$ROOT/tests/node_modules/.cameos-lock.sha256"
+npm_ci "$ROOT/tests"
+npm_ci "$ROOT/examples/typescript"
 "$BUF" --version >/dev/null || die "buf is not runnable after npm ci"
 
-for tool in cmake protoc protoc-c pg_prove psql openssl jq; do
+for tool in cmake protoc protoc-c pg_prove psql openssl jq go protoc-gen-go protoc-gen-go-grpc \
+	grpc_python_plugin; do
 	command -v "$tool" >/dev/null || die "$tool not found after installing packages"
 done
 [[ -x /usr/lib/postgresql/15/bin/postgres ]] || die "PostgreSQL 15 server binaries missing"
