@@ -44,6 +44,7 @@ static void enqueue(rpc_call *c, grpc_byte_buffer *bb);
 static int queue_msg(rpc_call *c, grpc_byte_buffer *bb);
 static void db_done(pgq *q, pgq_result r, void *arg);
 static void log_call(rpc_call *c);
+static void begin_trace(rpc_call *c);
 static int status_details(rpc_call *c);
 static const rpc_constraint *find_constraint(const rpc_service *svc, const char *name);
 
@@ -66,6 +67,7 @@ void call_start(rpc_server *s, const rpc_reg *reg, grpc_call *call, gpr_timespec
     c->call = call;
     c->md = *md;
     c->start_ns = uv_hrtime();
+    begin_trace(c);
     c->refs = 1; /* the handler phase, dropped when the status is out */
     c->close_tag.fn = close_cb;
     c->send_tag.fn = send_cb;
@@ -361,8 +363,14 @@ const rpc_server *call_server_const(const rpc_call *c)
 pgq *rpc_db(rpc_call *c)
 {
     pgq *q = c->srv->pool ? pgq_new(c->srv->pool, c->authed ? c->claims.json : NULL) : NULL;
-    if (!q)
+    if (!q) {
         rpc_fail(c, GRPC_STATUS_UNAVAILABLE, "database unavailable, try again later");
+        return NULL;
+    }
+    /* The trace reaches PostgreSQL in the transaction's prelude, as its
+     * application_name: "credits/<trace id>-<span id>", in pg_stat_activity
+     * and in the server log's %a while the transaction runs. */
+    pgq_set_trace(q, c->srv->svc_short, c->trace.trace_id, c->trace.span_id);
     return q;
 }
 
@@ -370,8 +378,9 @@ int rpc_db_add(rpc_call *c, pgq *q, int stmt, int nparams, const char *const *va
 {
     if (pgq_add(q, stmt, nparams, values) == 0)
         return 0;
-    log_msg(CONFIG_LOG_ERROR, "%s: statement %d rejected (parameter count or capacity)",
-            c->reg ? c->reg->path : "?", stmt);
+    log_call_msg(CONFIG_LOG_ERROR, c->trace.trace_id, c->trace.span_id,
+                 "%s: statement %d rejected (parameter count or capacity)",
+                 c->reg ? c->reg->path : "?", stmt);
     pgq_free(q);
     rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
     return -1;
@@ -577,7 +586,8 @@ static void pump(rpc_call *c)
     c->sending = final ? 2 : 1;
     call_ref(c);
     if (call_batch(c, c->call, ops, n, &c->send_tag) != GRPC_CALL_OK) {
-        log_msg(CONFIG_LOG_ERROR, "start_batch failed on a send");
+        log_call_msg(CONFIG_LOG_ERROR, c->trace.trace_id, c->trace.span_id,
+                     "start_batch failed on a send");
         send_cb(&c->send_tag, 0);
     }
 }
@@ -715,14 +725,11 @@ static void log_call(rpc_call *c)
     };
     if (l.fault)
         l.detail = c->log_detail;
-    char trace[CALLTRACE_ID_LEN + 1], rid[CALLTRACE_REQ_ID_MAX + 1];
-    for (size_t i = 0; i < c->md.count; i++) {
-        grpc_slice k = c->md.metadata[i].key, v = c->md.metadata[i].value;
-        if (GRPC_SLICE_LENGTH(k) == 11 && memcmp(GRPC_SLICE_START_PTR(k), "traceparent", 11) == 0 &&
-            calltrace_parse((const char *)GRPC_SLICE_START_PTR(v), GRPC_SLICE_LENGTH(v), trace) ==
-                0)
-            l.trace_id = trace;
-    }
+    l.trace_id = c->trace.trace_id;
+    l.span_id = c->trace.span_id;
+    l.parent_id = c->trace.parent_id[0] ? c->trace.parent_id : NULL;
+    l.x_request_id = c->trace.xrid[0] ? c->trace.xrid : NULL;
+    char rid[CALLTRACE_REQ_ID_MAX + 1];
     const char *req_id = calltrace_request_id(c->req);
     if (req_id) {
         snprintf(rid, sizeof(rid), "%s", req_id); /* longer ones were refused anyway */
@@ -732,6 +739,28 @@ static void log_call(rpc_call *c)
     l.peer = peer;
     log_rpc(&l);
     gpr_free(peer);
+}
+
+/* The call's trace context, from its traceparent and x-request-id headers
+ * (calltrace.h): a fresh trace when none came. */
+static void begin_trace(rpc_call *c)
+{
+    const char *tp = NULL, *xr = NULL;
+    size_t tp_len = 0, xr_len = 0;
+    /* Pointers into the array's slices, not copies: a short value is
+     * inlined in the slice itself, and a copy's bytes die with the copy. */
+    for (size_t i = 0; i < c->md.count; i++) {
+        const grpc_slice *k = &c->md.metadata[i].key, *v = &c->md.metadata[i].value;
+        size_t klen = GRPC_SLICE_LENGTH(*k);
+        if (klen == 11 && memcmp(GRPC_SLICE_START_PTR(*k), "traceparent", 11) == 0) {
+            tp = (const char *)GRPC_SLICE_START_PTR(*v);
+            tp_len = GRPC_SLICE_LENGTH(*v);
+        } else if (klen == 12 && memcmp(GRPC_SLICE_START_PTR(*k), "x-request-id", 12) == 0) {
+            xr = (const char *)GRPC_SLICE_START_PTR(*v);
+            xr_len = GRPC_SLICE_LENGTH(*v);
+        }
+    }
+    calltrace_begin(&c->trace, tp, tp_len, xr, xr_len, &c->srv->trace_rng);
 }
 
 static const rpc_constraint *find_constraint(const rpc_service *svc, const char *name)

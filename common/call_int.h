@@ -13,6 +13,7 @@
 #include "rpc_int.h"
 
 #include "arena.h"
+#include "calltrace.h"
 #include "readgate.h"
 
 /* A queued outgoing message of a stream. */
@@ -30,6 +31,7 @@ struct rpc_call {
     ProtobufCMessage *req;
     auth_claims claims;
     int authed;
+    calltrace trace; /* from its headers at accept: logged, and sent to the database */
     int refs;
     uint64_t start_ns;
     /* deadline */

@@ -41,8 +41,8 @@ static const char *level_name(int level);
 static void emit(jsonlog *j, int buffered, budget *b);
 static void write_all(const char *p, size_t n);
 static int budget_take(budget *b, time_t now);
-static void log_vmsg(int level, int limited, const char *fmt, va_list ap)
-    __attribute__((format(printf, 3, 0)));
+static void log_vmsg(int level, int limited, const char *trace_id, const char *span_id,
+                     const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 static void budget_report(budget *b, time_t now);
 
 void log_init(const char *service, int level)
@@ -60,7 +60,15 @@ void log_msg(int level, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    log_vmsg(level, 0, fmt, ap);
+    log_vmsg(level, 0, NULL, NULL, fmt, ap);
+    va_end(ap);
+}
+
+void log_call_msg(int level, const char *trace_id, const char *span_id, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_vmsg(level, 0, trace_id, span_id, fmt, ap);
     va_end(ap);
 }
 
@@ -68,11 +76,12 @@ void log_msg_limited(int level, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    log_vmsg(level, 1, fmt, ap);
+    log_vmsg(level, 1, NULL, NULL, fmt, ap);
     va_end(ap);
 }
 
-static void log_vmsg(int level, int limited, const char *fmt, va_list ap)
+static void log_vmsg(int level, int limited, const char *trace_id, const char *span_id,
+                     const char *fmt, va_list ap)
 {
     if (!log_enabled(level))
         return;
@@ -84,6 +93,10 @@ static void log_vmsg(int level, int limited, const char *fmt, va_list ap)
     jsonlog_str(&j, "level", level_name(level));
     jsonlog_str(&j, "service", log_service);
     jsonlog_str(&j, "msg", text);
+    if (trace_id)
+        jsonlog_str(&j, "trace_id", trace_id);
+    if (span_id)
+        jsonlog_str(&j, "span_id", span_id);
     emit(&j, 0, limited ? &grpc_lines : NULL);
 }
 
@@ -91,7 +104,7 @@ void log_rpc(const log_rpc_line *l)
 {
     if (!log_enabled(CONFIG_LOG_INFO))
         return;
-    char buf[1024];
+    char buf[2048]; /* room for the trace fields and both ids at their limits */
     jsonlog j;
     jsonlog_begin(&j, buf, sizeof(buf));
     jsonlog_timestamp(&j, "time");
@@ -106,6 +119,12 @@ void log_rpc(const log_rpc_line *l)
         jsonlog_str(&j, "peer", l->peer);
     if (l->trace_id)
         jsonlog_str(&j, "trace_id", l->trace_id);
+    if (l->span_id)
+        jsonlog_str(&j, "span_id", l->span_id);
+    if (l->parent_id)
+        jsonlog_str(&j, "parent_span_id", l->parent_id);
+    if (l->x_request_id)
+        jsonlog_str(&j, "x_request_id", l->x_request_id);
     if (l->request_id)
         jsonlog_str(&j, "request_id", l->request_id);
     if (l->sqlstate)

@@ -24,18 +24,26 @@ void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
  * own faults, INTERNAL and the like, have a budget of their own). */
 void log_msg_limited(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* log_msg for a line a call writes before its RPC line: it carries the
+ * call's trace_id and span_id, so it can be tied to the call. */
+void log_call_msg(int level, const char *trace_id, const char *span_id, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 typedef struct log_rpc_line {
     const char *method; /* full path "/pkg.Service/Method" */
     const char *code;   /* "OK", "NOT_FOUND", ... */
     long long duration_us;
-    const char *user;       /* sub of the caller, or NULL */
-    const char *peer;       /* or NULL */
-    const char *sqlstate;   /* set when a database error decided the code */
-    const char *message;    /* status message when not OK */
-    int fault;              /* the server's fault, not the caller's: level error */
-    const char *detail;     /* for a fault: the database's own message, or NULL */
-    const char *trace_id;   /* W3C trace id of the caller's traceparent, or NULL */
-    const char *request_id; /* the request's idempotency key, or NULL */
+    const char *user;         /* sub of the caller, or NULL */
+    const char *peer;         /* or NULL */
+    const char *sqlstate;     /* set when a database error decided the code */
+    const char *message;      /* status message when not OK */
+    int fault;                /* the server's fault, not the caller's: level error */
+    const char *detail;       /* for a fault: the database's own message, or NULL */
+    const char *trace_id;     /* W3C trace id: the caller's traceparent's, or fresh */
+    const char *span_id;      /* this call's span id, or NULL */
+    const char *parent_id;    /* the caller's span id (traceparent), or NULL */
+    const char *x_request_id; /* the caller's x-request-id header, or NULL */
+    const char *request_id;   /* the request's idempotency key, or NULL */
 } log_rpc_line;
 void log_rpc(const log_rpc_line *l);
 /* Writes the buffered RPC lines: the server calls it before its loop waits

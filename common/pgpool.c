@@ -28,7 +28,9 @@
     "select set_config('request.jwt.claims', $1, true),"                                           \
     " set_config('statement_timeout', $2, true),"                                                  \
     " set_config('plan_cache_mode', $3, true),"                                                    \
-    " set_config('enable_sort', $4, true)"
+    " set_config('enable_sort', $4, true),"                                                        \
+    " set_config('application_name',"                                                              \
+    "            coalesce(nullif($5, ''), current_setting('application_name')), true)"
 
 typedef enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_PREPARING, CONN_READY } conn_state;
 
@@ -53,6 +55,7 @@ struct pgq {
     pgconn *conn; /* set while in flight */
     pgq *next;
     char *claims;
+    char app[64]; /* application_name for the transaction; "" keeps the session's */
     int nstmts;
     int stmt[PGQ_MAX_STMTS];
     int nparams[PGQ_MAX_STMTS];
@@ -298,6 +301,11 @@ void pgq_set_timeout(pgq *q, long ms)
     q->timeout_ms = ms > 0 ? ms : 0;
 }
 
+void pgq_set_trace(pgq *q, const char *service, const char *trace_id, const char *span_id)
+{
+    snprintf(q->app, sizeof(q->app), "%s/%s-%s", service, trace_id, span_id);
+}
+
 void pgq_plan_custom(pgq *q)
 {
     q->plan_custom = 1;
@@ -388,7 +396,7 @@ static void conn_connect_step(pgconn *c)
     PQsetNoticeProcessor(c->pg, notice_ignore, NULL);
     int named = c->pool->mode == PGPOOL_DIRECT;
     if (PQenterPipelineMode(c->pg) != 1 ||
-        (named && PQsendPrepare(c->pg, CLAIMS_STMT, CLAIMS_SQL, 4, NULL) != 1)) {
+        (named && PQsendPrepare(c->pg, CLAIMS_STMT, CLAIMS_SQL, 5, NULL) != 1)) {
         conn_fail(c);
         return;
     }
@@ -645,7 +653,7 @@ static int q_send(pgconn *c, pgq *q)
         flags |= p->stmts[q->stmt[i]].flags;
     int custom = (flags & PGPOOL_CUSTOM_PLAN) || ((flags & PGPOOL_KEYSET) && q->plan_custom);
     int generic = (flags & PGPOOL_KEYSET) && !custom;
-    int prelude = q->claims || q->timeout_ms || custom || generic;
+    int prelude = q->claims || q->timeout_ms || custom || generic || q->app[0];
     q->cursor = prelude ? -1 : 0;
     q->armed = -2;
     if (prelude) {
@@ -655,14 +663,14 @@ static int q_send(pgconn *c, pgq *q)
          * settings only matter when a plan is made (see PGPOOL_KEYSET). */
         char timeout[24];
         snprintf(timeout, sizeof(timeout), "%ld", q->timeout_ms);
-        const char *v[4] = {q->claims ? q->claims : "", timeout,
+        const char *v[5] = {q->claims ? q->claims : "", timeout,
                             custom    ? "force_custom_plan"
                             : generic ? "force_generic_plan"
                                       : "auto",
-                            generic ? "off" : "on"};
+                            generic ? "off" : "on", q->app};
         int sent = p->mode == PGPOOL_DIRECT
-                       ? PQsendQueryPrepared(c->pg, CLAIMS_STMT, 4, v, NULL, NULL, 0)
-                       : PQsendQueryParams(c->pg, CLAIMS_SQL, 4, NULL, v, NULL, NULL, 0);
+                       ? PQsendQueryPrepared(c->pg, CLAIMS_STMT, 5, v, NULL, NULL, 0)
+                       : PQsendQueryParams(c->pg, CLAIMS_SQL, 5, NULL, v, NULL, NULL, 0);
         if (sent != 1)
             return -1;
     }

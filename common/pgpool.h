@@ -140,6 +140,11 @@ void pgq_submit(pgq *q, pgq_done_fn done, void *arg);
 /* Bounds the transaction: statement_timeout (ms, 0 = none) is set first
  * in its pipeline, so the server cancels a statement that runs past it. */
 void pgq_set_timeout(pgq *q, long ms);
+/* Names the transaction to PostgreSQL: its application_name, local to it,
+ * becomes "<service>/<trace_id>-<span_id>" (cut at 63 bytes, PostgreSQL's
+ * limit), set in the prelude with the claims: no extra round trip. The
+ * strings are copied. */
+void pgq_set_trace(pgq *q, const char *service, const char *trace_id, const char *span_id);
 /* Plans this transaction's statements for their parameters (see
  * PGPOOL_KEYSET). */
 void pgq_plan_custom(pgq *q);

@@ -37,7 +37,9 @@ enum { HEALTH_UNKNOWN = 0, HEALTH_SERVING = 1, HEALTH_NOT_SERVING = 2 };
 
 struct rpc_server {
     const rpc_service *svc;
-    char domain[64]; /* ErrorInfo.domain: "credits.cameos.dev" for cameos-credits */
+    char domain[64];    /* ErrorInfo.domain: "credits.cameos.dev" for cameos-credits */
+    char svc_short[16]; /* "credits" for cameos-credits: names it to the database */
+    uint64_t trace_rng; /* calltrace_random's state: fresh trace and span ids */
     config cfg;
     auth_keys keys;
     struct authcache *tokens; /* verified bearer tokens */

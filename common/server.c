@@ -27,6 +27,7 @@
 #include <grpc/support/log.h>
 #include <grpc/support/time.h>
 #include <malloc.h>
+#include <sys/random.h>
 
 #include "grpc/health/v1/health.pb-c.h"
 #include "grpc/reflection/v1/reflection.pb-c.h"
@@ -96,8 +97,9 @@ int rpc_main(const rpc_service *svc, int argc, char **argv)
     if (!s)
         return 1;
     s->svc = svc;
-    snprintf(s->domain, sizeof(s->domain), "%s.cameos.dev",
+    snprintf(s->svc_short, sizeof(s->svc_short), "%s",
              strncmp(svc->binary, "cameos-", 7) == 0 ? svc->binary + 7 : svc->binary);
+    snprintf(s->domain, sizeof(s->domain), "%s.cameos.dev", s->svc_short);
     log_init(svc->binary, CONFIG_LOG_INFO);
     if (argc > 1 && strcmp(argv[1], "migrate") == 0) {
         /* Migrating needs the database and nothing else of the configuration. */
@@ -134,6 +136,10 @@ int rpc_main(const rpc_service *svc, int argc, char **argv)
         return 2;
     }
     log_init(svc->binary, s->cfg.log_level);
+    /* Trace and span ids need to be unique, not secret: a seed from the
+     * kernel, then a cheap generator on the loop thread. */
+    if (getrandom(&s->trace_rng, sizeof(s->trace_rng), 0) != sizeof(s->trace_rng))
+        s->trace_rng = uv_hrtime() ^ ((uint64_t)getpid() << 32);
     int rc;
     if (argc > 1) {
         fprintf(stderr, "usage: %s [migrate | sql [NAME]]\n", svc->binary);
