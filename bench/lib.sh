@@ -161,7 +161,7 @@ run_case() {
 		"$ms" "$mp" "$mq"
 	awk -v s="$ms" -v p="$mp" -v q="$mq" \
 		'BEGIN { printf "ratio     service/plain %.2f, service/pipelined %.2f\n", s / p, s / q }'
-	echo "db conns  $("${PSQL[@]}" -c "select count(*) from pg_stat_activity where application_name = 'cameos-$svc'") held by cameos-$svc"
+	echo "db conns  $("${PSQL[@]}" -c "select count(*) from pg_stat_activity where application_name = 'cameos-$svc' or application_name like '$svc/%'") held by cameos-$svc"
 }
 
 # peak_rss SERVICE: VmHWM of the stack's process.

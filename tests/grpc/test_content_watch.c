@@ -196,8 +196,10 @@ Test(content_watch, a_hundred_watchers_share_one_listening_connection)
 {
     ct_user u = ct_new_user("watch100");
     char *id = ct_new_generation(&u, CAMEOS__CONTENT__V1__MODEL__MODEL_VEO_FAST);
-    long long conns_before = ct_count(
-        "select count(*) from pg_stat_activity where application_name = 'cameos-content'", NULL);
+    long long conns_before =
+        ct_count("select count(*) from pg_stat_activity where application_name = 'cameos-content' "
+                 "or application_name like 'content/%'",
+                 NULL);
     static watch_run w[N_WATCHERS];
     pthread_t t[N_WATCHERS];
     for (int i = 0; i < N_WATCHERS; i++) {
@@ -209,8 +211,10 @@ Test(content_watch, a_hundred_watchers_share_one_listening_connection)
     }
     for (int i = 0; i < N_WATCHERS; i++)
         wait_first(&w[i]);
-    long long conns_during = ct_count(
-        "select count(*) from pg_stat_activity where application_name = 'cameos-content'", NULL);
+    long long conns_during =
+        ct_count("select count(*) from pg_stat_activity where application_name = 'cameos-content' "
+                 "or application_name like 'content/%'",
+                 NULL);
     tc_result r = worker_call(CT_RPC("CompleteGeneration"), id, "video_url",
                               "https://videos.example/many.mp4");
     CT_EXPECT(r, GRPC_STATUS_OK, "CompleteGeneration");
