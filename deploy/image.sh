@@ -8,14 +8,17 @@
 #   base   a Debian 12 base image from `debootstrap --variant=minbase
 #          bookworm`, imported as localhost/cameos-debian:bookworm-minbase;
 #          kept, so later runs skip it (remove the image to rebuild it)
-#   build  the image, localhost/cameos:dev (CAMEOS_IMAGE), from a copy of the
+#   build  the image, localhost/cameos:dev (CAMEOS_IMAGE), and its
+#          debian-runtime stage as localhost/cameos:dev-debian, from a copy of the
 #          source folders (so build trees and node_modules stay out): of the
 #          working tree, or of the git revision CAMEOS_IMAGE_REF when set
 #   smoke  a new throwaway PostgreSQL on 127.0.0.1:55447, `migrate` from the
 #          image, then cameos-credits in a container (read-only root, no
 #          capabilities, user 10001, --network=host, gRPC on 127.0.0.1:57171,
 #          metrics on :57172): Health/Check must answer SERVING; then SIGTERM
-#          must stop it with exit 0. Checks the image has no shell.
+#          must stop it with exit 0. Checks the image has no shell, and that
+#          the debian-runtime stage (--target; a shell, built with the image)
+#          runs the binaries.
 #   all    the three, in order (the default)
 #   context without podman: copies the same source folders and runs the
 #          Containerfile's cmake commands on this host (CAMEOS_TESTS=OFF,
@@ -38,6 +41,9 @@ source "$ROOT/scripts/pg.sh"
 WORK="${CAMEOS_IMAGE_WORK:-/tmp/cameos-image}"
 BASE_IMAGE=localhost/cameos-debian:bookworm-minbase
 IMAGE="${CAMEOS_IMAGE:-localhost/cameos:dev}"
+# The Containerfile's debian-runtime stage (a shell, for debugging), built
+# with --target from the same layers.
+IMAGE_DEBIAN="$IMAGE-debian"
 SMOKE_NAME=cameos-image-smoke
 PG_PORT=55447
 GRPC_PORT=57171
@@ -196,6 +202,13 @@ step_build() {
 		tail -n 60 "$WORK/build.log" >&2
 		die "podman build failed (log: $WORK/build.log)"
 	fi
+	log "podman build --target debian-runtime -> $IMAGE_DEBIAN"
+	if ! timeout 3600 "${PM[@]}" build --network=host --target debian-runtime \
+		-f "$ROOT/deploy/Containerfile" --build-arg "BASE=$BASE_IMAGE" \
+		-t "$IMAGE_DEBIAN" "$ctx" >>"$WORK/build.log" 2>&1; then
+		tail -n 60 "$WORK/build.log" >&2
+		die "podman build --target debian-runtime failed (log: $WORK/build.log)"
+	fi
 	rm -rf "$ctx"
 	local size
 	size=$(pm image inspect --format '{{.Size}}' "$IMAGE")
@@ -298,6 +311,18 @@ step_smoke() {
 	local size
 	size=$(pm image inspect --format '{{.Size}}' "$IMAGE")
 	echo "# image $IMAGE: $((size / 1000000)) MB"
+
+	# The debian-runtime stage: a shell, and the same binaries, which run
+	# (`sql` lists the prepared statements without any configuration).
+	local n
+	if pm image exists "$IMAGE_DEBIAN" &&
+		n=$(pm run --rm "${hardening[@]}" "$IMAGE_DEBIAN" /bin/sh -c 'cameos-credits sql | wc -l' 2>&1) &&
+		[[ $n =~ ^[0-9]+$ ]] && ((n > 0)); then
+		size=$(pm image inspect --format '{{.Size}}' "$IMAGE_DEBIAN")
+		ok "--target debian-runtime has a shell and the binaries ($n credits statements; $((size / 1000000)) MB)"
+	else
+		not_ok "--target debian-runtime has a shell and the binaries (${n:-no image $IMAGE_DEBIAN})"
+	fi
 	echo "$PASS passed, $FAIL failed"
 	((FAIL == 0))
 }
