@@ -98,6 +98,7 @@ struct pgpool {
     pgpool_hist wait, run;
     pgpool_hist *run_by; /* run, by the pipeline's last statement (nstmts) */
     pgpool_state_fn state_cb;
+    char last_error[256]; /* libpq's message of the last failed connect, "" none */
     void *state_arg;
     int closing;
     int open_handles;
@@ -130,6 +131,7 @@ static void poll_closed(uv_handle_t *h);
 static void kick_closed(uv_handle_t *h);
 static void pool_handle_gone(pgpool *p);
 static void conn_close_poll(pgconn *c);
+static void note_connect_error(pgpool *p, const char *msg);
 
 /* ---- public ---------------------------------------------------------- */
 
@@ -432,6 +434,8 @@ static void conn_fail(pgconn *c)
 {
     pgpool *p = c->pool;
     conn_close_poll(c);
+    if (c->pg && c->state != CONN_READY)
+        note_connect_error(p, PQerrorMessage(c->pg));
     if (c->pg) {
         PQfinish(c->pg);
         c->pg = NULL;
@@ -506,12 +510,14 @@ static void conn_poll_cb(uv_poll_t *h, int status, int events)
 {
     pgconn *c = h->data;
     assert(c->pg);
-    if (status < 0) {
-        conn_fail(c);
+    if (c->state == CONN_CONNECTING) {
+        /* On a socket error too: libpq reads it (SO_ERROR) and fails with
+         * a message that says why ("Connection refused"), for the log. */
+        conn_connect_step(c);
         return;
     }
-    if (c->state == CONN_CONNECTING) {
-        conn_connect_step(c);
+    if (status < 0) {
+        conn_fail(c);
         return;
     }
     if (events & UV_WRITABLE)
@@ -747,10 +753,12 @@ static void pool_update_state(pgpool *p)
     for (int i = 0; i < p->size; i++)
         ready += p->conns[i].state == CONN_READY;
     int up = ready > 0;
+    if (up)
+        p->last_error[0] = '\0'; /* the next failure is news again */
     if (up != p->up) {
         p->up = up;
         if (p->state_cb && !p->closing)
-            p->state_cb(up, p->state_arg);
+            p->state_cb(up, up || !p->last_error[0] ? NULL : p->last_error, p->state_arg);
     }
     if (!up)
         pool_dispatch(p);
@@ -927,4 +935,27 @@ static void hist_add(pgpool_hist *h, uint64_t ns)
     h->count[b]++;
     h->n++;
     h->sum += secs;
+}
+
+/* A connection attempt failed with libpq's msg: kept on one line, and told
+ * to the owner while no connection is up when it differs from the last one
+ * (a pool retrying with back-off against a wrong password says so once). */
+static void note_connect_error(pgpool *p, const char *msg)
+{
+    char line[sizeof(p->last_error)];
+    size_t n = 0;
+    for (const char *s = msg ? msg : ""; *s && n + 1 < sizeof(line); s++) {
+        char ch = *s == '\n' || *s == '\t' ? ' ' : *s;
+        if (ch == ' ' && (n == 0 || line[n - 1] == ' '))
+            continue;
+        line[n++] = ch;
+    }
+    while (n > 0 && line[n - 1] == ' ')
+        n--;
+    line[n] = '\0';
+    if (n == 0 || strcmp(line, p->last_error) == 0)
+        return;
+    memcpy(p->last_error, line, n + 1);
+    if (!p->up && p->state_cb && !p->closing)
+        p->state_cb(0, p->last_error, p->state_arg);
 }

@@ -74,8 +74,12 @@ typedef enum pgq_result {
 } pgq_result;
 
 typedef void (*pgq_done_fn)(pgq *q, pgq_result r, void *arg);
-/* Called with up = 1 when the first connection becomes usable, 0 when none is. */
-typedef void (*pgpool_state_fn)(int up, void *arg);
+/* Called with up = 1 when the first connection becomes usable, 0 when none
+ * is; and again with 0 whenever, while none is, a connection attempt fails
+ * for a reason other than the last one. why: libpq's message of the last
+ * failed attempt on one line (the password is never in it), or NULL; it
+ * belongs to the pool and lasts until the next call. */
+typedef void (*pgpool_state_fn)(int up, const char *why, void *arg);
 
 /* Upper bounds (seconds) of the latency histograms' buckets; +Inf follows. */
 #define PGPOOL_BUCKETS  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5

@@ -79,7 +79,7 @@ static void push_event(rpc_server *s, rpc_tag *tag, int ok);
 static void signal_cb(uv_signal_t *h, int signum);
 static void grace_cb(uv_timer_t *t);
 static void shutdown_done(rpc_tag *t, int ok);
-static void pool_state(int up, void *arg);
+static void pool_state(int up, const char *why, void *arg);
 static void pool_closed(void *arg);
 static void close_walk(uv_handle_t *h, void *arg);
 static void close_db(rpc_server *s);
@@ -695,13 +695,19 @@ static void shutdown_done(rpc_tag *t, int ok)
     grpc_completion_queue_shutdown(s->cq);
 }
 
-static void pool_state(int up, void *arg)
+static void pool_state(int up, const char *why, void *arg)
 {
     rpc_server *s = arg;
+    int changed = s->db_up != up;
     s->db_up = up;
-    log_msg(up ? CONFIG_LOG_INFO : CONFIG_LOG_WARN, "database %s",
-            up ? "reachable" : "unreachable");
-    health_update(s);
+    if (up)
+        log_msg(CONFIG_LOG_INFO, "database reachable");
+    else if (why)
+        log_msg(CONFIG_LOG_WARN, "database unreachable: %s", why);
+    else
+        log_msg(CONFIG_LOG_WARN, "database unreachable");
+    if (changed)
+        health_update(s);
 }
 
 static void close_db(rpc_server *s)

@@ -15,7 +15,7 @@ APT_PACKAGES=(
 	protobuf-c-compiler libprotobuf-c-dev
 	libpq-dev libuv1-dev libcriterion-dev libjansson-dev libssl-dev
 	postgresql-15 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
-	nghttp2-client openssl valgrind clang clang-format jq yq curl pgbouncer
+	nghttp2-client openssl valgrind clang clang-format jq yq curl pgbouncer expect
 	# The example clients (examples/): Go, Python and the plugins of
 	# buf.gen.yaml. grpc-go needs golang/protobuf 1.5 (the APIv2 shim), not
 	# the 1.3 that would satisfy its dependency first.
