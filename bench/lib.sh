@@ -35,6 +35,19 @@ U="('00000000-0000-4000-8000-' || lpad(:n::text, 12, '0'))::uuid"
 CLAIMS_USER="'{\"sub\":\"' || $U || '\",\"role\":\"authenticated\"}'"
 CLAIMS_SERVICE="'{\"sub\":\"00000000-0000-0000-0000-000000000000\",\"role\":\"service_role\"}'"
 
+# seed_generations: 20 finished generations for each bench user (for
+# ListGenerations), idempotently.
+seed_generations() {
+	"${PSQL[@]}" >/dev/null <<SQL
+insert into public.generations (user_id, prompt, status, completed_at)
+  select u, 'bench ' || k, 'success', now()
+  from (select ('00000000-0000-4000-8000-' || lpad(g::text, 12, '0'))::uuid u
+        from generate_series(1, $NUSERS) g) us, generate_series(1, 20) k
+  where not exists (select 1 from public.generations x where x.user_id = us.u and x.prompt = 'bench 1');
+analyze public.generations;
+SQL
+}
+
 # bench_users N: the ids of bench users 1..N, one a line.
 bench_users() { seq 1 "$1" | awk '{ printf "00000000-0000-4000-8000-%012d\n", $1 }'; }
 

@@ -17,14 +17,7 @@ read -r -a SIZES <<<"${SIZES:-1 2 4 8 16}"
 
 echo "== seeding $NUSERS users, 20 generations each (idempotent)"
 seed_users
-"${PSQL[@]}" >/dev/null <<SQL
-insert into public.generations (user_id, prompt, status, completed_at)
-  select u, 'bench ' || k, 'success', now()
-  from (select ('00000000-0000-4000-8000-' || lpad(g::text, 12, '0'))::uuid u
-        from generate_series(1, $NUSERS) g) us, generate_series(1, 20) k
-  where not exists (select 1 from public.generations x where x.user_id = us.u and x.prompt = 'bench 1');
-analyze public.generations;
-SQL
+seed_generations
 bench_users "$NUSERS" >"$WORK/users"
 
 PIDS=()
