@@ -1,5 +1,5 @@
 /*
- * config - the service's environment configuration (API.md §7), read through
+ * config - the service's environment configuration (docs/API.md §7), read through
  * an injected getter and validated once at start.
  *
  * config_load fills a config whose strings and secrets it allocates;

@@ -1,6 +1,6 @@
 /*
  * jwt - verification of the HS256 bearer tokens every RPC carries
- * (API.md §2; the format Supabase issues).
+ * (docs/API.md §2; the format Supabase issues).
  *
  * Pure: the caller supplies the keys and the current time. The key bytes
  * stay the caller's; auth_claims.json is malloc'd here and released with

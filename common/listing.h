@@ -1,6 +1,6 @@
 /*
  * listing.h - List RPCs: page_size rules and opaque keyset page tokens
- * (API.md §1), plus the SQL fragments that keep keyset pages exact.
+ * (docs/API.md §1), plus the SQL fragments that keep keyset pages exact.
  *
  * A token holds the (created_at, id) of the last row served, sealed with an
  * HMAC keyed from JWT_SECRET and bound to a scope string (RPC, filters,

@@ -1,5 +1,5 @@
 /*
- * pgerr - maps PostgreSQL SQLSTATEs to gRPC status codes (API.md §3).
+ * pgerr - maps PostgreSQL SQLSTATEs to gRPC status codes (docs/API.md §3).
  *
  * Pure and allocation-free: every string returned is static. The messages
  * are generic English sentences that never carry SQL or server detail; only

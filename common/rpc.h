@@ -176,7 +176,7 @@ pgq *rpc_db(rpc_call *c) __attribute__((warn_unused_result));
 int rpc_db_add(rpc_call *c, pgq *q, int stmt, int nparams, const char *const *values)
     __attribute__((warn_unused_result));
 /* Runs q. ok runs only on success, and q is freed after it returns; every
- * failure is answered here with the status API.md §3 gives its SQLSTATE
+ * failure is answered here with the status docs/API.md §3 gives its SQLSTATE
  * (serialization failures are retried first). */
 typedef void (*rpc_db_fn)(rpc_call *c, pgq *q);
 void rpc_db_run(rpc_call *c, pgq *q, rpc_db_fn ok);

@@ -1,6 +1,6 @@
 /*
  * content.h - the content service: generations, performance metrics, style
- * presets, tool configurations and platform configurations (API.md §5).
+ * presets, tool configurations and platform configurations (docs/API.md §5).
  *
  * Every resource is declared once, as a res_def (common/resource.h): its
  * rowmap (the select list below, column by column), its statements (sql.c),

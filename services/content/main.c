@@ -1,7 +1,7 @@
 /*
  * cameos-content - video generations, their performance metrics, and the
  * user's style presets, tool configurations and platform configurations
- * (API.md §5). This file is the method table: the resource engine
+ * (docs/API.md §5). This file is the method table: the resource engine
  * (common/resource.h) serves the declarations beside it, and generation.c,
  * queue.c and watch.c the rest.
  */

@@ -1,7 +1,7 @@
 /*
  * ledger.c - the ledger: Purchase/Spend/Refund/GrantCredits for internal
  * callers (each one call of a ledger function, which does the idempotency
- * and the invariants of API.md §4 in the database), and the user's own
+ * and the invariants of docs/API.md §4 in the database), and the user's own
  * ListCreditTransactions.
  */
 #include "credits.h"

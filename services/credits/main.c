@@ -1,6 +1,6 @@
 /*
  * cameos-credits - profiles, the credit ledger and pricing tiers
- * (API.md §4). This file is the method table; handlers live beside it.
+ * (docs/API.md §4). This file is the method table; handlers live beside it.
  */
 #include "credits.h"
 

@@ -66,7 +66,7 @@ const pgpool_stmt credits_stmts[CREDITS_NSTMTS] = {
     [ST_REFUND] = {"refund", "select " LEDGER_COLS " from public.ledger_refund($1, $2, $3, $4)", 4,
                    0},
     [ST_GRANT] = {"grant", "select " LEDGER_COLS " from public.ledger_grant($1, $2, $3, $4)", 4, 0},
-    /* Janitor: request_id keys live 7 days (API.md promises at least 24 h). */
+    /* Janitor: request_id keys live 7 days (docs/API.md §1 promises at least 24 h). */
     [ST_PURGE_KEYS] = {"purge_keys", "select public.request_keys_purge('7 days')", 0, 0},
     [ST_PURCHASE] = {"purchase",
                      "select " LEDGER_COLS " from public.ledger_purchase($1, $2, $3, $4)", 4, 0},

@@ -1,6 +1,6 @@
 /*
  * cameos-planning - brand guidelines, campaigns, storyboard sequences and
- * tool preset chains (API.md §6). This file is the method table and the
+ * tool preset chains (docs/API.md §6). This file is the method table and the
  * constraint messages; the resource engine (common/resource.h) serves every
  * RPC from the declarations beside it.
  */

@@ -1,6 +1,6 @@
 /*
  * planning.h - the planning service: brand guidelines, campaigns, storyboard
- * sequences and tool preset chains (API.md §6).
+ * sequences and tool preset chains (docs/API.md §6).
  *
  * Every resource is declared once, as a res_def (common/resource.h): its
  * rowmap (the select list below, column by column), its statements (sql.c),

@@ -197,7 +197,7 @@ static long long ct_balance(const char *uid)
     return ct_count("select credits from public.user_profiles where id = $1", uid);
 }
 
-/* The ledger invariants of API.md §4 for the users in uids_array (a uuid[]
+/* The ledger invariants of docs/API.md §4 for the users in uids_array (a uuid[]
  * literal): one debit per generation, one refund per failed one and none
  * else, balances equal to their ledger, terminal statuses complete. */
 static void ct_check_ledger(const char *uids_array)

@@ -4,7 +4,7 @@
  * cut short by tiny deadlines), then race CompleteGeneration against
  * FailGeneration on every one of them; afterwards the database must show one
  * debit per generation, one refund per failed generation equal to its debit,
- * and the invariants of API.md §4 for every user involved.
+ * and the invariants of docs/API.md §4 for every user involved.
  *
  * Starts nothing: CONTENT_ADDR, CREDITS_ADDR (credits are granted through
  * CreditsService), JWT_SECRET and DATABASE_URL (superuser) come from the
@@ -301,7 +301,7 @@ static void *finish_phase(void *arg)
 
 /* ---- checks ---------------------------------------------------------- */
 
-/* API.md §4 for the users in uids_array (a uuid[] literal), by SQL. */
+/* docs/API.md §4 for the users in uids_array (a uuid[] literal), by SQL. */
 /* ---- helpers --------------------------------------------------------- */
 
 static void setup(void)

@@ -1,5 +1,5 @@
 /*
- * test_credits_concurrency - the ledger invariants of API.md §4 under load.
+ * test_credits_concurrency - the ledger invariants of docs/API.md §4 under load.
  *
  * 50 threads over several channels send thousands of mixed SpendCredits
  * (with and without a generation), RefundCredits, PurchaseCredits and
@@ -226,7 +226,7 @@ Test(credits_concurrency, ledger_invariants_hold_under_mixed_load, .timeout = 60
     cr_assert_gt(by_kind_ok[K_REFUND], 0, "no refund succeeded: the mix is wrong");
     cr_assert_gt(refused, 0, "nothing was refused: the mix never ran out of credits");
 
-    /* The database: the invariants of API.md §4, per user. */
+    /* The database: the invariants of docs/API.md §4, per user. */
     char *bad = tdb_scalar(
         cf_db,
         "SELECT string_agg(format('%s: credits %s, sum %s, total_spent %s, debits %s, refunds %s',"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Server reflection (v1 and v1alpha): each service lists exactly the RPCs of
-# API.md section 8, plus the health and reflection services.
+# docs/API.md §8, plus the health and reflection services.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 
 crud() { local r; for r in "$@"; do printf '%s\n' "Create$r" "Get$r" "List${r}s" "Update$r" "Delete$r"; done; }

@@ -3,7 +3,7 @@
 -- so it runs inside the test's transaction: the functions live in pg_temp
 -- and go with the test's ROLLBACK, and every file starts from the same state.
 
--- Claims as the services pass them (API.md §2), until the transaction ends:
+-- Claims as the services pass them (docs/API.md §2), until the transaction ends:
 -- any claims text, an authenticated user, or the service role.
 CREATE FUNCTION pg_temp.claims(text) RETURNS void LANGUAGE sql
 AS $$ SELECT set_config('request.jwt.claims', $1, true); $$;

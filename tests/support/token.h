@@ -1,7 +1,7 @@
 /*
  * token - JWTs for the integration tests.
  *
- * Mints the HS256 bearer tokens the services accept (API.md §2), and crafted
+ * Mints the HS256 bearer tokens the services accept (docs/API.md §2), and crafted
  * ones that they must refuse. Independent of common/jwt so that a bug there
  * cannot hide itself. Every returned string is malloc'd and the caller's to
  * free; NULL means out of memory or a bad argument.
