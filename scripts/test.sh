@@ -406,7 +406,7 @@ suite_integration() {
 
 	# Instance k (0 first) of each service listens on its ports + 100 k.
 	local k key gport
-	declare -A addrs=()
+	declare -A addrs=() maddrs=()
 	for ((k = 0; k < SVC_REPLICAS; k++)); do
 		for svc in "${CAMEOS_SERVICES[@]}"; do
 			bin=$(svc_bin "$dir" "$svc")
@@ -414,6 +414,7 @@ suite_integration() {
 			((k == 0)) || key=$svc-$k
 			gport=$((GRPC_PORT[$svc] + 100 * k))
 			addrs[$svc]+="${addrs[$svc]:+,}127.0.0.1:$gport"
+			maddrs[$svc]+="${maddrs[$svc]:+,}127.0.0.1:$((METRICS_PORT[$svc] + 100 * k))"
 			env "${extra_env[@]}" \
 				"${SVC_ENV[@]}" \
 				DATABASE_URL="$(pg_url "$TEST_PG_DIR" "${SVC_DB_PORT:-$TEST_PG_PORT}" "cameos_$svc" cameos)" \
@@ -445,6 +446,7 @@ suite_integration() {
 	local it_env=(
 		CREDITS_ADDR="127.0.0.1:${GRPC_PORT[credits]}" CREDITS_ADDRS="${addrs[credits]}"
 		CONTENT_ADDRS="${addrs[content]}" PLANNING_ADDRS="${addrs[planning]}"
+		CONTENT_METRICS_ADDRS="${maddrs[content]}"
 		CONTENT_ADDR="127.0.0.1:${GRPC_PORT[content]}"
 		PLANNING_ADDR="127.0.0.1:${GRPC_PORT[planning]}"
 		CREDITS_METRICS_ADDR="127.0.0.1:${METRICS_PORT[credits]}"

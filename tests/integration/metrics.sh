@@ -103,17 +103,35 @@ for series in queued:gauge leased:gauge oldest_queued_seconds:gauge \
 	grep -qx "# TYPE $name ${series##*:}" <<<"$text" && grep -Eq "^$name [0-9.e+]+$" <<<"$text" &&
 		pass "content: $name is a ${series##*:}" || fail "content: $name is a ${series##*:}"
 done
-# until_metric SERIES MIN: waits (30 s at most) until the series is >= MIN.
+# The sweep's counters count what each replica's sweeps did, and the
+# replicas take turns (an advisory lock): with several content instances
+# (CONTENT_METRICS_ADDRS, the PgBouncer suite runs three) any of them may
+# requeue the lease, so those counters are summed over all of them.
+IFS=, read -r -a content_maddrs <<<"${CONTENT_METRICS_ADDRS:-$m}"
+# summed SERIES: the series summed over every content replica.
+summed() {
+	local a s=0 v
+	for a in "${content_maddrs[@]}"; do
+		v=$(value "$(scrape "$a")" "$1 ")
+		s=$(awk -v s="$s" -v v="$v" 'BEGIN { print s + v }')
+	done
+	echo "$s"
+}
+# until_metric SERIES MIN [sum]: waits (30 s at most) until the series of
+# this replica ($m), or with "sum" the series summed over the replicas, is
+# >= MIN.
 until_metric() {
 	local v i
 	for ((i = 0; i < 60; i++)); do
-		v=$(value "$(scrape "$m")" "$1 ")
+		if [[ ${3:-} == sum ]]; then v=$(summed "$1"); else v=$(value "$(scrape "$m")" "$1 "); fi
 		if awk -v v="$v" -v min="$2" 'BEGIN { exit !(v + 0 >= min + 0) }'; then return 0; fi
 		sleep 0.5
 	done
 	return 1
 }
 t0=$(scrape "$m")
+expired0=$(summed cameos_queue_leases_expired_total)
+requeued0=$(summed cameos_queue_requeued_total)
 call "$CREDITS_ADDR" cameos.credits.v1.CreditsService/GrantCredits \
 	"{\"user_id\": \"$USER_ID\", \"amount\": 40, \"description\": \"metrics test\", \"request_id\": \"metrics-$(date +%s%N)\"}" "$SERVICE_TOKEN"
 expect_code 0 "queue: credits for one generation"
@@ -129,14 +147,12 @@ call "$CONTENT_ADDR" cameos.content.v1.ContentService/ClaimGenerations \
 expect_code 0 "queue: a worker claims for 1 s and goes silent"
 jq -e --arg g "$gen" '[.leases[]?.generation.id] | index($g) != null' <<<"$OUT" >/dev/null &&
 	pass "queue: the claim holds the new generation" || fail "queue: the claim holds the new generation" "$OUT"
-expired0=$(value "$t0" "cameos_queue_leases_expired_total ")
-requeued0=$(value "$t0" "cameos_queue_requeued_total ")
-until_metric cameos_queue_leases_expired_total $((expired0 + 1)) &&
-	pass "queue: the sweep counts the expired lease" ||
+until_metric cameos_queue_leases_expired_total "$(awk -v v="$expired0" 'BEGIN { print v + 1 }')" sum &&
+	pass "queue: the sweep counts the expired lease (${#content_maddrs[@]} replicas summed)" ||
 	fail "queue: the sweep counts the expired lease" "$(grep '^cameos_queue' <<<"$(scrape "$m")")"
 t1=$(scrape "$m")
 ok_ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }
-ok_ge "$(value "$t1" "cameos_queue_requeued_total ")" $((requeued0 + 1)) &&
+ok_ge "$(summed cameos_queue_requeued_total)" "$(awk -v v="$requeued0" 'BEGIN { print v + 1 }')" &&
 	pass "queue: and puts it back in the queue" || fail "queue: and puts it back in the queue"
 ok_ge "$(value "$t1" "cameos_queue_sweeps_total ")" "$(($(value "$t0" "cameos_queue_sweeps_total ") + 1))" &&
 	pass "queue: this replica ran the sweeps" || fail "queue: this replica ran the sweeps"
