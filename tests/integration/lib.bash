@@ -197,7 +197,7 @@ spawn_credits() {
 			sleep 0.25
 		done
 		kill -0 "$SPAWN_PID" 2>/dev/null && return 0 # slow, not failed: the caller's wait decides
-		grep -q "address already in use" "$SPAWN_LOG" || return 0
+		grep -qi "address already in use" "$SPAWN_LOG" || return 0
 		echo "# $name: port $SPAWN_PORT or $((SPAWN_PORT + 1)) was taken (attempt $attempt)"
 	done
 }

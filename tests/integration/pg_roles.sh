@@ -139,8 +139,10 @@ pids+=("$SPAWN_PID")
 spawn_credits roles-new DATABASE_URL="$(url "$pw2")"
 new=127.0.0.1:$SPAWN_PORT
 pids+=("$SPAWN_PID")
+new_log=$SPAWN_LOG
 wait_health 60 "$new" "" SERVING && pass "a new instance with the new password is SERVING" ||
-	fail "a new instance with the new password is SERVING"
+	fail "a new instance with the new password is SERVING" "health: $(health "$new")" \
+		"$(grep -v '"grpc ' "$new_log" | tail -n 5)" "$(tail -n 5 "$server_log")"
 for _ in $(seq 1 240); do
 	grep -q 'password authentication failed' "$old_log" && break
 	sleep 0.25
