@@ -25,17 +25,8 @@ ALLOW=(
 	seed/database-schema-reference.md # 0003_tables.sql (unchangeable): outside the repo
 )
 
-_n=0
-_failed=0
-pass() {
-	_n=$((_n + 1))
-	echo "ok $_n - $*"
-}
-fail() {
-	_n=$((_n + 1))
-	_failed=$((_failed + 1))
-	echo "not ok $_n - $*"
-}
+# shellcheck source=tests/integration/tap.bash
+source "$(dirname "${BASH_SOURCE[0]}")/tap.bash"
 
 # Every file of the tree, by path and by name.
 declare -A PATHS NAMES
@@ -115,5 +106,4 @@ for area in "${AREAS[@]}"; do
 	((bad == 0)) && pass "$area: ${#files[@]} files, $refs references in comments, all name existing files"
 done
 
-echo "1..$_n"
-((_failed == 0))
+done_testing

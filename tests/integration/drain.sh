@@ -17,14 +17,7 @@ fi
 
 # Hold GetProfile's table so that the calls stay in flight until we let go
 # (the locker ends when we terminate it, after the signal).
-PGAPPNAME=drain-locker psql "$DATABASE_URL" -qAt -c "begin; lock table public.user_profiles in access exclusive mode;
-	select pg_sleep(120); commit;" >/dev/null 2>&1 &
-locker=$!
-for _ in $(seq 1 200); do
-	[[ $(psql "$DATABASE_URL" -qAt -c "select count(*) from pg_locks l join pg_stat_activity a using (pid)
-		where a.application_name = 'drain-locker' and l.mode = 'AccessExclusiveLock' and l.granted") -ge 1 ]] && break
-	sleep 0.1
-done
+lock_table public.user_profiles drain-locker || true # the count below says whether calls got in
 for i in $(seq 1 "$INFLIGHT"); do
 	(
 		rc=0
@@ -52,9 +45,7 @@ call "127.0.0.1:$PORT" cameos.credits.v1.CreditsService/GetProfile '{}' "$USER_T
 if [[ $CODE != 0 ]]; then pass "a new call after SIGTERM is refused ($(code_name "$CODE"))"; else
 	fail "a new call after SIGTERM is refused" "it succeeded"
 fi
-psql "$DATABASE_URL" -qAt -c "select pg_terminate_backend(pid) from pg_stat_activity
-	where application_name = 'drain-locker'" >/dev/null
-wait "$locker" || true
+unlock_table drain-locker
 rc=0
 wait "$pid" || rc=$?
 t_exit=$(now_ms)

@@ -38,38 +38,8 @@ CODE_NAMES=(OK Canceled Unknown InvalidArgument DeadlineExceeded NotFound Alread
 	PermissionDenied ResourceExhausted FailedPrecondition Aborted OutOfRange Unimplemented
 	Internal Unavailable DataLoss Unauthenticated)
 
-# ------------------------------------------------------------------- TAP
-_tap_n=0
-_tap_failed=0
-
-pass() {
-	_tap_n=$((_tap_n + 1))
-	echo "ok $_tap_n - $*"
-}
-fail() {
-	_tap_n=$((_tap_n + 1))
-	_tap_failed=$((_tap_failed + 1))
-	echo "not ok $_tap_n - $1"
-	shift
-	local line
-	for line in "$@"; do diag "$line"; done
-}
-skip() {
-	_tap_n=$((_tap_n + 1))
-	echo "ok $_tap_n - $1 # SKIP ${2:-}"
-}
-diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
-
-# is ACTUAL EXPECTED DESCRIPTION
-is() {
-	if [[ $1 == "$2" ]]; then pass "$3"; else fail "$3" "expected: $2" "     got: $1"; fi
-}
-
-# Ends the script: trailing plan, exit 1 when a test failed.
-done_testing() {
-	echo "1..$_tap_n"
-	((_tap_failed == 0))
-}
+# shellcheck source=tests/integration/tap.bash
+source "$(dirname "${BASH_SOURCE[0]}")/tap.bash"
 
 # ------------------------------------------------------------------ gRPC
 code_name() {
@@ -154,6 +124,28 @@ wait_health() {
 }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# ------------------------------------------------------------ locks
+# lock_table TABLE NAME: holds TABLE in ACCESS EXCLUSIVE mode from a psql
+# session named NAME (in the background; LOCKER_PID), returning once the lock
+# is granted (20 s at most), so that calls touching TABLE stay in flight.
+lock_table() {
+	PGAPPNAME=$2 psql "$DATABASE_URL" -qAt -c "begin; lock table $1 in access exclusive mode;
+		select pg_sleep(120); commit;" >/dev/null 2>&1 &
+	LOCKER_PID=$!
+	for _ in $(seq 1 200); do
+		[[ $(psql "$DATABASE_URL" -qAt -c "select count(*) from pg_locks l join pg_stat_activity a using (pid)
+			where a.application_name = '$2' and l.mode = 'AccessExclusiveLock' and l.granted") -ge 1 ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# unlock_table NAME: ends lock_table's session NAME and waits for it.
+unlock_table() {
+	psql "$DATABASE_URL" -qAt -c "select pg_terminate_backend(pid) from pg_stat_activity
+		where application_name = '$1'" >/dev/null
+	wait "$LOCKER_PID" 2>/dev/null || true
+}
 
 # ------------------------------------------------- instances of our own
 # For tests that restart or reconfigure a service: a credits process of the

@@ -85,15 +85,8 @@ fi
 # application_name: seen in pg_stat_activity while the call waits on a lock,
 # gone once it ends.
 trace2=$(openssl rand -hex 16)
-PGAPPNAME=logs-locker psql "$DATABASE_URL" -qAt -c "begin; lock table public.user_profiles in access exclusive mode;
-	select pg_sleep(60); commit;" >/dev/null 2>&1 &
-locker=$!
-pids+=("$locker")
-for _ in $(seq 1 200); do
-	[[ $(psql "$DATABASE_URL" -qAt -c "select count(*) from pg_locks l join pg_stat_activity a using (pid)
-		where a.application_name = 'logs-locker' and l.mode = 'AccessExclusiveLock' and l.granted") -ge 1 ]] && break
-	sleep 0.1
-done
+lock_table public.user_profiles logs-locker || fail "logs-locker holds user_profiles"
+pids+=("$LOCKER_PID")
 "$BUF" curl --protocol grpc --http2-prior-knowledge --timeout 60s -H "authorization: Bearer $USER_TOKEN" \
 	-H "traceparent: 00-$trace2-00f067aa0ba902b7-01" \
 	"http://$info/cameos.credits.v1.CreditsService/GetProfile" >"$IT_TMP/blocked.out" 2>&1 &
@@ -105,8 +98,7 @@ for _ in $(seq 1 300); do
 	[[ -n $app ]] && break
 	sleep 0.1
 done
-psql "$DATABASE_URL" -qAt -c "select pg_terminate_backend(pid) from pg_stat_activity
-	where application_name = 'logs-locker'" >/dev/null
+unlock_table logs-locker
 wait "$blocked" && pass "the blocked call completes once the lock goes" ||
 	fail "the blocked call completes once the lock goes" "$(cat "$IT_TMP/blocked.out")"
 sleep 0.3

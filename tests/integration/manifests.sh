@@ -21,27 +21,8 @@ NODE_MODULES="${CAMEOS_NODE_MODULES:-$ROOT/tests/node_modules}"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-_n=0
-_failed=0
-pass() {
-	_n=$((_n + 1))
-	echo "ok $_n - $*"
-}
-fail() {
-	_n=$((_n + 1))
-	_failed=$((_failed + 1))
-	echo "not ok $_n - $1"
-	shift
-	if (($# > 0)); then printf '%s\n' "$@" | head -n 25 | sed 's/^/# /'; fi
-}
-skip() {
-	_n=$((_n + 1))
-	echo "ok $_n - $1 # SKIP $2"
-}
-done_testing() {
-	echo "1..$_n"
-	((_failed == 0))
-}
+# shellcheck source=tests/integration/tap.bash
+source "$(dirname "${BASH_SOURCE[0]}")/tap.bash"
 
 # ------------------------------------------------------------ jq checks
 # Every check is a jq program over the array of rendered objects that prints

@@ -14,6 +14,8 @@
 # Needs CAMEOS_BUILD_DIR (the binaries) and expect.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 source "$IT_ROOT/scripts/pg.sh"
+# shellcheck source=scripts/lib.sh
+source "$IT_ROOT/scripts/lib.sh" # wait_until
 : "${CAMEOS_BUILD_DIR:?CAMEOS_BUILD_DIR is not set (scripts/test.sh sets it)}"
 
 PGDIR=$IT_TMP/pg
@@ -118,10 +120,7 @@ expect_code 0 "and writes through it (CreateUser)"
 spawn_credits roles-wrong DATABASE_URL="$(url "not-$pw1")"
 wrong=127.0.0.1:$SPAWN_PORT wrong_log=$SPAWN_LOG
 pids+=("$SPAWN_PID")
-for _ in $(seq 1 240); do
-	grep -q 'password authentication failed' "$wrong_log" && break
-	sleep 0.25
-done
+wait_until 60 grep -q "password authentication failed" "$wrong_log" || true
 grep -q 'password authentication failed' "$wrong_log" && pass "a wrong password is refused (its log says why)" ||
 	fail "a wrong password is refused (its log says why)" "$(tail -n 5 "$wrong_log")"
 is "$(health "$wrong")" NOT_SERVING "and that instance is NOT_SERVING"
@@ -143,10 +142,7 @@ new_log=$SPAWN_LOG
 wait_health 60 "$new" "" SERVING && pass "a new instance with the new password is SERVING" ||
 	fail "a new instance with the new password is SERVING" "health: $(health "$new")" \
 		"$(grep -v '"grpc ' "$new_log" | tail -n 5)" "$(tail -n 5 "$server_log")"
-for _ in $(seq 1 240); do
-	grep -q 'password authentication failed' "$old_log" && break
-	sleep 0.25
-done
+wait_until 60 grep -q "password authentication failed" "$old_log" || true
 is "$(health "$old")" NOT_SERVING "a new instance with the old password is NOT_SERVING"
 kill "$good_pid" 2>/dev/null
 done_testing
