@@ -50,6 +50,11 @@ void *arena_alloc(arena **a, size_t n)
     return memset(p, 0, n);
 }
 
+void *arena_alloc_ctx(void *a, size_t n)
+{
+    return arena_alloc(a, n);
+}
+
 void arena_free(arena **a)
 {
     while (*a) {

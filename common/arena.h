@@ -21,6 +21,9 @@ typedef struct arena arena;
 
 /* n zeroed bytes, or NULL when out of memory. */
 void *arena_alloc(arena **a, size_t n) __attribute__((warn_unused_result));
+/* arena_alloc for allocator callbacks that pass a void *: a is the arena **.
+ * (jsonr_mem takes this one.) */
+void *arena_alloc_ctx(void *a, size_t n) __attribute__((warn_unused_result));
 /* Frees every block; *a becomes NULL (an empty arena, usable again). */
 void arena_free(arena **a);
 

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "utf8.h"
 #include "validate.h"
 
 int arg_uuid(rpc_call *c, const char *field, const char *v, int required)
@@ -19,7 +20,7 @@ int arg_uuid(rpc_call *c, const char *field, const char *v, int required)
 
 int arg_text(rpc_call *c, const char *field, const char *v, size_t min, size_t max)
 {
-    long n = valid_utf8_chars(v ? v : "", v ? strlen(v) : 0);
+    long n = utf8_chars(v ? v : "", v ? strlen(v) : 0);
     if (n < 0) {
         rpc_failf(c, GRPC_STATUS_INVALID_ARGUMENT, "%s is not valid UTF-8", field);
         return -1;

@@ -1,5 +1,6 @@
 /* JSON log line builder; see jsonlog.h. */
 #include "jsonlog.h"
+#include "jsonesc.h"
 #include "utcdate.h"
 
 #include <math.h>
@@ -13,7 +14,6 @@ static int jsonlog_open_field(jsonlog *j, const char *key, size_t *mark);
 static void jsonlog_close_field(jsonlog *j, size_t mark, int ok);
 static int jsonlog_put(jsonlog *j, const char *s, size_t n);
 static int jsonlog_put_escaped(jsonlog *j, const char *s, size_t n);
-static size_t jsonlog_utf8_len(const unsigned char *s, size_t n);
 static int jsonlog_iso_ms(const utc_date *d, char *out);
 
 void jsonlog_begin(jsonlog *j, char *buf, size_t cap)
@@ -193,92 +193,19 @@ static int jsonlog_put(jsonlog *j, const char *s, size_t n)
     return 0;
 }
 
+/* Escaping never shortens text, so a value longer than the room left is
+ * dropped before it is read through. */
 static int jsonlog_put_escaped(jsonlog *j, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < n) {
-        size_t run = i;
-        /* Copy the longest run needing no escape in one go. */
-        while (run < n && p[run] >= 0x20 && p[run] < 0x7f && p[run] != '"' && p[run] != '\\')
-            run++;
-        if (run > i) {
-            if (jsonlog_put(j, s + i, run - i) != 0)
-                return -1;
-            i = run;
-            continue;
-        }
-        unsigned char c = p[i];
-        char esc[6];
-        int rc;
-        if (c == '"' || c == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)c;
-            rc = jsonlog_put(j, esc, 2);
-            i++;
-        } else if (c < 0x20 || c == 0x7f) {
-            switch (c) {
-            case '\n':
-                rc = jsonlog_put(j, "\\n", 2);
-                break;
-            case '\r':
-                rc = jsonlog_put(j, "\\r", 2);
-                break;
-            case '\t':
-                rc = jsonlog_put(j, "\\t", 2);
-                break;
-            default:
-                memcpy(esc, "\\u00", 4);
-                esc[4] = hex[c >> 4];
-                esc[5] = hex[c & 15];
-                rc = jsonlog_put(j, esc, 6);
-            }
-            i++;
-        } else {
-            size_t len = jsonlog_utf8_len(p + i, n - i);
-            if (len == 0) {
-                rc = jsonlog_put(j, "\xef\xbf\xbd", 3); /* U+FFFD */
-                i++;
-            } else {
-                rc = jsonlog_put(j, s + i, len);
-                i += len;
-            }
-        }
-        if (rc != 0)
-            return -1;
-    }
+    size_t room = j->cap - JSONLOG_RESERVE - j->len;
+    if (n > room)
+        return -1;
+    ssize_t len = jsonesc_len(s, n, JSONESC_REPLACE);
+    if (len < 0 || (size_t)len > room ||
+        jsonesc_write(j->buf + j->len, s, n, JSONESC_REPLACE) != len)
+        return -1;
+    j->len += (size_t)len;
     return 0;
-}
-
-/* Length of the well-formed UTF-8 sequence at s (lead byte >= 0x80), or 0. */
-static size_t jsonlog_utf8_len(const unsigned char *s, size_t n)
-{
-    size_t len;
-    unsigned int cp;
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        len = 2;
-        cp = s[0] & 0x1f;
-    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        len = 3;
-        cp = s[0] & 0x0f;
-    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        len = 4;
-        cp = s[0] & 0x07;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t k = 1; k < len; k++) {
-        if ((s[k] & 0xc0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[k] & 0x3f);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
 }
 
 /* "\"YYYY-MM-DDTHH:MM:SS.mmmZ\"" for d in years 1-9999, into out (27 bytes

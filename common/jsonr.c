@@ -5,6 +5,8 @@
  */
 #include "jsonr.h"
 
+#include "utf8.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -29,9 +31,12 @@ typedef struct parser {
     const jsonr_mem *mem;
     void **stack; /* inline_stack, or a malloc'd copy once it outgrew it */
     size_t sp, cap;
+    int unique; /* a repeated key fails the parse instead of merging */
     void *inline_stack[INLINE_STACK];
 } parser;
 
+static int parse_value(const char *json, size_t len, const jsonr_mem *mem, int unique,
+                       pb_value **out);
 static pb_value *read_value(parser *ps, int depth);
 static int fill_value(parser *ps, int depth, pb_value *v);
 static int read_objects(parser *ps, const jsonr_objects *cb, void ***items, size_t *n);
@@ -51,22 +56,16 @@ static int keys_ascending(pb_entry *const *e, size_t n);
 static size_t merge_duplicates(pb_entry **e, size_t n);
 static void skip_ws(parser *ps);
 static void *get(parser *ps, size_t n);
-static int utf8_seq(const unsigned char *s, const unsigned char *end);
-static size_t put_utf8(char *out, uint32_t cp);
 static int hex4(const char *s, uint32_t *out);
 
 int jsonr_parse(const char *json, size_t len, const jsonr_mem *mem, pb_value **out)
 {
-    *out = NULL;
-    if (!json || !mem || !mem->alloc)
-        return -1;
-    parser ps = {.p = json, .end = json + len, .mem = mem, .cap = INLINE_STACK};
-    ps.stack = ps.inline_stack;
-    pb_value *v = read_value(&ps, 0);
-    if (finish(&ps, v ? 0 : -1) != 0)
-        return -1;
-    *out = v;
-    return 0;
+    return parse_value(json, len, mem, 0, out);
+}
+
+int jsonr_parse_unique(const char *json, size_t len, const jsonr_mem *mem, pb_value **out)
+{
+    return parse_value(json, len, mem, 1, out);
 }
 
 int jsonr_parse_objects(const char *json, size_t len, const jsonr_mem *mem, const jsonr_objects *cb,
@@ -86,7 +85,38 @@ int jsonr_parse_objects(const char *json, size_t len, const jsonr_mem *mem, cons
     return rc;
 }
 
+const pb_value *jsonr_member(const pb_struct *s, const char *key)
+{
+    if (!s || !key)
+        return NULL;
+    for (size_t i = 0; i < s->n_fields; i++)
+        if (s->fields[i] && s->fields[i]->key && strcmp(s->fields[i]->key, key) == 0)
+            return s->fields[i]->value;
+    return NULL;
+}
+
+const char *jsonr_member_string(const pb_struct *s, const char *key)
+{
+    const pb_value *v = jsonr_member(s, key);
+    return v && v->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE ? v->string_value : NULL;
+}
+
 /* ---- values ---------------------------------------------------------- */
+
+static int parse_value(const char *json, size_t len, const jsonr_mem *mem, int unique,
+                       pb_value **out)
+{
+    *out = NULL;
+    if (!json || !mem || !mem->alloc)
+        return -1;
+    parser ps = {.p = json, .end = json + len, .mem = mem, .cap = INLINE_STACK, .unique = unique};
+    ps.stack = ps.inline_stack;
+    pb_value *v = read_value(&ps, 0);
+    if (finish(&ps, v ? 0 : -1) != 0)
+        return -1;
+    *out = v;
+    return 0;
+}
 
 static pb_value *read_value(parser *ps, int depth)
 {
@@ -194,7 +224,7 @@ static pb_struct *read_object(parser *ps, int depth)
     if (!(s->fields = (pb_entry **)take(ps, base, &n)))
         return NULL;
     s->n_fields = merge_duplicates(s->fields, n);
-    return s;
+    return ps->unique && s->n_fields != n ? NULL : s;
 }
 
 static pb_list *read_array(parser *ps, int depth)
@@ -237,7 +267,7 @@ static char *read_string(parser *ps, char *buf, size_t cap)
         } else if (ch < 0x80) {
             q++;
         } else {
-            int n = utf8_seq((const unsigned char *)q, (const unsigned char *)ps->end);
+            size_t n = utf8_seq((const unsigned char *)q, (size_t)(ps->end - q));
             if (n == 0)
                 return NULL;
             q += n;
@@ -305,7 +335,7 @@ static char *read_string(parser *ps, char *buf, size_t cap)
             }
             if (cp == 0)
                 return NULL;
-            w += put_utf8(w, cp);
+            w += utf8_put(w, cp);
             break;
         }
         default:
@@ -550,54 +580,6 @@ static void skip_ws(parser *ps)
 static void *get(parser *ps, size_t n)
 {
     return ps->mem->alloc(ps->mem->ctx, n ? n : 1);
-}
-
-/* Length of the well-formed UTF-8 sequence at s (not ASCII), or 0. */
-static int utf8_seq(const unsigned char *s, const unsigned char *end)
-{
-    size_t left = (size_t)(end - s);
-    unsigned c = s[0];
-    if (c >= 0xC2 && c <= 0xDF)
-        return left >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        if (left < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
-            return 0;
-        if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F))
-            return 0; /* overlong, or a surrogate */
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if (left < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
-            return 0;
-        if ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F))
-            return 0; /* overlong, or past U+10FFFF */
-        return 4;
-    }
-    return 0;
-}
-
-static size_t put_utf8(char *out, uint32_t cp)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
 }
 
 static int hex4(const char *s, uint32_t *out)

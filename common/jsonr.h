@@ -37,6 +37,19 @@ typedef struct jsonr_mem {
 int jsonr_parse(const char *json, size_t len, const jsonr_mem *mem, Google__Protobuf__Value **out)
     __attribute__((warn_unused_result));
 
+/* As jsonr_parse, but an object that repeats a key, at any depth, fails the
+ * parse (-1) instead of keeping the last value: for text where a repeated
+ * member smells of an attack, such as a token's header and claims (RFC 7519
+ * section 4 lets a reader refuse them). */
+int jsonr_parse_unique(const char *json, size_t len, const jsonr_mem *mem,
+                       Google__Protobuf__Value **out) __attribute__((warn_unused_result));
+
+/* The value of key in s, or NULL (s NULL too). A parsed object holds each
+ * key once, so the first match is the only one. */
+const Google__Protobuf__Value *jsonr_member(const Google__Protobuf__Struct *s, const char *key);
+/* The member's text when it is a string, else NULL. */
+const char *jsonr_member_string(const Google__Protobuf__Struct *s, const char *key);
+
 /* A JSON array of objects read straight into the caller's records (the
  * typed sub-messages of a jsonb column) without a Value per object. For each
  * element, begin(ctx, index) returns the record (or NULL to fail); then

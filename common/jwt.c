@@ -1,11 +1,12 @@
 /* HS256 JWT verification; see jwt.h. */
 #include "jwt.h"
 
+#include "arena.h"
 #include "b64.h"
+#include "jsonr.h"
 #include "sha256.h"
 #include "validate.h"
 
-#include <jansson.h>
 #include <limits.h>
 #include <math.h>
 #include <openssl/crypto.h>
@@ -22,7 +23,9 @@ static int auth_check_sig(const auth_keys *keys, const char *signed_part, size_t
                           const unsigned char *sig);
 static int auth_hmac_eq(const unsigned char *key, size_t key_len, const char *data, size_t n,
                         const unsigned char *sig);
-static int auth_time_claim(json_t *v, long long *out);
+static int auth_read_object(const unsigned char *text, size_t n, arena **mem,
+                            const Google__Protobuf__Struct **out);
+static int auth_time_claim(const Google__Protobuf__Value *v, long long *out);
 static long long auth_sat_add(long long a, long long b);
 
 int auth_verify(const auth_keys *keys, const char *token, size_t token_len, long long now,
@@ -73,15 +76,15 @@ int auth_verify(const auth_keys *keys, const char *token, size_t token_len, long
         return auth_fail(out, why, "malformed token payload");
     body[pn] = '\0';
 
-    json_error_t jerr;
-    json_t *claims = json_loadb((const char *)body, (size_t)pn, JSON_REJECT_DUPLICATES, &jerr);
-    if (claims == NULL || !json_is_object(claims)) {
-        json_decref(claims);
+    arena *mem = NULL;
+    const Google__Protobuf__Struct *claims;
+    if (auth_read_object(body, (size_t)pn, &mem, &claims) != 0) {
+        arena_free(&mem);
         return auth_fail(out, why, "malformed token payload");
     }
 
     long long exp, t;
-    json_t *v = json_object_get(claims, "exp");
+    const Google__Protobuf__Value *v = jsonr_member(claims, "exp");
     if (v == NULL || auth_time_claim(v, &exp) != 0) {
         reason = "token has no valid exp claim";
         goto fail;
@@ -90,7 +93,7 @@ int auth_verify(const auth_keys *keys, const char *token, size_t token_len, long
         reason = "token expired";
         goto fail;
     }
-    v = json_object_get(claims, "nbf");
+    v = jsonr_member(claims, "nbf");
     if (v != NULL && auth_time_claim(v, &t) != 0) {
         reason = "token has an invalid nbf claim";
         goto fail;
@@ -99,7 +102,7 @@ int auth_verify(const auth_keys *keys, const char *token, size_t token_len, long
         reason = "token not yet valid";
         goto fail;
     }
-    v = json_object_get(claims, "iat");
+    v = jsonr_member(claims, "iat");
     if (v != NULL && auth_time_claim(v, &t) != 0) {
         reason = "token has an invalid iat claim";
         goto fail;
@@ -109,27 +112,27 @@ int auth_verify(const auth_keys *keys, const char *token, size_t token_len, long
         goto fail;
     }
 
-    v = json_object_get(claims, "sub");
-    if (!json_is_string(v) || !valid_uuid(json_string_value(v))) {
+    const char *text = jsonr_member_string(claims, "sub");
+    if (text == NULL || !valid_uuid(text)) {
         reason = "token subject is not a user id";
         goto fail;
     }
-    valid_uuid_lower(json_string_value(v), out->sub);
+    valid_uuid_lower(text, out->sub);
 
-    v = json_object_get(claims, "role");
-    if (!json_is_string(v)) {
+    text = jsonr_member_string(claims, "role");
+    if (text == NULL) {
         reason = "token has no role claim";
         goto fail;
     }
-    if (strcmp(json_string_value(v), "authenticated") == 0) {
+    if (strcmp(text, "authenticated") == 0) {
         out->role = AUTH_ROLE_AUTHENTICATED;
-    } else if (strcmp(json_string_value(v), "service_role") == 0) {
+    } else if (strcmp(text, "service_role") == 0) {
         out->role = AUTH_ROLE_SERVICE;
     } else {
         reason = "token role not allowed";
         goto fail;
     }
-    json_decref(claims);
+    arena_free(&mem);
 
     out->exp = exp;
     out->json = malloc((size_t)pn + 1);
@@ -139,7 +142,7 @@ int auth_verify(const auth_keys *keys, const char *token, size_t token_len, long
     return 0;
 
 fail:
-    json_decref(claims);
+    arena_free(&mem);
     return auth_fail(out, why, reason);
 }
 
@@ -190,34 +193,50 @@ static int auth_fail(auth_claims *out, const char **why, const char *reason)
  * selects nothing, it is merely checked. */
 static int auth_check_header(const unsigned char *hdr, size_t n, const char **reason)
 {
-    json_error_t jerr;
-    json_t *h = json_loadb((const char *)hdr, n, JSON_REJECT_DUPLICATES, &jerr);
+    arena *mem = NULL;
+    const Google__Protobuf__Struct *h;
     int rc = -1;
 
     *reason = "malformed token header";
-    if (h == NULL || !json_is_object(h))
+    if (auth_read_object(hdr, n, &mem, &h) != 0)
         goto out;
-    json_t *alg = json_object_get(h, "alg");
-    if (!json_is_string(alg) || strcmp(json_string_value(alg), "HS256") != 0 ||
-        json_string_length(alg) != 5) {
+    /* The reader refuses "\u0000", so strcmp sees whole strings. */
+    const char *alg = jsonr_member_string(h, "alg");
+    if (alg == NULL || strcmp(alg, "HS256") != 0) {
         *reason = "unsupported token algorithm";
         goto out;
     }
-    json_t *typ = json_object_get(h, "typ");
-    if (typ != NULL && (!json_is_string(typ) || strcmp(json_string_value(typ), "JWT") != 0 ||
-                        json_string_length(typ) != 3)) {
+    const char *typ = jsonr_member_string(h, "typ");
+    if (jsonr_member(h, "typ") != NULL && (typ == NULL || strcmp(typ, "JWT") != 0)) {
         *reason = "unsupported token type";
         goto out;
     }
     /* RFC 7515 §4.1.11: extensions we do not understand must be refused. */
-    if (json_object_get(h, "crit") != NULL) {
+    if (jsonr_member(h, "crit") != NULL) {
         *reason = "unsupported critical token header";
         goto out;
     }
     rc = 0;
 out:
-    json_decref(h);
+    arena_free(&mem);
     return rc;
+}
+
+/* n bytes of JSON that must be one object with no repeated member (a token
+ * with two "role" claims is refused, not read by whichever rule) -> *out,
+ * in *mem, which the caller frees whatever the result. */
+static int auth_read_object(const unsigned char *text, size_t n, arena **mem,
+                            const Google__Protobuf__Struct **out)
+{
+    const jsonr_mem alloc = {arena_alloc_ctx, mem};
+    Google__Protobuf__Value *v;
+
+    *out = NULL;
+    if (jsonr_parse_unique((const char *)text, n, &alloc, &v) != 0 ||
+        v->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE)
+        return -1;
+    *out = v->struct_value;
+    return 0;
 }
 
 static int auth_check_sig(const auth_keys *keys, const char *signed_part, size_t n,
@@ -245,16 +264,12 @@ static int auth_hmac_eq(const unsigned char *key, size_t key_len, const char *da
 
 /* NumericDate (RFC 7519 §2): integer or fractional seconds. Fractions are
  * truncated (the leeway dwarfs them) and huge values saturate instead of
- * overflowing. */
-static int auth_time_claim(json_t *v, long long *out)
+ * overflowing. Every JSON number reads as a double, exact for any date. */
+static int auth_time_claim(const Google__Protobuf__Value *v, long long *out)
 {
-    if (json_is_integer(v)) {
-        *out = (long long)json_integer_value(v);
-        return 0;
-    }
-    if (!json_is_real(v))
+    if (v->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_NUMBER_VALUE)
         return -1;
-    double d = json_real_value(v);
+    double d = v->number_value;
     if (!isfinite(d))
         return -1;
     if (d >= 9.2e18)

@@ -1,6 +1,8 @@
 /* google.protobuf.Struct / Value / ListValue -> JSON text; see pbjson.h (jsonr.h reads). */
 #include "pbjson.h"
 
+#include "jsonesc.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +27,7 @@ typedef struct {
     size_t idx;
 } pbjson_keyref;
 
+static int buf_reserve(pbjson_buf *b, size_t n);
 static int buf_put(pbjson_buf *b, const char *s, size_t n);
 static int buf_putc(pbjson_buf *b, char c);
 static int buf_finish(pbjson_buf *b, int rc, char **out);
@@ -33,7 +36,6 @@ static int emit_struct(pbjson_buf *b, const pb_struct *s, int depth);
 static int emit_list(pbjson_buf *b, const pb_list *l, int depth);
 static int emit_number(pbjson_buf *b, double d);
 static int emit_string(pbjson_buf *b, const char *s);
-static size_t utf8_seq_len(const unsigned char *p);
 static int superseded_entries(const pb_struct *s, unsigned char **skip);
 static int keyref_cmp(const void *a, const void *b);
 
@@ -74,7 +76,8 @@ int pbjson_from_struct_list(pb_struct *const *items, size_t n, char **out)
     return buf_finish(&b, rc, out);
 }
 
-static int buf_put(pbjson_buf *b, const char *s, size_t n)
+/* Room for n more bytes. */
+static int buf_reserve(pbjson_buf *b, size_t n)
 {
     if (n > b->cap - b->len) {
         size_t cap = b->cap ? b->cap : 64;
@@ -90,6 +93,13 @@ static int buf_put(pbjson_buf *b, const char *s, size_t n)
         b->p = p;
         b->cap = cap;
     }
+    return 0;
+}
+
+static int buf_put(pbjson_buf *b, const char *s, size_t n)
+{
+    if (buf_reserve(b, n) != 0)
+        return -1;
     memcpy(b->p + b->len, s, n);
     b->len += n;
     return 0;
@@ -235,96 +245,18 @@ static int emit_number(pbjson_buf *b, double d)
  * less useful error. */
 static int emit_string(pbjson_buf *b, const char *s)
 {
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
-    size_t i = 0, run = 0;
+    const char *text = s != NULL ? s : "";
+    size_t n = strlen(text);
+    ssize_t len = jsonesc_len(text, n, JSONESC_STRICT);
 
-    if (buf_putc(b, '"') != 0)
+    if (len < 0 || (size_t)len > SIZE_MAX - 2 || buf_reserve(b, (size_t)len + 2) != 0)
         return -1;
-    while (p[i] != '\0') {
-        unsigned char c = p[i];
-        char esc[6] = {'\\', 0, 0, 0, 0, 0};
-        size_t esc_len = 2, n;
-
-        if (c >= 0x80) {
-            if ((n = utf8_seq_len(p + i)) == 0)
-                return -1;
-            i += n;
-            continue;
-        }
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            i++;
-            continue;
-        }
-        switch (c) {
-        case '"':
-        case '\\':
-            esc[1] = (char)c;
-            break;
-        case '\b':
-            esc[1] = 'b';
-            break;
-        case '\f':
-            esc[1] = 'f';
-            break;
-        case '\n':
-            esc[1] = 'n';
-            break;
-        case '\r':
-            esc[1] = 'r';
-            break;
-        case '\t':
-            esc[1] = 't';
-            break;
-        default:
-            esc[1] = 'u';
-            esc[2] = '0';
-            esc[3] = '0';
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            esc_len = 6;
-            break;
-        }
-        if (buf_put(b, (const char *)p + run, i - run) != 0 || buf_put(b, esc, esc_len) != 0)
-            return -1;
-        run = ++i;
-    }
-    if (buf_put(b, (const char *)p + run, i - run) != 0)
+    b->p[b->len++] = '"';
+    if (jsonesc_write(b->p + b->len, text, n, JSONESC_STRICT) != len)
         return -1;
-    return buf_putc(b, '"');
-}
-
-/* Length of the UTF-8 sequence at p, or 0 when it is not one (RFC 3629: no
- * overlong forms, no surrogates, nothing above U+10FFFF). Stops at the first
- * bad byte, so it never reads past a terminating NUL. */
-static size_t utf8_seq_len(const unsigned char *p)
-{
-    unsigned char c = p[0], lo = 0x80, hi = 0xBF;
-    size_t n;
-
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-    return n;
+    b->len += (size_t)len;
+    b->p[b->len++] = '"';
+    return 0;
 }
 
 /* Marks the entries whose key appears again later: a protobuf map keeps the

@@ -8,8 +8,8 @@
  * last entry wins (protobuf map semantics) and is written at its own position.
  * Numbers are written in the shortest form that parses back to the same
  * double; integral values with |v| <= 2^53 never use an exponent (5, -0,
- * 9007199254740992), others may (1.5, 1e-7, 1e+300). Only '"', '\' and control
- * characters are escaped; everything else is written as UTF-8. Rejected (-1):
+ * 9007199254740992), others may (1.5, 1e-7, 1e+300). Strings and keys are
+ * escaped by jsonesc.h, strictly. Rejected (-1):
  * NaN or infinite numbers, invalid UTF-8 in a string or key, a Value whose
  * kind is not set (a NULL Value counts as one), nesting deeper than
  * PBJSON_MAX_DEPTH. A NULL Struct is "{}", a Value of kind struct/list with a

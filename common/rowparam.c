@@ -1,17 +1,18 @@
 /*
  * rowparam.c - the writing half of rowmap (see rowmap.h): a request's
  * resource into the text parameters of Create and Update statements, with
- * the update-mask rules. JSON columns are written with pbjson (Structs) or
- * jansson (strings), never by hand.
+ * the update-mask rules. JSON columns are written with pbjson (Structs) and
+ * jsonesc (strings), never by hand.
  */
 #include "rowmap.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <jansson.h>
 
 #include "google/protobuf/timestamp.pb-c.h"
+#include "jsonesc.h"
 #include "pbjson.h"
 
 #define FIELD(msg, fd, type) ((type *)((char *)(msg) + (fd)->offset))
@@ -25,6 +26,7 @@ typedef struct strbuf {
 
 static char *write_json(const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
                         const ProtobufCMessage *msg);
+static char *sb_grow(strbuf *b, size_t n);
 static void sb_add(strbuf *b, const char *p, size_t n);
 static void sb_json_string(strbuf *b, const char *s);
 static void sb_sub_message(strbuf *b, const rowmap *sub, const ProtobufCMessage *m);
@@ -188,7 +190,8 @@ int rowmap_is_set(const rowmap *m, const ProtobufCMessage *msg, size_t i)
 
 /* JSON text of a Struct, list or sub-message list, malloc'd; NULL when a
  * value has no JSON form. Structs go through pbjson so that numbers are
- * written as sent (a jansson round trip would print 0.1 as 0.10000000000000001). */
+ * written as sent (a round trip through a double printed at full precision would turn
+ * 0.1 into 0.10000000000000001). */
 static char *write_json(const rowmap_col *col, const ProtobufCFieldDescriptor *fd,
                         const ProtobufCMessage *msg)
 {
@@ -269,32 +272,48 @@ static void sb_sub_message(strbuf *b, const rowmap *sub, const ProtobufCMessage 
 /* A JSON string literal; invalid UTF-8 makes the whole value unwritable. */
 static void sb_json_string(strbuf *b, const char *s)
 {
-    json_t *j = json_string(s ? s : "");
-    char *text = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
-    json_decref(j);
-    if (!text) {
+    const char *text = s ? s : "";
+    size_t n = strlen(text);
+    ssize_t len = jsonesc_len(text, n, JSONESC_STRICT);
+    char *w = len >= 0 ? sb_grow(b, (size_t)len + 2) : NULL;
+    if (!w || jsonesc_write(w + 1, text, n, JSONESC_STRICT) != len) {
         b->bad = 1;
         return;
     }
-    sb_add(b, text, strlen(text));
-    free(text);
+    w[0] = '"';
+    w[len + 1] = '"';
+    b->len += (size_t)len + 2;
+    b->s[b->len] = 0;
 }
 
-static void sb_add(strbuf *b, const char *p, size_t n)
+/* Room for n more bytes and the NUL: where they go, or NULL (b is bad). */
+static char *sb_grow(strbuf *b, size_t n)
 {
     if (b->bad)
-        return;
+        return NULL;
+    if (n > SIZE_MAX / 2 - b->len - 1) {
+        b->bad = 1;
+        return NULL;
+    }
     if (b->len + n + 1 > b->cap) {
         size_t cap = (b->len + n + 1) * 2;
         char *grown = realloc(b->s, cap);
         if (!grown) {
             b->bad = 1;
-            return;
+            return NULL;
         }
         b->s = grown;
         b->cap = cap;
     }
-    memcpy(b->s + b->len, p, n);
+    return b->s + b->len;
+}
+
+static void sb_add(strbuf *b, const char *p, size_t n)
+{
+    char *w = sb_grow(b, n);
+    if (!w)
+        return;
+    memcpy(w, p, n);
     b->len += n;
     b->s[b->len] = 0;
 }

@@ -1,6 +1,8 @@
 /* Field validation helpers; see validate.h. */
 #include "validate.h"
 
+#include "utf8.h"
+
 #include <string.h>
 #include <strings.h>
 
@@ -50,54 +52,11 @@ void valid_uuid_text(const unsigned char bytes[16], char out[37])
     out[36] = '\0';
 }
 
-long valid_utf8_chars(const char *s, size_t n)
-{
-    if (s == NULL)
-        return n == 0 ? 0 : -1;
-    const unsigned char *p = (const unsigned char *)s;
-    long count = 0;
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = p[i];
-        size_t len;
-        unsigned int cp;
-        if (c < 0x80) {
-            i++;
-            count++;
-            continue;
-        } else if (c >= 0xc2 && c <= 0xdf) {
-            len = 2;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            len = 3;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return -1; /* continuation byte, C0/C1 overlong lead, or > U+13FFFF */
-        }
-        if (n - i < len)
-            return -1;
-        for (size_t k = 1; k < len; k++) {
-            if ((p[i + k] & 0xc0) != 0x80)
-                return -1;
-            cp = cp << 6 | (p[i + k] & 0x3f);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return -1;
-        i += len;
-        count++;
-    }
-    return count;
-}
-
 bool valid_text(const char *s, size_t min_chars, size_t max_chars)
 {
     if (s == NULL)
         return false;
-    long n = valid_utf8_chars(s, strlen(s));
+    long n = utf8_chars(s, strlen(s));
     return n >= 0 && (size_t)n >= min_chars && (size_t)n <= max_chars;
 }
 

@@ -21,13 +21,8 @@ void valid_uuid_lower(const char *in, char out[37]);
 /* The 16 bytes of a UUID as that canonical text (36 characters and a NUL). */
 void valid_uuid_text(const unsigned char bytes[16], char out[37]);
 
-/* Number of code points in the n bytes at s, or -1 if they are not valid
- * UTF-8 (overlong forms, surrogates, values above U+10FFFF, truncated
- * sequences). Embedded NUL bytes count as characters. */
-long valid_utf8_chars(const char *s, size_t n);
-
-/* s is valid UTF-8 of min_chars..max_chars code points (API text limits
- * count characters, not bytes). */
+/* s is valid UTF-8 (utf8.h) of min_chars..max_chars code points (API text
+ * limits count characters, not bytes). */
 bool valid_text(const char *s, size_t min_chars, size_t max_chars);
 
 /* An absolute http(s) URL of at most max_len bytes: scheme http or https

@@ -17,9 +17,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <jansson.h>
 
+#include "arena.h"
 #include "args.h"
+#include "jsonr.h"
 
 #define WATCH_BUCKETS 256
 
@@ -98,14 +99,23 @@ void content_generation_changed(rpc_server *s, const char *payload)
                     w->dirty = 1;
         return;
     }
-    json_t *j = json_loads(payload, 0, NULL);
+    arena *mem = NULL;
+    const jsonr_mem alloc = {arena_alloc_ctx, &mem};
+    Google__Protobuf__Value *v;
+    const Google__Protobuf__Struct *j = NULL;
+    if (jsonr_parse(payload, strlen(payload), &alloc, &v) == 0 &&
+        v->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE)
+        j = v->struct_value;
     /* A generation created generating, or a job back in the queue
      * (0013_generation_queue.sql's {"queue": true}): work to claim. */
-    const char *status = json_string_value(json_object_get(j, "status"));
-    if (json_is_true(json_object_get(j, "queue")) || (status && strcmp(status, "generating") == 0))
+    const Google__Protobuf__Value *queue = jsonr_member(j, "queue");
+    const char *status = jsonr_member_string(j, "status");
+    if ((queue && queue->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_BOOL_VALUE &&
+         queue->bool_value) ||
+        (status && strcmp(status, "generating") == 0))
         content_queue_wake();
-    const char *id = json_string_value(json_object_get(j, "id"));
-    const char *user = json_string_value(json_object_get(j, "user_id"));
+    const char *id = jsonr_member_string(j, "id");
+    const char *user = jsonr_member_string(j, "user_id");
     if (id && user && valid_uuid(id) && valid_uuid(user)) {
         int any_ready = 0;
         for (watcher *w = buckets[bucket_of(id)]; w; w = w->next) {
@@ -119,7 +129,7 @@ void content_generation_changed(rpc_server *s, const char *payload)
         if (any_ready)
             reread_start(id, user);
     }
-    json_decref(j);
+    arena_free(&mem);
 }
 
 static void watch_first_row(rpc_call *c, pgq *q)

@@ -9,6 +9,7 @@
 
 #include "args.h"
 #include "pbjson.h"
+#include "utf8.h"
 #include "validate.h"
 
 #define AVATAR_URL_MAX 2048
@@ -125,5 +126,5 @@ static int valid_email(const char *s)
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f)
             return 0;
-    return valid_utf8_chars(s, n) >= 0;
+    return utf8_chars(s, n) >= 0;
 }

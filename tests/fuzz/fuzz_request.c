@@ -13,7 +13,7 @@
  *    unpacks packs to get_packed_size bytes, unpacks again, packs to the
  *    same bytes, and passes pbguard_check again;
  *  - every string field of the unpacked message (nested ones included):
- *    valid_utf8_chars agrees with a reference UTF-8 decoder, valid_text
+ *    utf8_chars agrees with a reference UTF-8 decoder, valid_text
  *    with it, valid_uuid / valid_uuid_lower / valid_hex_color /
  *    valid_username with reference checks; valid_http_url accepts only
  *    printable http(s) text;
@@ -32,6 +32,7 @@
 #include "jsonr.h"
 #include "pbguard.h"
 #include "pbjson.h"
+#include "utf8.h"
 #include "validate.h"
 
 #include "cameos/content/v1/content.pb-c.h"
@@ -117,7 +118,7 @@ static void check_text(const char *s)
         return;
     size_t n = strlen(s);
     long ref = fuzz_utf8_chars((const unsigned char *)s, n);
-    FUZZ_CHECK(valid_utf8_chars(s, n) == ref);
+    FUZZ_CHECK(utf8_chars(s, n) == ref);
     FUZZ_CHECK(valid_text(s, 0, SIZE_MAX) == (ref >= 0));
     if (ref >= 0) {
         FUZZ_CHECK(valid_text(s, (size_t)ref, (size_t)ref));

@@ -526,3 +526,52 @@ Test(jwt, nul_in_claims_is_refused)
         cr_assert_not_null(why);
     }
 }
+
+/* A token of this header and payload, signed with the current key, is
+ * refused for reason. */
+static void refused(const char *header, const char *claims, const char *reason)
+{
+    char tok[2048];
+    const char *why = NULL;
+    mint(secret, header, claims, tok, sizeof(tok));
+    cr_assert_eq(verify(tok, NOW, &why), -1, "accepted %s", claims);
+    cr_assert_str_eq(why, reason, "%s", claims);
+}
+
+/* A repeated member is refused wherever it is: two "role" claims would
+ * otherwise be read by whichever rule the reader happens to follow. */
+Test(jwt, repeated_members_are_refused)
+{
+    char pl[512], tok[2048];
+    const char *why = NULL;
+    payload(pl, sizeof(pl), SUB, "authenticated", NOW + 3600, ",\"role\":\"service_role\"");
+    refused(HS256, pl, "malformed token payload");
+    payload(pl, sizeof(pl), SUB, "authenticated", NOW + 3600,
+            ",\"app_metadata\":{\"provider\":\"a\",\"provider\":\"b\"}");
+    refused(HS256, pl, "malformed token payload");
+    payload(pl, sizeof(pl), SUB, "authenticated", NOW + 3600, NULL);
+    refused("{\"alg\":\"none\",\"alg\":\"HS256\",\"typ\":\"JWT\"}", pl, "malformed token header");
+
+    /* The same claims, each once, nested objects included, pass. */
+    payload(pl, sizeof(pl), SUB, "authenticated", NOW + 3600,
+            ",\"app_metadata\":{\"provider\":\"a\",\"providers\":[\"a\",\"b\"]}");
+    mint(secret, HS256, pl, tok, sizeof(tok));
+    cr_assert_eq(verify(tok, NOW, &why), 0, "%s", why);
+}
+
+/* Claims of the wrong JSON type: a string exp, a numeric role, a typ that is
+ * not a string, a header or payload that is not an object. */
+Test(jwt, claims_of_the_wrong_type)
+{
+    refused(HS256, "{\"sub\":\"" SUB "\",\"role\":\"authenticated\",\"exp\":\"1800000000\"}",
+            "token has no valid exp claim");
+    refused(HS256, "{\"sub\":\"" SUB "\",\"role\":1,\"exp\":1800000000}",
+            "token has no role claim");
+    refused("{\"alg\":\"HS256\",\"typ\":7}",
+            "{\"sub\":\"" SUB "\",\"role\":\"authenticated\",\"exp\":1800000000}",
+            "unsupported token type");
+    refused("[\"HS256\"]", "{}", "malformed token header");
+    refused(HS256, "[1800000000]", "malformed token payload");
+    refused(HS256, "{\"sub\":\"" SUB "\",\"role\":\"authenticated\",\"exp\":1800000000} x",
+            "malformed token payload");
+}

@@ -360,9 +360,10 @@ Test(pbjson, unicode)
     /* escapes in input come back as plain UTF-8 */
     struct_rt("{\"\\u00e9\":\"\\u00e9\\ud83d\\ude00\\u65e5\"}",
               "{\"é\":\"é\xf0\x9f\x98\x80\xe6\x97\xa5\"}");
-    /* only '"', '\' and control characters are escaped; '/' and DEL are not */
+    /* only '"', '\' and control characters (DEL among them, as jsonlog
+     * escapes it: one escaper) are escaped; '/' is not */
     struct_rt("{\"k\\\"\":\"a\\\"b\\\\c\\/d\\n\\t\\r\\b\\f\\u0001\\u001f\x7f\"}",
-              "{\"k\\\"\":\"a\\\"b\\\\c/d\\n\\t\\r\\b\\f\\u0001\\u001f\x7f\"}");
+              "{\"k\\\"\":\"a\\\"b\\\\c/d\\n\\t\\r\\b\\f\\u0001\\u001f\\u007f\"}");
     leak_check();
 }
 
@@ -762,5 +763,35 @@ Test(pbjson, rejects_invalid_utf8_on_output)
     s.n_fields = 1;
     s.fields = &ep;
     cr_assert_eq(pbjson_from_struct(&s, &out), -1);
+    leak_check();
+}
+
+/* jsonr_parse keeps the last of a repeated key; jsonr_parse_unique refuses
+ * the text, at any depth; jsonr_member finds what either kept. */
+Test(jsonr, unique_and_member)
+{
+    static const char dup_top[] = "{\"a\":1,\"b\":\"x\",\"a\":2}";
+    static const char dup_deep[] = "{\"a\":[{\"k\":1,\"k\":1}]}";
+    static const char once[] = "{\"a\":[{\"k\":1,\"j\":1}],\"s\":\"t\",\"n\":null}";
+    pb_value *v;
+
+    cr_assert_eq(jsonr_parse(dup_top, strlen(dup_top), &test_mem, &v), 0);
+    cr_assert_eq(v->kind_case, GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE);
+    const pb_value *a = jsonr_member(v->struct_value, "a");
+    cr_assert_not_null(a);
+    cr_assert_eq(a->number_value, 2.0);
+    cr_assert_str_eq(jsonr_member_string(v->struct_value, "b"), "x");
+    cr_assert_null(jsonr_member_string(v->struct_value, "a"), "a number is not a string");
+    cr_assert_null(jsonr_member(v->struct_value, "c"));
+    cr_assert_null(jsonr_member(NULL, "a"));
+
+    cr_assert_eq(jsonr_parse_unique(dup_top, strlen(dup_top), &test_mem, &v), -1);
+    cr_assert_null(v);
+    cr_assert_eq(jsonr_parse_unique(dup_deep, strlen(dup_deep), &test_mem, &v), -1);
+    cr_assert_eq(jsonr_parse(dup_deep, strlen(dup_deep), &test_mem, &v), 0);
+    cr_assert_eq(jsonr_parse_unique(once, strlen(once), &test_mem, &v), 0);
+    cr_assert_str_eq(jsonr_member_string(v->struct_value, "s"), "t");
+    cr_assert_eq(jsonr_member(v->struct_value, "n")->kind_case,
+                 GOOGLE__PROTOBUF__VALUE__KIND_NULL_VALUE);
     leak_check();
 }

@@ -1,4 +1,4 @@
-/* Unit tests for validate: ids, UTF-8 text, URLs, usernames, colours, enums. */
+/* Unit tests for validate: ids, text limits, URLs, usernames, colours, enums. */
 #include "validate.h"
 
 #include <criterion/criterion.h>
@@ -40,54 +40,6 @@ Test(validate, uuid_lower)
     cr_assert_str_eq(out, "");
     valid_uuid_lower(NULL, out);
     cr_assert_str_eq(out, "");
-}
-
-Test(validate, utf8_chars)
-{
-    cr_assert_eq(valid_utf8_chars("", 0), 0);
-    cr_assert_eq(valid_utf8_chars(NULL, 0), 0);
-    cr_assert_eq(valid_utf8_chars(NULL, 1), -1);
-    cr_assert_eq(valid_utf8_chars("abc", 3), 3);
-    cr_assert_eq(valid_utf8_chars("h\xc3\xa9llo", 6), 5);     /* é */
-    cr_assert_eq(valid_utf8_chars("\xe2\x82\xac", 3), 1);     /* € */
-    cr_assert_eq(valid_utf8_chars("\xf0\x9f\x8e\xac", 4), 1); /* 🎬 */
-    cr_assert_eq(valid_utf8_chars("\xf4\x8f\xbf\xbf", 4), 1); /* U+10FFFF */
-    cr_assert_eq(valid_utf8_chars("\xed\x9f\xbf", 3), 1);     /* U+D7FF */
-    cr_assert_eq(valid_utf8_chars("\xee\x80\x80", 3), 1);     /* U+E000 */
-    cr_assert_eq(valid_utf8_chars("\xef\xbf\xbd", 3), 1);     /* U+FFFD */
-    cr_assert_eq(valid_utf8_chars("a\0b", 3), 3);             /* NUL is a code point */
-    cr_assert_eq(valid_utf8_chars("\xc2\x80", 2), 1);         /* smallest 2-byte */
-    cr_assert_eq(valid_utf8_chars("\xe0\xa0\x80", 3), 1);     /* smallest 3-byte */
-    cr_assert_eq(valid_utf8_chars("\xf0\x90\x80\x80", 4), 1); /* smallest 4-byte */
-
-    static const char *bad[] = {
-        "\x80", /* lone continuation */
-        "\xbf",
-        "\xc0\xaf",         /* overlong '/' */
-        "\xc1\xbf",         /* overlong */
-        "\xe0\x80\xaf",     /* overlong 3-byte */
-        "\xe0\x9f\xbf",     /* overlong 3-byte, top */
-        "\xf0\x80\x80\xaf", /* overlong 4-byte */
-        "\xf0\x8f\xbf\xbf", /* overlong 4-byte, top */
-        "\xed\xa0\x80",     /* U+D800 */
-        "\xed\xbf\xbf",     /* U+DFFF */
-        "\xf4\x90\x80\x80", /* U+110000 */
-        "\xf5\x80\x80\x80",
-        "\xff",
-        "\xfe",
-        "\xc3", /* truncated */
-        "\xe2\x82",
-        "\xf0\x9f\x8e",
-        "\xc3\x28", /* bad continuation */
-        "\xe2\x28\xa1",
-        "\xf0\x9f\x8e\x28",
-        "ok\xc3",
-    };
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        cr_assert_eq(valid_utf8_chars(bad[i], strlen(bad[i])), -1, "case %zu accepted", i);
-    /* length bounds the scan */
-    cr_assert_eq(valid_utf8_chars("\xe2\x82\xac", 2), -1);
-    cr_assert_eq(valid_utf8_chars("ab\xff", 2), 2);
 }
 
 Test(validate, text)
