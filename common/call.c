@@ -26,6 +26,7 @@
 #include "arena.h"
 #include "log.h"
 #include "metrics.h"
+#include "pbguard.h"
 #include "calltrace.h"
 #include "errdetail.h"
 #include "pgerr.h"
@@ -50,8 +51,8 @@ static const rpc_constraint *find_constraint(const rpc_service *svc, const char 
 
 /* ---- accept ---------------------------------------------------------- */
 
-void call_start(rpc_server *s, const rpc_reg *reg, grpc_call *call, gpr_timespec deadline,
-                grpc_metadata_array *md, const char *unknown_path)
+rpc_call *call_start(rpc_server *s, const rpc_reg *reg, grpc_call *call, gpr_timespec deadline,
+                     grpc_metadata_array *md, const char *unknown_path)
 {
     rpc_call *c = calloc(1, sizeof(*c));
     if (!c) {
@@ -60,7 +61,7 @@ void call_start(rpc_server *s, const rpc_reg *reg, grpc_call *call, gpr_timespec
         grpc_call_cancel_with_status(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory", NULL);
         grpc_call_unref(call);
         grpc_metadata_array_destroy(md);
-        return;
+        return NULL;
     }
     c->srv = s;
     c->reg = reg;
@@ -114,20 +115,20 @@ void call_start(rpc_server *s, const rpc_reg *reg, grpc_call *call, gpr_timespec
         if (ms <= 0) {
             c->deadline_hit = 1;
             call_end(c, GRPC_STATUS_DEADLINE_EXCEEDED, "deadline exceeded");
-            return;
+            return NULL;
         }
     }
 
     if (!reg || !reg->handler) {
         call_end(c, GRPC_STATUS_UNIMPLEMENTED,
                  reg ? "method not implemented yet" : "unknown method");
-        return;
+        return NULL;
     }
     if (s->draining && reg->auth != RPC_AUTH_NONE) {
         call_end(c, GRPC_STATUS_UNAVAILABLE, "server is shutting down");
-        return;
+        return NULL;
     }
-    callreq_begin(c);
+    return c;
 }
 
 /* ---- public call API ------------------------------------------------- */
@@ -495,7 +496,8 @@ void call_unref(rpc_call *c)
 static void timer_closed(uv_handle_t *h)
 {
     rpc_call *c = h->data;
-    callreq_release(c); /* a large request's read slot */
+    if (c->release)
+        c->release(c); /* a large request's read slot */
     c->srv->calls_live--;
     if (c->req)
         protobuf_c_message_free_unpacked(c->req, NULL);
@@ -593,13 +595,27 @@ static void pump(rpc_call *c)
 }
 
 /* Every batch goes through here so that one finishing inside the call
- * reaches the loop without the bridge thread (see server_cq_cache_begin). */
+ * reaches the loop without the bridge's thread (see bridge_cache_begin). */
 grpc_call_error call_batch(rpc_call *c, grpc_call *call, const grpc_op *ops, size_t n, rpc_tag *tag)
 {
-    server_cq_cache_begin(c->srv);
+    bridge_cache_begin(&c->srv->bridge);
     grpc_call_error e = grpc_call_start_batch(call, ops, n, tag, NULL);
-    server_cq_cache_end(c->srv);
+    bridge_cache_end(&c->srv->bridge);
     return e;
+}
+
+int call_guard(rpc_call *c, const uint8_t *buf, size_t len)
+{
+    static const pbguard_limits lim = {PBGUARD_MAX_DEPTH, PBGUARD_MAX_NODES};
+    char field[128], msg[256];
+    pbguard_verdict v = pbguard_check(c->reg->input, buf, len, &lim, field, sizeof(field));
+    if (v == PBGUARD_OK)
+        return 0;
+    pbguard_message(v, field, &lim, msg, sizeof(msg));
+    if (c->srv->metrics)
+        metrics_limit_hit(c->srv->metrics, METRICS_LIMIT_REQUEST_SHAPE, 1);
+    call_end(c, GRPC_STATUS_INVALID_ARGUMENT, msg);
+    return -1;
 }
 
 static void send_cb(rpc_tag *t, int ok)
@@ -654,7 +670,7 @@ static void recv_cb(rpc_tag *t, int ok)
             if (grpc_byte_buffer_reader_init(&r, bb)) {
                 grpc_slice s = grpc_byte_buffer_reader_readall(&r);
                 grpc_byte_buffer_reader_destroy(&r);
-                if (callreq_guard(c, GRPC_SLICE_START_PTR(s), GRPC_SLICE_LENGTH(s)) == 0)
+                if (call_guard(c, GRPC_SLICE_START_PTR(s), GRPC_SLICE_LENGTH(s)) == 0)
                     cb(c, GRPC_SLICE_START_PTR(s), GRPC_SLICE_LENGTH(s), 0);
                 grpc_slice_unref(s);
             } else {

@@ -1,8 +1,8 @@
 /*
  * call_int.h - the inside of an rpc_call, shared by call.c (a call's life:
  * accept, send, finish, free) and callreq.c (its request: the token, the
- * stream caps, the read gate, the wire guard, decoding). Nothing else
- * includes it.
+ * stream caps, the read gate, decoding), which builds on call.c and is not
+ * called by it. Nothing else includes it.
  *
  * Ownership: see call.c. call_ref/call_unref count the references that keep
  * a call alive; call_end decides the status once (later calls do nothing).
@@ -69,8 +69,9 @@ struct rpc_call {
     rpc_recv_fn recv_after_send; /* rpc_recv waiting for the queue to drain */
     /* the request message of a unary or server-streaming call */
     rpc_tag request_tag;
-    readgate_entry gate; /* its slot in srv->reads, or place in the queue */
-    int request_pending; /* its RECV_MESSAGE is in flight */
+    readgate_entry gate;          /* its slot in srv->reads, or place in the queue */
+    void (*release)(rpc_call *c); /* gives gate back; set by callreq.c, run on free */
+    int request_pending;          /* its RECV_MESSAGE is in flight */
     /* database */
     pgq *q;
     rpc_db_fn db_ok;
@@ -93,21 +94,8 @@ void call_ref(rpc_call *c);
 void call_unref(rpc_call *c);
 /* Decides the status; it goes out once queued messages are sent. */
 void call_end(rpc_call *c, grpc_status_code code, const char *msg);
-/* Every batch goes through here (see server_cq_cache_begin). */
+/* Every batch goes through here (see bridge_cache_begin). */
 grpc_call_error call_batch(rpc_call *c, grpc_call *call, const grpc_op *ops, size_t n, rpc_tag *tag)
     __attribute__((warn_unused_result));
-
-/* callreq.c: after accept, for a call of a registered method with a
- * handler: authenticates, applies the stream caps, and receives and checks
- * the request (through the read gate) before the handler runs. */
-void callreq_begin(rpc_call *c);
-/* Every request message, unary or streamed, passes here before anything
- * recursive or allocating runs on it (pbguard.h says why). A streamed one
- * (rpc_recv): 0 when it may be handed on, -1 when it was refused (the call
- * is ended INVALID_ARGUMENT naming the field). */
-int callreq_guard(rpc_call *c, const uint8_t *buf, size_t len) __attribute__((warn_unused_result));
-/* The call's read slot, or its place in the gate's queue, goes to the next
- * caller (when the call is freed; nothing when it holds neither). */
-void callreq_release(rpc_call *c);
 
 #endif

@@ -20,12 +20,12 @@
 
 #include "authcache.h"
 #include "metrics.h"
-#include "pbguard.h"
 
 /* A request message up to this size gives its read slot back as soon as it
  * is received; a larger one keeps it until its call is over. */
 #define READ_SMALL_BYTES 65536
 
+static void release(rpc_call *c);
 static int authenticate(rpc_call *c);
 static int stream_over_cap(rpc_call *c);
 static const char *read_key(rpc_call *c);
@@ -45,26 +45,14 @@ void callreq_begin(rpc_call *c)
     }
     call_ref(c); /* the request read, queued or in flight */
     c->request_tag.fn = request_cb;
+    c->release = release;
     if (readgate_enter(&s->reads, &c->gate, read_key(c), uv_now(&s->loop)))
         request_read(c);
 }
 
-int callreq_guard(rpc_call *c, const uint8_t *buf, size_t len)
-{
-    static const pbguard_limits lim = {PBGUARD_MAX_DEPTH, PBGUARD_MAX_NODES};
-    char field[128], msg[256];
-    pbguard_verdict v = pbguard_check(c->reg->input, buf, len, &lim, field, sizeof(field));
-    if (v == PBGUARD_OK)
-        return 0;
-    pbguard_message(v, field, &lim, msg, sizeof(msg));
-    if (c->srv->metrics)
-        metrics_limit_hit(c->srv->metrics, METRICS_LIMIT_REQUEST_SHAPE, 1);
-    call_end(c, GRPC_STATUS_INVALID_ARGUMENT, msg);
-    return -1;
-}
-
-/* The call's slot (or its place in the queue) goes to the next caller. */
-void callreq_release(rpc_call *c)
+/* The call's slot (or its place in the queue) goes to the next caller:
+ * c->release, run by call.c when the call is freed. */
+static void release(rpc_call *c)
 {
     rpc_server *s = c->srv;
     if (c->gate.state == READGATE_IDLE)
@@ -198,7 +186,7 @@ static void request_cb(rpc_tag *t, int ok)
     /* A large request keeps its slot until the call is over, so that what
      * the gate bounds is also the requests held while handlers run. */
     if (!bb || grpc_byte_buffer_length(bb) <= READ_SMALL_BYTES)
-        callreq_release(c);
+        release(c);
     if (c->finished) {
         if (bb)
             grpc_byte_buffer_destroy(bb);
@@ -228,7 +216,7 @@ static int decode(rpc_call *c, grpc_byte_buffer *payload)
     grpc_slice s = grpc_byte_buffer_reader_readall(&r);
     grpc_byte_buffer_reader_destroy(&r);
     grpc_byte_buffer_destroy(payload);
-    if (callreq_guard(c, GRPC_SLICE_START_PTR(s), GRPC_SLICE_LENGTH(s)) != 0) {
+    if (call_guard(c, GRPC_SLICE_START_PTR(s), GRPC_SLICE_LENGTH(s)) != 0) {
         grpc_slice_unref(s);
         return -1;
     }

@@ -4,7 +4,7 @@
  * built over the embedded descriptor set, once it passed the request shape
  * checks (pbguard); the stream ends OK when the client half-closes.
  */
-#include "call_int.h"
+#include "rpc_int.h"
 
 #include <stdlib.h>
 
@@ -27,7 +27,7 @@ static void on_request(rpc_call *c, const uint8_t *buf, size_t len, int eof)
     /* The same shape checks as every request (depth, count, NUL, bad
      * wire): protobuf-c 1.4 reads a field numbered 0 written in two bytes
      * and writes it back in one, which no client can then parse. */
-    if (callreq_guard(c, buf, len) != 0)
+    if (call_guard(c, buf, len) != 0)
         return;
     uint8_t *out = NULL;
     size_t out_len = 0;

@@ -1,25 +1,19 @@
 /*
  * rpc_int.h - the runtime's internal shapes, shared by server.c (process,
- * gRPC server, bridge thread), call.c (one call's life), health.c and
+ * gRPC server), call.c (one call's life), health.c and
  * reflection.c. Services never include this.
  */
 #ifndef CAMEOS_RPC_INT_H
 #define CAMEOS_RPC_INT_H
 
-#include <pthread.h>
 #include <grpc/grpc.h>
 #include <uv.h>
 
+#include "bridge.h"
 #include "config.h"
 #include "readgate.h"
 #include "refl.h"
 #include "rpc.h"
-
-/* Every completion-queue tag is one of these; the loop calls fn(tag, ok). */
-typedef struct rpc_tag rpc_tag;
-struct rpc_tag {
-    void (*fn)(rpc_tag *t, int ok);
-};
 
 /* A method as registered with gRPC core. */
 typedef struct rpc_reg {
@@ -49,16 +43,7 @@ struct rpc_server {
     uv_loop_t loop;
     grpc_server *server;
     grpc_completion_queue *cq;
-    pthread_t bridge;
-    int bridge_started;
-    /* events from the bridge thread, handed over under the lock */
-    pthread_mutex_t lock;
-    struct rpc_event {
-        rpc_tag *tag;
-        int ok;
-    } * events;
-    size_t nevents, capevents;
-    uv_async_t wake;
+    bridge bridge; /* the queue's completions to the loop */
     uv_signal_t sigterm, sigint;
     uv_timer_t grace;
     uv_timer_t janitor;
@@ -90,17 +75,18 @@ struct rpc_server {
 };
 
 /* call.c: a call accepted by a registered-method slot or the generic slot. */
-/* Loop thread: put around grpc_call_start_batch / request_call. A completion
- * that happens inside the call (the usual fate of a unary reply, whose write
- * finishes at once) is kept in gRPC's thread-local cache and queued for the
- * loop directly, instead of waking the bridge thread to pass it back (two
- * context switches and three syscalls a call). The loop runs it before it
- * next waits. */
-void server_cq_cache_begin(rpc_server *s);
-void server_cq_cache_end(rpc_server *s);
-
-void call_start(rpc_server *s, const rpc_reg *reg, grpc_call *call, gpr_timespec deadline,
-                grpc_metadata_array *md, const char *unknown_path);
+/* The call, when its request is next to be read (callreq_begin), or NULL
+ * when it has been answered already (deadline, unknown method, drain) or
+ * could not be made. The call keeps itself alive: the pointer is borrowed. */
+rpc_call *call_start(rpc_server *s, const rpc_reg *reg, grpc_call *call, gpr_timespec deadline,
+                     grpc_metadata_array *md, const char *unknown_path);
+/* callreq.c: see call_int.h. */
+void callreq_begin(rpc_call *c);
+/* Every request message, unary or streamed, passes here before anything
+ * recursive or allocating runs on it (pbguard.h says why): 0 when it may be
+ * decoded, -1 when it was refused (the call is ended INVALID_ARGUMENT naming
+ * the field). */
+int call_guard(rpc_call *c, const uint8_t *buf, size_t len) __attribute__((warn_unused_result));
 /* Ends the calls whose request message has taken READ_TIMEOUT_MS so far. */
 void call_sweep_reads(rpc_server *s);
 /* The call of a streaming handler, for lists kept by health.c. */

@@ -1,16 +1,11 @@
 /*
- * server.c - the process: configuration, the gRPC server and its bridge
- * thread, the libuv loop, registered methods and their request slots, and the
- * drain on SIGTERM.
+ * server.c - the process: configuration, the gRPC server, the libuv loop,
+ * registered methods and their request slots, and the drain on SIGTERM.
  *
- * gRPC core delivers completions on one completion queue. The bridge thread
- * blocks on it and hands each (tag, ok) to the loop through a locked array
- * and a uv_async (sends coalesce: the loop drains the whole array at once).
- * From there on everything, including every grpc_call_start_batch, happens
- * on the loop thread, which owns all call state. A completion that happens
- * inside the loop's own gRPC call skips the bridge (server_cq_cache_*): it
- * joins the array directly and the prepare handle runs it before the loop
- * waits again.
+ * gRPC core's completions reach the loop through bridge.h; from there on
+ * everything happens on the loop thread, which owns all call state. The
+ * prepare handle runs the completions the loop's own gRPC calls produced
+ * before the loop waits again.
  */
 #include "rpc_int.h"
 
@@ -72,16 +67,13 @@ static int register_methods(rpc_server *s);
 static void free_regs(rpc_server *s);
 static int slot_post(rpc_server *s, const rpc_reg *reg);
 static void slot_cb(rpc_tag *t, int ok);
-static void *bridge_main(void *arg);
-static void wake_cb(uv_async_t *h);
-static void run_events(rpc_server *s);
-static void push_event(rpc_server *s, rpc_tag *tag, int ok);
 static void signal_cb(uv_signal_t *h, int signum);
 static void grace_cb(uv_timer_t *t);
 static void shutdown_done(rpc_tag *t, int ok);
 static void pool_state(int up, const char *why, void *arg);
 static void pool_closed(void *arg);
 static void close_walk(uv_handle_t *h, void *arg);
+static void queue_ended(void *arg);
 static void close_db(rpc_server *s);
 static void log_refusals(rpc_server *s);
 static void tick_cb(uv_timer_t *t);
@@ -206,7 +198,6 @@ static int serve(rpc_server *s)
         authcache_free(s->tokens);
         return 1;
     }
-    pthread_mutex_init(&s->lock, NULL);
     /* gRPC's own messages become JSON lines too: every stderr line parses. */
     gpr_set_log_function(grpc_log_bridge);
     gpr_set_log_verbosity(s->cfg.log_level <= CONFIG_LOG_DEBUG  ? GPR_LOG_SEVERITY_DEBUG
@@ -264,8 +255,7 @@ static int serve(rpc_server *s)
         log_msg(CONFIG_LOG_ERROR, "cannot listen on %s", s->cfg.grpc_listen);
         ok = 0;
     }
-    uv_async_init(&s->loop, &s->wake, wake_cb);
-    s->wake.data = s;
+    bridge_init(&s->bridge, &s->loop, s->cq, queue_ended, s);
     if (ok) {
         grpc_server_start(s->server);
         for (size_t i = 0; i < s->nregs && ok; i++) {
@@ -275,8 +265,7 @@ static int serve(rpc_server *s)
         }
         for (int k = 0; k < GENERIC_SLOTS && ok; k++)
             ok = slot_post(s, NULL) == 0;
-        ok = ok && pthread_create(&s->bridge, NULL, bridge_main, s) == 0;
-        s->bridge_started = ok;
+        ok = ok && bridge_start(&s->bridge) == 0;
     }
     s->pool = pgpool_new(&s->loop, s->cfg.database_url, svc->binary, s->cfg.db_pool_size,
                          s->cfg.db_transaction_pooler ? PGPOOL_POOLER : PGPOOL_DIRECT, svc->stmts,
@@ -340,8 +329,7 @@ static int serve(rpc_server *s)
     int close_rc = uv_loop_close(&s->loop);
     if (close_rc != 0)
         log_msg(CONFIG_LOG_WARN, "event loop closed with handles open");
-    pthread_mutex_destroy(&s->lock);
-    free(s->events);
+    bridge_free(&s->bridge);
     free_regs(s);
     refl_index_free(s->refl);
     authcache_free(s->tokens);
@@ -516,7 +504,7 @@ static int slot_post(rpc_server *s, const rpc_reg *reg)
     sl->reg = reg;
     grpc_metadata_array_init(&sl->md);
     grpc_call_error e;
-    server_cq_cache_begin(s);
+    bridge_cache_begin(&s->bridge);
     if (reg) {
         e = grpc_server_request_registered_call(s->server, reg->handle, &sl->call, &sl->deadline,
                                                 &sl->md, NULL, s->cq, s->cq, &sl->tag);
@@ -525,7 +513,7 @@ static int slot_post(rpc_server *s, const rpc_reg *reg)
         e = grpc_server_request_call(s->server, &sl->call, &sl->details, &sl->md, s->cq, s->cq,
                                      &sl->tag);
     }
-    server_cq_cache_end(s);
+    bridge_cache_end(&s->bridge);
     if (e != GRPC_CALL_OK) {
         if (!reg)
             grpc_call_details_destroy(&sl->details);
@@ -551,7 +539,9 @@ static void slot_cb(rpc_tag *t, int ok)
     if (!s->draining && slot_post(s, sl->reg) != 0)
         log_msg(CONFIG_LOG_ERROR, "cannot re-arm a request slot");
     if (sl->reg) {
-        call_start(s, sl->reg, sl->call, sl->deadline, &sl->md, NULL);
+        rpc_call *c = call_start(s, sl->reg, sl->call, sl->deadline, &sl->md, NULL);
+        if (c)
+            callreq_begin(c);
     } else {
         char path[256];
         size_t n = GRPC_SLICE_LENGTH(sl->details.method);
@@ -559,99 +549,13 @@ static void slot_cb(rpc_tag *t, int ok)
             n = sizeof(path) - 1;
         memcpy(path, GRPC_SLICE_START_PTR(sl->details.method), n);
         path[n] = 0;
-        call_start(s, NULL, sl->call, sl->details.deadline, &sl->md, path);
+        /* An unknown method: answered UNIMPLEMENTED at once, nothing to read. */
+        rpc_call *c = call_start(s, NULL, sl->call, sl->details.deadline, &sl->md, path);
+        assert(c == NULL);
+        (void)c;
         grpc_call_details_destroy(&sl->details);
     }
     free(sl); /* call_start took the call and the metadata */
-}
-
-/* ---- bridge ---------------------------------------------------------- */
-
-static void *bridge_main(void *arg)
-{
-    rpc_server *s = arg;
-    for (;;) {
-        grpc_event ev = grpc_completion_queue_next(s->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
-        rpc_tag *tag = NULL;
-        if (ev.type == GRPC_OP_COMPLETE)
-            tag = ev.tag;
-        else if (ev.type != GRPC_QUEUE_SHUTDOWN)
-            continue;
-        push_event(s, tag, ev.success);
-        uv_async_send(&s->wake);
-        if (ev.type == GRPC_QUEUE_SHUTDOWN)
-            return NULL;
-    }
-}
-
-static void wake_cb(uv_async_t *h)
-{
-    run_events(h->data);
-}
-
-/* Runs every queued completion, including those queued while running. The
- * queue's end (a NULL tag) is acted on last: a completion the loop kept from
- * its own gRPC call can be queued just after it, and must still run. */
-static void run_events(rpc_server *s)
-{
-    struct rpc_event batch[256];
-    int queue_ended = 0;
-    for (;;) {
-        pthread_mutex_lock(&s->lock);
-        size_t n = s->nevents < 256 ? s->nevents : 256;
-        if (n > 0) {
-            memcpy(batch, s->events, n * sizeof(batch[0]));
-            memmove(s->events, s->events + n, (s->nevents - n) * sizeof(batch[0]));
-            s->nevents -= n;
-        }
-        pthread_mutex_unlock(&s->lock);
-        if (n == 0)
-            break;
-        for (size_t i = 0; i < n; i++) {
-            if (batch[i].tag)
-                batch[i].tag->fn(batch[i].tag, batch[i].ok);
-            else
-                queue_ended = 1;
-        }
-    }
-    if (queue_ended) {
-        /* The queue is drained: close every handle so that uv_run returns. */
-        pthread_join(s->bridge, NULL);
-        s->bridge_started = 0;
-        close_db(s);
-        uv_walk(&s->loop, close_walk, s);
-    }
-}
-
-void server_cq_cache_begin(rpc_server *s)
-{
-    grpc_completion_queue_thread_local_cache_init(s->cq);
-}
-
-void server_cq_cache_end(rpc_server *s)
-{
-    void *tag;
-    int ok;
-    if (grpc_completion_queue_thread_local_cache_flush(s->cq, &tag, &ok))
-        push_event(s, tag, ok);
-}
-
-/* Appends to the array the loop drains (any thread). */
-static void push_event(rpc_server *s, rpc_tag *tag, int ok)
-{
-    pthread_mutex_lock(&s->lock);
-    if (s->nevents == s->capevents) {
-        size_t cap = s->capevents ? s->capevents * 2 : 256;
-        void *grown = realloc(s->events, cap * sizeof(*s->events));
-        if (!grown)
-            abort(); /* losing a completion would leak a call forever */
-        s->events = grown;
-        s->capevents = cap;
-    }
-    s->events[s->nevents].tag = tag; /* NULL: the queue is shut down */
-    s->events[s->nevents].ok = ok;
-    s->nevents++;
-    pthread_mutex_unlock(&s->lock);
 }
 
 /* ---- drain ----------------------------------------------------------- */
@@ -667,7 +571,7 @@ static void signal_cb(uv_signal_t *h, int signum)
     call_end_streams(s);
     grpc_server_shutdown_and_notify(s->server, s->cq, &s->shutdown_tag);
     uv_timer_start(&s->grace, grace_cb, (uint64_t)s->cfg.shutdown_grace_ms, 0);
-    if (!s->bridge_started) {
+    if (!s->bridge.started) {
         /* Never started serving: nothing will deliver the notify tag. */
         grpc_server_cancel_all_calls(s->server);
         grpc_completion_queue_shutdown(s->cq);
@@ -810,8 +714,17 @@ static void pool_closed(void *arg)
  * gRPC calls, then the log lines of the turn. */
 static void before_wait_cb(uv_prepare_t *h)
 {
-    run_events(h->data);
+    rpc_server *s = h->data;
+    bridge_run(&s->bridge);
     log_flush();
+}
+
+/* The queue is drained: close every handle so that uv_run returns. */
+static void queue_ended(void *arg)
+{
+    rpc_server *s = arg;
+    close_db(s);
+    uv_walk(&s->loop, close_walk, s);
 }
 
 static void close_walk(uv_handle_t *h, void *arg)
