@@ -5,6 +5,9 @@
 # then runs the suites and counts their tests:
 #   unit        Criterion tests through ctest (but label "integration"), in
 #               the three builds
+#   layers      scripts/layers.py over the Release objects and the sources:
+#               no circle of calls between files, common/ never reaches into
+#               services/, no service into another
 #   image       deploy/image.sh all: the container image built with podman
 #               (from a debootstrap base, no registry) and its smoke test
 #   fuzz        the libFuzzer harnesses of tests/fuzz (clang, ASan+UBSan),
@@ -226,6 +229,16 @@ suite_fuzz() {
 }
 
 # ------------------------------------------------------------------ buf lint
+# Structure rules read from what the linker resolves (scripts/layers.py).
+suite_layers() {
+	if (($1 != 0)); then
+		banner layers
+		record layers 0 1 0 "could not run: build failed"
+		return
+	fi
+	tap_suite layers 300 python3 "$ROOT/scripts/layers.py" "$BUILD_REL"
+}
+
 suite_buf_lint() {
 	banner "buf-lint"
 	if (cd "$ROOT/proto" && timeout 300 "$BUF" lint); then
@@ -642,6 +655,7 @@ if ((clang_built == 0)); then log "clang build ok"; fi
 suite_unit unit-release "$BUILD_REL" "$rel_built"
 suite_unit unit-asan "$BUILD_ASAN" "$asan_built" "${ASAN_ENV[@]}"
 suite_unit unit-clang "$BUILD_CLANG" "$clang_built"
+suite_layers "$rel_built"
 suite_image
 suite_fuzz
 suite_buf_lint

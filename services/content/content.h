@@ -174,19 +174,18 @@ extern const res_def content_preset;
 extern const res_def content_tool;
 extern const res_def content_platform;
 
-/* The generation lifecycle for the video worker (generation.c). */
-/* queue.c: the work queue's RPCs (0013_generation_queue.sql). */
+/* queue.c: the work queue's RPCs (0013_generation_queue.sql) and the
+ * worker's reports. */
 void content_claim_generations(rpc_call *c, const ProtobufCMessage *req);
 void content_extend_generation_lease(rpc_call *c, const ProtobufCMessage *req);
 void content_release_generation(rpc_call *c, const ProtobufCMessage *req);
 void content_cancel_generation(rpc_call *c, const ProtobufCMessage *req);
 void content_wait_for_generations(rpc_call *c, const ProtobufCMessage *req);
+void content_complete_generation(rpc_call *c, const ProtobufCMessage *req);
+void content_fail_generation(rpc_call *c, const ProtobufCMessage *req);
 /* Cues every waiting worker whose last cue has gone out (watch.c calls it
  * on a NOTIFY that may mean claimable work, and after a reconnect). */
 void content_queue_wake(void);
-/* Adds the lease check to q when token is set (fenced reports). */
-int content_queue_fence(rpc_call *c, pgq *q, const char *id, const char *token)
-    __attribute__((warn_unused_result));
 
 /* sweep.c: the janitor's limits and its result as the queue's metrics. */
 enum {
@@ -205,9 +204,6 @@ enum {
 extern const metrics_series content_series[CONTENT_NSERIES];
 void content_sweep_args(rpc_server *s, rpc_args *a);
 void content_sweep_done(rpc_server *s, const PGresult *r);
-
-void content_complete_generation(rpc_call *c, const ProtobufCMessage *req);
-void content_fail_generation(rpc_call *c, const ProtobufCMessage *req);
 
 /* watch.c: WatchGeneration and the NOTIFY callback that feeds it. */
 void content_watch_generation(rpc_call *c, const ProtobufCMessage *req);

@@ -1,9 +1,8 @@
 /*
  * generation.c - video generations: the resource (Get, List, Create, Delete
- * through the resource engine) and the worker's internal CompleteGeneration and
- * FailGeneration. Creating, completing and failing each run one function of
- * 0012_content.sql, where the row change and the credits it moves (debit on
- * create, refund on failure) share one transaction.
+ * through the resource engine). Creating runs one function of
+ * 0012_content.sql, where the row and the credits it debits share one
+ * transaction. The worker's reports (Complete, Fail) are queue.c's.
  */
 #include "content.h"
 
@@ -75,7 +74,6 @@ static const res_filter filters[] = {
 };
 
 static int check_reference(rpc_call *c, const ProtobufCMessage *msg, unsigned long long written);
-static void reply_generation(rpc_call *c, pgq *q);
 
 const res_def content_generation = {
     .map = &map,
@@ -94,38 +92,6 @@ const res_def content_generation = {
     .busy = "generation is still generating; it can be deleted once it has finished",
 };
 
-void content_complete_generation(rpc_call *c, const ProtobufCMessage *req)
-{
-    const Cameos__Content__V1__CompleteGenerationRequest *r = (const void *)req;
-    if (arg_uuid(c, "id", r->id, 1) != 0 ||
-        arg_url(c, "video_url", r->video_url, 0, CT_URL_MAX, 1) != 0)
-        return;
-    if (arg_uuid(c, "lease_token", r->lease_token, 0) != 0)
-        return;
-    const char *p[2] = {r->id, r->video_url};
-    pgq *q = rpc_db(c);
-    if (!q || content_queue_fence(c, q, r->id, r->lease_token) != 0 ||
-        rpc_db_add(c, q, ST_GEN_COMPLETE, 2, p) != 0)
-        return;
-    rpc_db_run(c, q, reply_generation);
-}
-
-void content_fail_generation(rpc_call *c, const ProtobufCMessage *req)
-{
-    const Cameos__Content__V1__FailGenerationRequest *r = (const void *)req;
-    if (arg_uuid(c, "id", r->id, 1) != 0 ||
-        arg_text(c, "error_message", r->error_message, 1, CT_MESSAGE_MAX) != 0)
-        return;
-    if (arg_uuid(c, "lease_token", r->lease_token, 0) != 0)
-        return;
-    const char *p[2] = {r->id, r->error_message};
-    pgq *q = rpc_db(c);
-    if (!q || content_queue_fence(c, q, r->id, r->lease_token) != 0 ||
-        rpc_db_add(c, q, ST_GEN_FAIL, 2, p) != 0)
-        return;
-    rpc_db_run(c, q, reply_generation);
-}
-
 /* An image-to-video generation starts from an https image; the other mode
  * takes none. */
 static int check_reference(rpc_call *c, const ProtobufCMessage *msg, unsigned long long written)
@@ -140,9 +106,4 @@ static int check_reference(rpc_call *c, const ProtobufCMessage *msg, unsigned lo
     rpc_fail(c, GRPC_STATUS_INVALID_ARGUMENT,
              "generation.reference_image_url is only for GENERATION_MODE_IMAGE_TO_VIDEO");
     return -1;
-}
-
-static void reply_generation(rpc_call *c, pgq *q)
-{
-    rowmap_reply_one(c, &map, q, content_generation.not_found);
 }

@@ -1,8 +1,10 @@
 /*
  * queue.c - the generation work queue's RPCs: workers wait for cues
  * (WaitForGenerations, woken by the NOTIFYs watch.c receives), claim,
- * extend and release leases; owners cancel what no worker holds; Complete/Fail
- * reports are fenced by their lease token (content_queue_fence). The rules
+ * extend and release leases; owners cancel what no worker holds; workers
+ * report Complete/Fail, fenced by their lease token (fence). Completing and
+ * failing each run one function of 0012_content.sql, where the row change
+ * and the credits it moves (a refund on failure) share one transaction. The rules
  * (fairness, fencing, the sweep that requeues or refunds) live in
  * 0013_generation_queue.sql; this file checks arguments and shapes replies.
  */
@@ -28,6 +30,8 @@ typedef struct waiter {
 static waiter *waiters;
 
 static void cue(rpc_call *c, int first);
+static int fence(rpc_call *c, pgq *q, const char *id, const char *token)
+    __attribute__((warn_unused_result));
 static void waiter_cleanup(rpc_call *c, void *data);
 static void reply_claim(rpc_call *c, pgq *q);
 static void reply_extend(rpc_call *c, pgq *q);
@@ -105,15 +109,47 @@ void content_queue_wake(void)
             cue(w->call, 0);
 }
 
-int content_queue_fence(rpc_call *c, pgq *q, const char *id, const char *token)
+void content_complete_generation(rpc_call *c, const ProtobufCMessage *req)
+{
+    const Cameos__Content__V1__CompleteGenerationRequest *r = (const void *)req;
+    if (arg_uuid(c, "id", r->id, 1) != 0 ||
+        arg_url(c, "video_url", r->video_url, 0, CT_URL_MAX, 1) != 0)
+        return;
+    if (arg_uuid(c, "lease_token", r->lease_token, 0) != 0)
+        return;
+    const char *p[2] = {r->id, r->video_url};
+    pgq *q = rpc_db(c);
+    if (!q || fence(c, q, r->id, r->lease_token) != 0 ||
+        rpc_db_add(c, q, ST_GEN_COMPLETE, 2, p) != 0)
+        return;
+    rpc_db_run(c, q, reply_generation);
+}
+
+void content_fail_generation(rpc_call *c, const ProtobufCMessage *req)
+{
+    const Cameos__Content__V1__FailGenerationRequest *r = (const void *)req;
+    if (arg_uuid(c, "id", r->id, 1) != 0 ||
+        arg_text(c, "error_message", r->error_message, 1, CT_MESSAGE_MAX) != 0)
+        return;
+    if (arg_uuid(c, "lease_token", r->lease_token, 0) != 0)
+        return;
+    const char *p[2] = {r->id, r->error_message};
+    pgq *q = rpc_db(c);
+    if (!q || fence(c, q, r->id, r->lease_token) != 0 || rpc_db_add(c, q, ST_GEN_FAIL, 2, p) != 0)
+        return;
+    rpc_db_run(c, q, reply_generation);
+}
+
+/* ---- internals ------------------------------------------------------- */
+
+/* Adds the lease check to q when token is set (a fenced report). */
+static int fence(rpc_call *c, pgq *q, const char *id, const char *token)
 {
     if (!token || !token[0])
         return 0; /* an operator's report: not fenced */
     const char *p[2] = {id, token};
     return rpc_db_add(c, q, ST_QUEUE_CHECK, 2, p);
 }
-
-/* ---- internals ------------------------------------------------------- */
 
 static void cue(rpc_call *c, int first)
 {
