@@ -143,6 +143,11 @@ const ProtobufCMessage *rpc_request(const rpc_call *c)
     return c->req;
 }
 
+int rpc_method_index(const rpc_call *c)
+{
+    return c->reg ? c->reg->method : -1;
+}
+
 void rpc_reply(rpc_call *c, const ProtobufCMessage *resp)
 {
     rpc_reply_within(c, resp, 0);

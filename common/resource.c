@@ -4,8 +4,10 @@
  * and the field rules.
  *
  * The route table is process state written once, before the server starts,
- * and only read afterwards (from the loop thread). Per-call state (the list
- * page) lives in call memory.
+ * and only read afterwards (from the loop thread). It is indexed like the
+ * service's method table, so a call finds its route by its method's index:
+ * nothing is looked up by name or scanned per call. Per-call state (the
+ * list page) lives in call memory.
  */
 #include "resource.h"
 
@@ -22,12 +24,13 @@
 #define FIELD(msg, fd, type) ((type *)((char *)(msg) + (fd)->offset))
 #define COUNT(msg, fd)       ((size_t *)((char *)(msg) + (fd)->quantifier_offset))
 
-/* Routes of one service (content has 26). */
-#define MAX_ROUTES 64
+/* Rows of one service's method table (content has 33). */
+#define MAX_METHODS 64
 /* Longest field name in a message: "storyboard_sequence.frames[499].duration_seconds". */
 #define NAME_SIZE 128
 
-/* One method served here: what its request holds, found at registration. */
+/* One method served here: what its request holds, found at registration.
+ * def is NULL for a method the engine does not serve. */
 typedef struct route {
     const ProtobufCMessageDescriptor *in, *out;
     const res_def *def;
@@ -41,8 +44,7 @@ typedef struct route {
     const ProtobufCFieldDescriptor *filter[RES_MAX_FILTERS];
 } route;
 
-static route routes[MAX_ROUTES];
-static size_t nroutes;
+static route routes[MAX_METHODS];
 
 static const char *const verbs[RES_NOPS] = {"Get", "List", "Create", "Update", "Delete", "Use"};
 
@@ -64,8 +66,7 @@ static int check_col(rpc_call *c, const char *name, const rowmap_col *col, const
                      const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *fd, int creating);
 static int check_items(rpc_call *c, const char *name, const rowmap_col *col, const res_rule *r,
                        void *const *items, size_t n);
-static const char *bind_route(const rpc_service *svc, const rpc_method *m, res_op op,
-                              const res_def *const *defs, size_t ndefs, route *r);
+static const char *bind_route(const rpc_service *svc, const rpc_method *m, res_op op, route *r);
 static const char *bind_fields(route *r);
 static const char *check_stmt(const rpc_service *svc, const res_def *def, res_op op, int nparams);
 static const char *rules_fit(const rowmap *m, const res_rule *rules);
@@ -177,11 +178,11 @@ void res_update(rpc_call *c, const ProtobufCMessage *req)
         rpc_db1(c, def->stmt[RES_UPDATE], 2 + n, p, reply_row);
 }
 
-int res_register(const rpc_service *svc, const res_def *const *defs, size_t ndefs)
+int res_register(const rpc_service *svc)
 {
     static const rpc_handler_fn handlers[RES_NOPS] = {res_get,    res_list,   res_create,
                                                       res_update, res_delete, res_use};
-    nroutes = 0;
+    memset(routes, 0, sizeof(routes));
     for (size_t i = 0; i < svc->nmethods; i++) {
         const rpc_method *m = &svc->methods[i];
         int op = 0;
@@ -189,15 +190,13 @@ int res_register(const rpc_service *svc, const res_def *const *defs, size_t ndef
             op++;
         if (op == RES_NOPS)
             continue; /* a handler of the service's own */
-        const char *why = nroutes == MAX_ROUTES
-                              ? "too many methods"
-                              : bind_route(svc, m, (res_op)op, defs, ndefs, &routes[nroutes]);
+        const char *why =
+            i >= MAX_METHODS ? "too many methods" : bind_route(svc, m, (res_op)op, &routes[i]);
         if (why) {
-            fprintf(stderr, "%s: resource table: %s: %s\n", svc->binary, m->name, why);
-            nroutes = 0;
+            fprintf(stderr, "%s: method table: %s: %s\n", svc->binary, m->name, why);
+            memset(routes, 0, sizeof(routes));
             return -1;
         }
-        nroutes++;
     }
     return 0;
 }
@@ -208,9 +207,10 @@ int res_register(const rpc_service *svc, const res_def *const *defs, size_t ndef
  * wrong handler, or a service that did not register, is answered INTERNAL. */
 static const route *route_for(rpc_call *c, const ProtobufCMessage *req, res_op op)
 {
-    for (size_t i = 0; i < nroutes; i++)
-        if (routes[i].in == req->descriptor && routes[i].op == op)
-            return &routes[i];
+    int i = rpc_method_index(c);
+    if (i >= 0 && i < MAX_METHODS && routes[i].def && routes[i].op == op &&
+        routes[i].in == req->descriptor)
+        return &routes[i];
     rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
     return NULL;
 }
@@ -218,10 +218,9 @@ static const route *route_for(rpc_call *c, const ProtobufCMessage *req, res_op o
 /* In a database callback: the route of the call's request. */
 static const route *route_of_call(rpc_call *c)
 {
-    const ProtobufCMessageDescriptor *d = rpc_request(c)->descriptor;
-    for (size_t i = 0; i < nroutes; i++)
-        if (routes[i].in == d)
-            return &routes[i];
+    int i = rpc_method_index(c);
+    if (i >= 0 && i < MAX_METHODS && routes[i].def)
+        return &routes[i];
     rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
     return NULL;
 }
@@ -471,9 +470,9 @@ static int check_items(rpc_call *c, const char *name, const rowmap_col *col, con
 
 /* ---- registration ---------------------------------------------------- */
 
-/* Fills r for method m routed to the handler of op; NULL, or what is wrong. */
-static const char *bind_route(const rpc_service *svc, const rpc_method *m, res_op op,
-                              const res_def *const *defs, size_t ndefs, route *r)
+/* Fills r for method m routed to the handler of op, serving the resource
+ * its table row names; NULL, or what is wrong. */
+static const char *bind_route(const rpc_service *svc, const rpc_method *m, res_op op, route *r)
 {
     const ProtobufCMethodDescriptor *md =
         protobuf_c_service_descriptor_get_method_by_name(svc->desc, m->name);
@@ -482,17 +481,16 @@ static const char *bind_route(const rpc_service *svc, const rpc_method *m, res_o
         return "not a method of the service";
     if (strncmp(m->name, verbs[op], vlen) != 0)
         return "the handler's verb does not start the method name";
-    const char *rest = m->name + vlen;
     memset(r, 0, sizeof(*r));
-    for (size_t i = 0; i < ndefs && !r->def; i++) {
-        const char *res = defs[i]->map->desc->short_name;
-        size_t n = strlen(res);
-        if (strncmp(rest, res, n) == 0 &&
-            (rest[n] == 0 || (op == RES_LIST && rest[n] == 's' && rest[n + 1] == 0)))
-            r->def = defs[i];
-    }
-    if (!r->def)
-        return "no resource of that name";
+    if (!(r->def = m->arg))
+        return "the row names no resource (rpc_method.arg)";
+    /* The name still says which resource: a row pointing at another one is
+     * a slip of the table. */
+    const char *rest = m->name + vlen, *res = r->def->map->desc->short_name;
+    size_t n = strlen(res);
+    if (strncmp(rest, res, n) != 0 ||
+        !(rest[n] == 0 || (op == RES_LIST && rest[n] == 's' && rest[n + 1] == 0)))
+        return "the row names another resource than the method does";
     r->in = md->input;
     r->out = md->output;
     r->op = op;

@@ -120,12 +120,12 @@ void res_update(rpc_call *c, const ProtobufCMessage *req);
 void res_delete(rpc_call *c, const ProtobufCMessage *req);
 void res_use(rpc_call *c, const ProtobufCMessage *req);
 
-/* Binds every method of svc handled by a res_* handler to its resource in
- * defs and checks the declarations against the request types and the
- * statements' parameter counts. Call once before rpc_main; 0, or -1 after
- * printing what does not fit to stderr (a bug in the service). */
-int res_register(const rpc_service *svc, const res_def *const *defs, size_t ndefs)
-    __attribute__((warn_unused_result));
+/* Binds every row of svc's method table whose handler is a res_* handler
+ * to the resource its arg names, and checks the declarations against the
+ * method's name, its request and response types, and the statements'
+ * parameter counts. Call once before rpc_main; 0, or -1 after printing what
+ * does not fit to stderr (a bug in the service). */
+int res_register(const rpc_service *svc) __attribute__((warn_unused_result));
 
 /* ---- SQL that follows the parameter contract above ------------------- */
 /* clang-format off */

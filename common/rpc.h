@@ -53,6 +53,9 @@ typedef struct rpc_method {
     rpc_handler_fn handler;
     rpc_auth auth;
     rpc_kind kind;
+    /* What a shared handler serves, fixed at registration: the resource
+     * (a res_def) for the resource engine's res_* handlers; else NULL. */
+    const void *arg;
 } rpc_method;
 
 /* How a violated constraint reads to the client, e.g. a taken username:
@@ -122,6 +125,9 @@ pgq *rpc_server_db(rpc_server *s, const char *claims_json) __attribute__((warn_u
 const auth_claims *rpc_claims(const rpc_call *c);
 /* The decoded request (also passed to the handler). */
 const ProtobufCMessage *rpc_request(const rpc_call *c);
+/* The index of the call's row in the service's method table (rpc_service
+ * .methods), or -1 for a method that has none (health, reflection). */
+int rpc_method_index(const rpc_call *c);
 
 /* Unary success: sends resp and status OK. */
 void rpc_reply(rpc_call *c, const ProtobufCMessage *resp);

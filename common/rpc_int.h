@@ -24,6 +24,7 @@ typedef struct rpc_reg {
     rpc_kind kind;
     void *handle; /* from grpc_server_register_method */
     size_t idx;   /* index in the server's regs and metrics */
+    int method;   /* index in svc->methods, -1: none */
 } rpc_reg;
 
 /* Health status per name: "", the service's name, and "liveness". */

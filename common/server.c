@@ -420,11 +420,13 @@ static int register_methods(rpc_server *s)
         }
         r->input = m->input;
         r->auth = RPC_AUTH_USER;
+        r->method = -1;
         for (size_t k = 0; k < svc->nmethods; k++) {
             if (strcmp(svc->methods[k].name, m->name) == 0) {
                 r->handler = svc->methods[k].handler;
                 r->auth = svc->methods[k].auth;
                 r->kind = svc->methods[k].kind;
+                r->method = (int)k;
             }
         }
     }
@@ -449,6 +451,7 @@ static int register_methods(rpc_server *s)
         if (!r->path)
             return -1;
         r->input = builtin[i].input;
+        r->method = -1;
         r->handler = builtin[i].fn;
         r->auth = RPC_AUTH_NONE;
         r->kind = builtin[i].kind;

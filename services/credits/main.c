@@ -10,16 +10,16 @@ extern const unsigned char credits_fds[];
 extern const size_t credits_fds_len;
 
 static const rpc_method methods[] = {
-    {"GetProfile", credits_get_profile, RPC_AUTH_USER, RPC_UNARY},
-    {"UpdateProfile", credits_update_profile, RPC_AUTH_USER, RPC_UNARY},
-    {"ListCreditTransactions", credits_list_transactions, RPC_AUTH_USER, RPC_UNARY},
-    {"ListPricingTiers", credits_list_pricing_tiers, RPC_AUTH_USER, RPC_UNARY},
-    {"CreateUser", credits_create_user, RPC_AUTH_INTERNAL, RPC_UNARY},
-    {"PurchaseCredits", credits_purchase, RPC_AUTH_INTERNAL, RPC_UNARY},
-    {"SpendCredits", credits_spend, RPC_AUTH_INTERNAL, RPC_UNARY},
-    {"RefundCredits", credits_refund, RPC_AUTH_INTERNAL, RPC_UNARY},
-    {"GrantCredits", credits_grant, RPC_AUTH_INTERNAL, RPC_UNARY},
-    {"GetBalance", credits_get_balance, RPC_AUTH_INTERNAL, RPC_UNARY},
+    {"GetProfile", credits_get_profile, RPC_AUTH_USER, RPC_UNARY, NULL},
+    {"UpdateProfile", credits_update_profile, RPC_AUTH_USER, RPC_UNARY, NULL},
+    {"ListCreditTransactions", credits_list_transactions, RPC_AUTH_USER, RPC_UNARY, NULL},
+    {"ListPricingTiers", credits_list_pricing_tiers, RPC_AUTH_USER, RPC_UNARY, NULL},
+    {"CreateUser", credits_create_user, RPC_AUTH_INTERNAL, RPC_UNARY, NULL},
+    {"PurchaseCredits", credits_purchase, RPC_AUTH_INTERNAL, RPC_UNARY, NULL},
+    {"SpendCredits", credits_spend, RPC_AUTH_INTERNAL, RPC_UNARY, NULL},
+    {"RefundCredits", credits_refund, RPC_AUTH_INTERNAL, RPC_UNARY, NULL},
+    {"GrantCredits", credits_grant, RPC_AUTH_INTERNAL, RPC_UNARY, NULL},
+    {"GetBalance", credits_get_balance, RPC_AUTH_INTERNAL, RPC_UNARY, NULL},
 };
 
 static const rpc_constraint constraints[] = {

@@ -12,27 +12,27 @@ extern const unsigned char planning_fds[];
 extern const size_t planning_fds_len;
 
 static const rpc_method methods[] = {
-    {"CreateBrandGuideline", res_create, RPC_AUTH_USER, RPC_UNARY},
-    {"GetBrandGuideline", res_get, RPC_AUTH_USER, RPC_UNARY},
-    {"ListBrandGuidelines", res_list, RPC_AUTH_USER, RPC_UNARY},
-    {"UpdateBrandGuideline", res_update, RPC_AUTH_USER, RPC_UNARY},
-    {"DeleteBrandGuideline", res_delete, RPC_AUTH_USER, RPC_UNARY},
-    {"CreateCampaign", res_create, RPC_AUTH_USER, RPC_UNARY},
-    {"GetCampaign", res_get, RPC_AUTH_USER, RPC_UNARY},
-    {"ListCampaigns", res_list, RPC_AUTH_USER, RPC_UNARY},
-    {"UpdateCampaign", res_update, RPC_AUTH_USER, RPC_UNARY},
-    {"DeleteCampaign", res_delete, RPC_AUTH_USER, RPC_UNARY},
-    {"CreateStoryboardSequence", res_create, RPC_AUTH_USER, RPC_UNARY},
-    {"GetStoryboardSequence", res_get, RPC_AUTH_USER, RPC_UNARY},
-    {"ListStoryboardSequences", res_list, RPC_AUTH_USER, RPC_UNARY},
-    {"UpdateStoryboardSequence", res_update, RPC_AUTH_USER, RPC_UNARY},
-    {"DeleteStoryboardSequence", res_delete, RPC_AUTH_USER, RPC_UNARY},
-    {"CreateToolPresetChain", res_create, RPC_AUTH_USER, RPC_UNARY},
-    {"GetToolPresetChain", res_get, RPC_AUTH_USER, RPC_UNARY},
-    {"ListToolPresetChains", res_list, RPC_AUTH_USER, RPC_UNARY},
-    {"UpdateToolPresetChain", res_update, RPC_AUTH_USER, RPC_UNARY},
-    {"DeleteToolPresetChain", res_delete, RPC_AUTH_USER, RPC_UNARY},
-    {"UseToolPresetChain", res_use, RPC_AUTH_USER, RPC_UNARY},
+    {"CreateBrandGuideline", res_create, RPC_AUTH_USER, RPC_UNARY, &planning_brand},
+    {"GetBrandGuideline", res_get, RPC_AUTH_USER, RPC_UNARY, &planning_brand},
+    {"ListBrandGuidelines", res_list, RPC_AUTH_USER, RPC_UNARY, &planning_brand},
+    {"UpdateBrandGuideline", res_update, RPC_AUTH_USER, RPC_UNARY, &planning_brand},
+    {"DeleteBrandGuideline", res_delete, RPC_AUTH_USER, RPC_UNARY, &planning_brand},
+    {"CreateCampaign", res_create, RPC_AUTH_USER, RPC_UNARY, &planning_campaign},
+    {"GetCampaign", res_get, RPC_AUTH_USER, RPC_UNARY, &planning_campaign},
+    {"ListCampaigns", res_list, RPC_AUTH_USER, RPC_UNARY, &planning_campaign},
+    {"UpdateCampaign", res_update, RPC_AUTH_USER, RPC_UNARY, &planning_campaign},
+    {"DeleteCampaign", res_delete, RPC_AUTH_USER, RPC_UNARY, &planning_campaign},
+    {"CreateStoryboardSequence", res_create, RPC_AUTH_USER, RPC_UNARY, &planning_storyboard},
+    {"GetStoryboardSequence", res_get, RPC_AUTH_USER, RPC_UNARY, &planning_storyboard},
+    {"ListStoryboardSequences", res_list, RPC_AUTH_USER, RPC_UNARY, &planning_storyboard},
+    {"UpdateStoryboardSequence", res_update, RPC_AUTH_USER, RPC_UNARY, &planning_storyboard},
+    {"DeleteStoryboardSequence", res_delete, RPC_AUTH_USER, RPC_UNARY, &planning_storyboard},
+    {"CreateToolPresetChain", res_create, RPC_AUTH_USER, RPC_UNARY, &planning_chain},
+    {"GetToolPresetChain", res_get, RPC_AUTH_USER, RPC_UNARY, &planning_chain},
+    {"ListToolPresetChains", res_list, RPC_AUTH_USER, RPC_UNARY, &planning_chain},
+    {"UpdateToolPresetChain", res_update, RPC_AUTH_USER, RPC_UNARY, &planning_chain},
+    {"DeleteToolPresetChain", res_delete, RPC_AUTH_USER, RPC_UNARY, &planning_chain},
+    {"UseToolPresetChain", res_use, RPC_AUTH_USER, RPC_UNARY, &planning_chain},
 };
 
 /* The service checks these first; the table has the last word under races
@@ -64,13 +64,7 @@ int main(int argc, char **argv)
         .default_grpc_listen = "0.0.0.0:50053",
         .default_metrics_listen = "0.0.0.0:9093",
     };
-    static const res_def *const resources[] = {
-        &planning_brand,
-        &planning_campaign,
-        &planning_storyboard,
-        &planning_chain,
-    };
-    if (res_register(&svc, resources, sizeof(resources) / sizeof(resources[0])) != 0)
+    if (res_register(&svc) != 0)
         return 1;
     return rpc_main(&svc, argc, argv);
 }
