@@ -248,6 +248,7 @@ const NUM = '(-?\\d[\\d,]*(?:\\.\\d+)?)';
 // references to other resources, URLs, status moves, coupled fields.
 // Each gets (ctx, prev) and returns the value to send; ctx has the user's
 // resources created so far (refs) and the message being built (msg).
+let platformSerial = 0;
 const RULES = {
   'cameos.planning.v1.Campaign.brand_guidelines_id': (ctx) => (chance(0.5) ? ctx.refs.BrandGuideline : ''),
   'cameos.planning.v1.StoryboardSequence.campaign_id': (ctx) => (chance(0.5) ? ctx.refs.Campaign : ''),
@@ -255,6 +256,9 @@ const RULES = {
   'cameos.planning.v1.BrandGuideline.color_palette': () => Array.from({ length: length(0, 100) }, hexColor),
   'cameos.content.v1.StylePreset.thumbnail_url': () => (chance(0.2) ? '' : url(false, 2048)),
   'cameos.credits.v1.Profile.avatar_url': () => (chance(0.2) ? '' : url(false, 2048)),
+  // Unique per user (ALREADY_EXISTS): random text, then a serial no other
+  // round repeats (short random texts collided: " " twice in one run).
+  'cameos.content.v1.PlatformConfiguration.platform': () => `${text(1, 190)}#${++platformSerial}`,
   'cameos.credits.v1.Profile.username': () => {
     const a = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-';
     return Array.from({ length: length(3, 32) }, () => pick(a)).join('') + '';
