@@ -15,19 +15,26 @@ enum { ST_PREFACE = 0, ST_HEADER = 1, ST_PAYLOAD = 2, ST_OFF = 3 };
 static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 #define PREFACE_LEN (sizeof(preface) - 1)
 
+#define FRAME_COST 1000u /* thousandths of a frame */
+
+static uint32_t refill(uint32_t credit, uint64_t elapsed_ms, uint32_t rate, uint32_t burst);
+
 void h2watch_init(h2watch *w)
 {
     memset(w, 0, sizeof(*w));
+    w->reset_credit = H2WATCH_RESET_BURST * FRAME_COST;
+    w->control_credit = H2WATCH_CONTROL_BURST * FRAME_COST;
 }
 
 size_t h2watch_feed(h2watch *w, const uint8_t *p, size_t n, uint64_t now_ms, int *flood)
 {
     const uint8_t *start = p;
-    uint64_t second = now_ms / 1000;
-    if (second != w->second) {
-        w->second = second;
-        w->resets = 0;
-        w->control = 0;
+    if (now_ms > w->last_ms) {
+        uint64_t elapsed = now_ms - w->last_ms;
+        w->last_ms = now_ms;
+        w->reset_credit = refill(w->reset_credit, elapsed, H2WATCH_RESET_RATE, H2WATCH_RESET_BURST);
+        w->control_credit =
+            refill(w->control_credit, elapsed, H2WATCH_CONTROL_RATE, H2WATCH_CONTROL_BURST);
     }
     while (n > 0 && w->state != ST_OFF) {
         switch (w->state) {
@@ -67,8 +74,10 @@ size_t h2watch_feed(h2watch *w, const uint8_t *p, size_t n, uint64_t now_ms, int
             w->skip = (uint32_t)h[0] << 16 | (uint32_t)h[1] << 8 | h[2];
             uint8_t type = h[3];
             int asks = (type == FRAME_PING || type == FRAME_SETTINGS) && !(h[4] & FLAG_ACK);
-            if ((type == FRAME_RST_STREAM && ++w->resets >= H2WATCH_RESETS_PER_S) ||
-                (asks && ++w->control >= H2WATCH_CONTROL_PER_S)) {
+            uint32_t *bucket = type == FRAME_RST_STREAM ? &w->reset_credit
+                               : asks                   ? &w->control_credit
+                                                        : NULL;
+            if (bucket && *bucket < FRAME_COST) {
                 /* Cut before this frame's header (its first bytes may have
                  * come in an earlier read: then nothing of this one goes on). */
                 size_t used = (size_t)(p - start);
@@ -76,6 +85,8 @@ size_t h2watch_feed(h2watch *w, const uint8_t *p, size_t n, uint64_t now_ms, int
                 w->state = ST_OFF;
                 return used >= k ? used - k : 0;
             }
+            if (bucket)
+                *bucket -= FRAME_COST;
             w->state = w->skip ? ST_PAYLOAD : ST_HEADER;
             break;
         }
@@ -93,4 +104,15 @@ size_t h2watch_feed(h2watch *w, const uint8_t *p, size_t n, uint64_t now_ms, int
         }
     }
     return (size_t)(p - start) + n;
+}
+
+/* ---- internals ------------------------------------------------------- */
+
+/* rate thousandths a millisecond is rate frames a second. */
+static uint32_t refill(uint32_t credit, uint64_t elapsed_ms, uint32_t rate, uint32_t burst)
+{
+    uint64_t full = (uint64_t)burst * FRAME_COST;
+    uint64_t more = elapsed_ms >= full ? full : elapsed_ms * rate; /* no overflow */
+    uint64_t sum = credit + more;
+    return (uint32_t)(sum < full ? sum : full);
 }

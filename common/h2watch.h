@@ -22,35 +22,48 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* RST_STREAM frames from a client within one second that end its
- * connection. A client cancels a call when its deadline passes or its user
- * gives up; thousands a second on one connection is an attack. */
-#define H2WATCH_RESETS_PER_S 1000
-/* PING and SETTINGS frames (not acknowledgements) within one second that end
- * a connection: each is owed an answer the server must queue, and a client
- * sends a handful a minute (keepalive, flow-control probes), not thousands a
- * second (CVE-2019-9512 and CVE-2019-9515). */
-#define H2WATCH_CONTROL_PER_S 1000
+/* Each kind of frame draws on a bucket that holds BURST frames and refills
+ * at RATE a second, as time passes on the server's clock. A count per
+ * second would let a flood through whenever the server is too starved of
+ * CPU to read BURST frames within one second: the calls piled up all the
+ * same (166 MiB in a rapid-reset attack against a process held to a tenth
+ * of a core). With a bucket, a connection that keeps sending faster than
+ * RATE crosses the line however slowly it is read.
+ *
+ * RST_STREAM: a client cancels a call when its deadline passes or its user
+ * gives up. A burst (every call of a connection timing out at once) is
+ * honest; a hundred a second, second after second, is a client whose every
+ * call fails, and thousands are an attack (CVE-2023-44487). */
+#define H2WATCH_RESET_BURST 1000
+#define H2WATCH_RESET_RATE  100
+/* PING and SETTINGS frames that ask for an answer (CVE-2019-9512,
+ * CVE-2019-9515): each is owed an acknowledgement the server must queue. A
+ * client sends a handful a minute (keepalive, flow-control probes); the
+ * rate is kept high because an acknowledgement is a few bytes, not a call. */
+#define H2WATCH_CONTROL_BURST 1000
+#define H2WATCH_CONTROL_RATE  1000
 
 typedef struct h2watch {
     uint8_t state; /* 0 preface, 1 frame header, 2 payload, 3 not followed */
     uint8_t have;  /* bytes of the preface or header seen */
     uint8_t hdr[9];
-    uint32_t skip;   /* payload bytes left */
-    uint64_t second; /* now_ms / 1000 that the counts are of */
-    uint32_t resets;
-    uint32_t control; /* PING and SETTINGS that ask for an answer */
+    uint32_t skip;    /* payload bytes left */
+    uint64_t last_ms; /* when the buckets were last refilled */
+    /* What the buckets hold, in thousandths of a frame (a frame takes
+     * 1000; RATE thousandths come back each millisecond). */
+    uint32_t reset_credit;
+    uint32_t control_credit; /* PING and SETTINGS that ask for an answer */
 } h2watch;
 
-/* A new connection: expects the preface. */
+/* A new connection: expects the preface; both buckets full. */
 void h2watch_init(h2watch *w);
 
-/* Follows n more bytes the client sent, read at now_ms. Returns how many of
- * them to hand on: n, or, when a RST_STREAM frame makes the connection reach
- * H2WATCH_RESETS_PER_S within a second (or a PING or SETTINGS frame reaches
- * H2WATCH_CONTROL_PER_S), the bytes before that frame (*flood
- * is then set to 1; the connection is to be closed and the rest dropped, so
- * that gRPC never sees the frames past the line). */
+/* Follows n more bytes the client sent, read at now_ms (a monotonic clock).
+ * Returns how many of them to hand on: n, or, when a RST_STREAM frame finds
+ * its bucket empty (or a PING or SETTINGS frame finds its own empty), the
+ * bytes before that frame (*flood is then set to 1; the connection is to be
+ * closed and the rest dropped, so that gRPC never sees the frames past the
+ * line). */
 size_t h2watch_feed(h2watch *w, const uint8_t *p, size_t n, uint64_t now_ms, int *flood)
     __attribute__((warn_unused_result));
 

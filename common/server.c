@@ -657,9 +657,10 @@ static void log_refusals(rpc_server *s)
     unsigned long long floods = connlimit_reset_floods();
     if (floods != s->floods_logged) {
         log_msg(CONFIG_LOG_WARN,
-                "closed %llu connections in %d s for resetting more than %d streams a second "
-                "(rapid reset)",
-                floods - s->floods_logged, REFUSALS_LOG_MS / 1000, H2WATCH_RESETS_PER_S);
+                "closed %llu connections in %d s for resetting streams faster than %d a second "
+                "after a burst of %d (rapid reset), or flooding PING or SETTINGS",
+                floods - s->floods_logged, REFUSALS_LOG_MS / 1000, H2WATCH_RESET_RATE,
+                H2WATCH_RESET_BURST);
         s->floods_logged = floods;
     }
     unsigned long long conns = connlimit_refused();

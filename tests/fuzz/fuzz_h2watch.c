@@ -13,7 +13,7 @@
  *  - each feed hands on all its bytes, or on the flood the bytes before the
  *    frame that reached the threshold (none when that frame's header began
  *    in an earlier read), and flags the flood then and only then;
- *  - after each feed, state, counts and payload bytes left agree;
+ *  - after each feed, state, buckets and payload bytes left agree;
  *  - once not following (TLS, not HTTP/2, or after a flood), every byte is
  *    handed on and nothing is flagged.
  */
@@ -32,8 +32,8 @@ typedef struct ref {
     size_t have;
     uint8_t hdr[9];
     uint32_t skip;
-    uint64_t second;
-    uint32_t resets, control;
+    uint64_t last_ms;
+    uint64_t resets, control; /* thousandths of a frame left in each bucket */
 } ref;
 
 /* One more byte; true when it completes the header of the frame that
@@ -57,14 +57,15 @@ static bool ref_byte(ref *r, uint8_t b)
             return false;
         r->have = 0;
         r->skip = (uint32_t)r->hdr[0] << 16 | (uint32_t)r->hdr[1] << 8 | r->hdr[2];
-        if (r->hdr[3] == 3 && ++r->resets >= H2WATCH_RESETS_PER_S) {
-            r->state = 3;
-            return true;
-        }
-        if ((r->hdr[3] == 4 || r->hdr[3] == 6) && !(r->hdr[4] & 1) &&
-            ++r->control >= H2WATCH_CONTROL_PER_S) {
-            r->state = 3;
-            return true;
+        uint64_t *bucket = r->hdr[3] == 3                                           ? &r->resets
+                           : (r->hdr[3] == 4 || r->hdr[3] == 6) && !(r->hdr[4] & 1) ? &r->control
+                                                                                    : NULL;
+        if (bucket) {
+            if (*bucket < 1000) {
+                r->state = 3;
+                return true;
+            }
+            *bucket -= 1000;
         }
         r->state = r->skip ? 2 : 1;
         return false;
@@ -111,7 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     h2watch w;
     h2watch_init(&w);
-    ref r = {0};
+    ref r = {.resets = H2WATCH_RESET_BURST * 1000u, .control = H2WATCH_CONTROL_BURST * 1000u};
     uint64_t now = 1000000;
     for (size_t off = 0; off < total; now += step) {
         size_t n = 1 + next_rand(&seed) % max_read;
@@ -123,10 +124,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(buf, stream + off, n);
 
         /* the reference's view of this read */
-        if (now / 1000 != r.second) {
-            r.second = now / 1000;
-            r.resets = 0;
-            r.control = 0;
+        if (now > r.last_ms) {
+            uint64_t dt = now - r.last_ms;
+            r.last_ms = now;
+            r.resets += dt * H2WATCH_RESET_RATE;
+            if (r.resets > H2WATCH_RESET_BURST * 1000u)
+                r.resets = H2WATCH_RESET_BURST * 1000u;
+            r.control += dt * H2WATCH_CONTROL_RATE;
+            if (r.control > H2WATCH_CONTROL_BURST * 1000u)
+                r.control = H2WATCH_CONTROL_BURST * 1000u;
         }
         bool was_off = r.state == 3;
         size_t want = n;
@@ -147,7 +153,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(got == n && !got_flood);
         FUZZ_CHECK(w.state == r.state);
         if (r.state != 3) {
-            FUZZ_CHECK(w.resets == r.resets && w.control == r.control);
+            FUZZ_CHECK(w.reset_credit == r.resets && w.control_credit == r.control);
             FUZZ_CHECK(w.have == r.have);
             if (r.state == 2)
                 FUZZ_CHECK(w.skip == r.skip);

@@ -1,6 +1,7 @@
-/* Unit tests for h2watch: RST_STREAM frames counted per second from frame
- * headers only, however the bytes are split, and the cut before the frame
- * that crosses the line. */
+/* Unit tests for h2watch: RST_STREAM frames drawn from a bucket, read from
+ * frame headers only, however the bytes are split; the cut before the frame
+ * that finds the bucket empty; a slow reader crossing the line all the same.
+ * The clock is the caller's, so time here is simulated. */
 #include "h2watch.h"
 
 #include <criterion/criterion.h>
@@ -43,7 +44,7 @@ Test(h2watch, below_the_line_everything_passes)
     h2watch w;
     h2watch_init(&w);
     size_t len;
-    uint8_t *b = resets(H2WATCH_RESETS_PER_S - 1, &len);
+    uint8_t *b = resets(H2WATCH_RESET_BURST, &len);
     int flood = 0;
     cr_assert_eq(h2watch_feed(&w, b, len, 5000, &flood), len);
     cr_assert_eq(flood, 0);
@@ -55,12 +56,12 @@ Test(h2watch, the_frame_that_crosses_is_cut_with_the_rest)
     h2watch w;
     h2watch_init(&w);
     size_t len;
-    uint8_t *b = resets(H2WATCH_RESETS_PER_S + 50, &len);
+    uint8_t *b = resets(H2WATCH_RESET_BURST + 50, &len);
     int flood = 0;
     size_t keep = h2watch_feed(&w, b, len, 5000, &flood);
     cr_assert_eq(flood, 1);
-    /* The preface and the resets before the line, not the one on it. */
-    cr_assert_eq(keep, sizeof(preface) - 1 + (H2WATCH_RESETS_PER_S - 1) * 13);
+    /* The preface and the burst, not the reset that found the bucket empty. */
+    cr_assert_eq(keep, sizeof(preface) - 1 + H2WATCH_RESET_BURST * 13);
     free(b);
 }
 
@@ -69,7 +70,7 @@ Test(h2watch, byte_by_byte_counts_the_same)
     h2watch w;
     h2watch_init(&w);
     size_t len;
-    uint8_t *b = resets(H2WATCH_RESETS_PER_S, &len);
+    uint8_t *b = resets(H2WATCH_RESET_BURST + 1, &len);
     int flood = 0;
     size_t kept = 0, i;
     for (i = 0; i < len && !flood; i++)
@@ -82,18 +83,64 @@ Test(h2watch, byte_by_byte_counts_the_same)
     free(b);
 }
 
-Test(h2watch, a_new_second_starts_again)
+Test(h2watch, the_bucket_refills_at_its_rate)
 {
     h2watch w;
     h2watch_init(&w);
     size_t len;
-    uint8_t *b = resets(H2WATCH_RESETS_PER_S - 1, &len);
+    uint8_t *b = resets(H2WATCH_RESET_BURST, &len);
     int flood = 0;
     cr_assert_eq(h2watch_feed(&w, b, len, 1000, &flood), len);
-    /* Another 999 in the next second, without the preface this time. */
+    /* One second later RATE more pass, and the one after them is cut. */
     size_t pl = sizeof(preface) - 1;
-    cr_assert_eq(h2watch_feed(&w, b + pl, len - pl, 2000, &flood), len - pl);
-    cr_assert_eq(flood, 0);
+    size_t rate_bytes = H2WATCH_RESET_RATE * 13;
+    cr_assert_eq(h2watch_feed(&w, b + pl, rate_bytes + 13, 2000, &flood), rate_bytes);
+    cr_assert_eq(flood, 1);
+    free(b);
+}
+
+Test(h2watch, a_whole_idle_second_does_not_overfill_the_bucket)
+{
+    h2watch w;
+    h2watch_init(&w);
+    size_t len;
+    uint8_t *b = resets(H2WATCH_RESET_BURST + 1, &len);
+    int flood = 0;
+    /* An hour idle, then more than a burst at once: still cut at the burst. */
+    cr_assert_eq(h2watch_feed(&w, b, len, 3600u * 1000u, &flood), len - 13);
+    cr_assert_eq(flood, 1);
+    free(b);
+}
+
+/* The flaw a count per second had: a server starved of CPU reads the flood
+ * at fewer than BURST frames a second and never tripped it. Read here at
+ * five times RATE (50 resets every 100 ms, far under BURST a second), the
+ * line is crossed once the burst is spent: after about
+ * BURST / (5 RATE - RATE) seconds, 2.5 s with the values of h2watch.h. */
+Test(h2watch, a_slow_reader_still_crosses_the_line)
+{
+    h2watch w;
+    h2watch_init(&w);
+    size_t per_read = H2WATCH_RESET_RATE / 2;
+    size_t len;
+    uint8_t *b = resets(per_read, &len);
+    int flood = 0;
+    size_t pl = sizeof(preface) - 1;
+    cr_assert_eq(h2watch_feed(&w, b, pl, 1000, &flood), pl);
+    uint64_t now = 1000;
+    size_t passed = 0;
+    int reads = 0;
+    while (!flood && reads < 1000) {
+        now += 100;
+        size_t kept = h2watch_feed(&w, b + pl, len - pl, now, &flood);
+        passed += kept / 13;
+        reads++;
+    }
+    cr_assert_eq(flood, 1, "never cut after %d reads", reads);
+    /* Elapsed s = reads / 10: the burst plus RATE a second, give or take
+     * the read that crossed. */
+    size_t most = H2WATCH_RESET_BURST + H2WATCH_RESET_RATE * (size_t)reads / 10;
+    cr_assert(passed <= most && passed + per_read >= most, "%zu passed, %zu allowed", passed, most);
     free(b);
 }
 
@@ -110,7 +157,7 @@ Test(h2watch, payloads_are_skipped_not_read)
     int flood = 0;
     cr_assert_eq(h2watch_feed(&w, b, off, 1000, &flood), off);
     cr_assert_eq(flood, 0);
-    cr_assert_eq(w.resets, 0, "no RST_STREAM frame was sent");
+    cr_assert_eq(w.reset_credit, H2WATCH_RESET_BURST * 1000u, "no RST_STREAM frame was counted");
     free(b);
 }
 
@@ -120,7 +167,7 @@ Test(h2watch, not_http2_is_not_followed)
     h2watch_init(&w);
     /* A TLS record, then what would be thousands of resets in cleartext. */
     size_t len;
-    uint8_t *b = resets(3 * H2WATCH_RESETS_PER_S, &len);
+    uint8_t *b = resets(3 * H2WATCH_RESET_BURST, &len);
     b[0] = 0x16;
     b[1] = 0x03;
     int flood = 0;
@@ -134,7 +181,7 @@ Test(h2watch, ping_and_settings_floods_cross_their_own_line)
     for (int type = 4; type <= 6; type += 2) {
         h2watch w;
         h2watch_init(&w);
-        size_t n = H2WATCH_CONTROL_PER_S + 10, len;
+        size_t n = H2WATCH_CONTROL_BURST + 10, len;
         uint8_t *b = resets(n, &len);
         /* Turn the resets into PINGs (8-byte payload needs room: rebuild). */
         free(b);
@@ -147,8 +194,7 @@ Test(h2watch, ping_and_settings_floods_cross_their_own_line)
         int flood = 0;
         size_t keep = h2watch_feed(&w, b, len, 9000, &flood);
         cr_assert_eq(flood, 1, "type %d", type);
-        cr_assert_eq(keep,
-                     sizeof(preface) - 1 + (H2WATCH_CONTROL_PER_S - 1) * (type == 6 ? 17 : 9));
+        cr_assert_eq(keep, sizeof(preface) - 1 + H2WATCH_CONTROL_BURST * (type == 6 ? 17 : 9));
         free(b);
     }
 }
@@ -157,7 +203,7 @@ Test(h2watch, acknowledgements_are_not_counted)
 {
     h2watch w;
     h2watch_init(&w);
-    size_t n = 3 * H2WATCH_CONTROL_PER_S;
+    size_t n = 3 * H2WATCH_CONTROL_BURST;
     uint8_t *b = malloc(sizeof(preface) + n * 17);
     cr_assert_not_null(b);
     memcpy(b, preface, sizeof(preface) - 1);
