@@ -98,4 +98,10 @@ void call_end(rpc_call *c, grpc_status_code code, const char *msg);
 grpc_call_error call_batch(rpc_call *c, grpc_call *call, const grpc_op *ops, size_t n, rpc_tag *tag)
     __attribute__((warn_unused_result));
 
+/* Every request message, unary or streamed, passes here before anything
+ * recursive or allocating runs on it (pbguard.h says why): 0 when it may be
+ * decoded, -1 when it was refused (the call is ended INVALID_ARGUMENT naming
+ * the field). */
+int call_guard(rpc_call *c, const uint8_t *buf, size_t len) __attribute__((warn_unused_result));
+
 #endif

@@ -156,7 +156,10 @@ int rpc_is_over(const rpc_call *c);
 int rpc_send_backlog(const rpc_call *c);
 
 /* Bidi: ask for the next request message; cb gets NULL/0/eof=1 when the client
- * half-closes. The bytes are valid during the callback only. The read starts
+ * half-closes. The bytes are valid during the callback only, and have passed
+ * the shape checks of every request message (pbguard.h: depth, count,
+ * field numbers; a message that fails them ends the call INVALID_ARGUMENT
+ * and cb is not called). The read starts
  * once every message queued before has been sent: a client answered one
  * request at a time cannot pile up answers it does not read. */
 typedef void (*rpc_recv_fn)(rpc_call *c, const uint8_t *buf, size_t len, int eof);

@@ -83,11 +83,6 @@ rpc_call *call_start(rpc_server *s, const rpc_reg *reg, grpc_call *call, gpr_tim
                      grpc_metadata_array *md, const char *unknown_path);
 /* callreq.c: see call_int.h. */
 void callreq_begin(rpc_call *c);
-/* Every request message, unary or streamed, passes here before anything
- * recursive or allocating runs on it (pbguard.h says why): 0 when it may be
- * decoded, -1 when it was refused (the call is ended INVALID_ARGUMENT naming
- * the field). */
-int call_guard(rpc_call *c, const uint8_t *buf, size_t len) __attribute__((warn_unused_result));
 /* Ends the calls whose request message has taken READ_TIMEOUT_MS so far. */
 void call_sweep_reads(rpc_server *s);
 /* The call of a streaming handler, for lists kept by health.c. */
