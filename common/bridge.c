@@ -1,12 +1,10 @@
 /* The completion queue's thread and its hand-off to the loop; see bridge.h. */
 #include "bridge.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <grpc/support/time.h>
-
-/* Completions run per lock taken: the thread may queue more meanwhile. */
-#define BRIDGE_BATCH 256
 
 static void *bridge_main(void *arg);
 static void bridge_wake_cb(uv_async_t *h);
@@ -34,26 +32,31 @@ int bridge_start(bridge *b)
  * from its own gRPC call can be queued just after it, and must still run. */
 void bridge_run(bridge *b)
 {
-    struct bridge_event batch[BRIDGE_BATCH];
+    assert(!b->running);
+    b->running = 1;
     int queue_ended = 0;
     for (;;) {
+        /* Swap, don't copy: the lock is held for three stores however long
+         * the backlog, and the thread goes on filling the other array. */
         pthread_mutex_lock(&b->lock);
-        size_t n = b->nevents < BRIDGE_BATCH ? b->nevents : BRIDGE_BATCH;
-        if (n > 0) {
-            memcpy(batch, b->events, n * sizeof(batch[0]));
-            memmove(b->events, b->events + n, (b->nevents - n) * sizeof(batch[0]));
-            b->nevents -= n;
-        }
+        struct bridge_event *run = b->events;
+        size_t n = b->nevents, cap = b->capevents;
+        b->events = b->taken;
+        b->capevents = b->captaken;
+        b->nevents = 0;
         pthread_mutex_unlock(&b->lock);
+        b->taken = run;
+        b->captaken = cap;
         if (n == 0)
             break;
         for (size_t i = 0; i < n; i++) {
-            if (batch[i].tag)
-                batch[i].tag->fn(batch[i].tag, batch[i].ok);
+            if (run[i].tag)
+                run[i].tag->fn(run[i].tag, run[i].ok);
             else
                 queue_ended = 1;
         }
     }
+    b->running = 0;
     if (queue_ended) {
         pthread_join(b->thread, NULL);
         b->started = 0;
@@ -78,8 +81,9 @@ void bridge_free(bridge *b)
 {
     pthread_mutex_destroy(&b->lock);
     free(b->events);
-    b->events = NULL;
-    b->nevents = b->capevents = 0;
+    free(b->taken);
+    b->events = b->taken = NULL;
+    b->nevents = b->capevents = b->captaken = 0;
 }
 
 /* ---- internals ------------------------------------------------------- */

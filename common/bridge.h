@@ -3,8 +3,8 @@
  *
  * Core delivers completions on one queue that only a blocking call reads.
  * The bridge's thread blocks on it and passes each (tag, ok) to the loop
- * through a locked array and a uv_async (sends coalesce: the loop drains the
- * whole array at once). From there on everything, every
+ * through a locked array and a uv_async (sends coalesce: the loop swaps the
+ * whole array for an empty one under the lock and runs it outside). From there on everything, every
  * grpc_call_start_batch included, happens on the loop thread, which owns all
  * call state. A completion that happens inside the loop's own gRPC call
  * skips the thread (bridge_cache_begin/end): it joins the array directly and
@@ -36,8 +36,11 @@ typedef struct bridge {
     struct bridge_event {
         rpc_tag *tag; /* NULL: the queue is shut down */
         int ok;
-    } * events;
+    } * events; /* filled by bridge_push, under lock */
     size_t nevents, capevents;
+    struct bridge_event *taken; /* the loop's: the array last swapped out */
+    size_t captaken;
+    int running; /* inside bridge_run, which never nests */
     uv_async_t wake;
     /* Runs on the loop once the queue has ended and every completion ran. */
     void (*ended)(void *arg);
@@ -50,7 +53,8 @@ void bridge_init(bridge *b, uv_loop_t *loop, grpc_completion_queue *cq, void (*e
                  void *arg);
 /* Starts the thread; 0, or -1 when it could not be created. */
 int bridge_start(bridge *b) __attribute__((warn_unused_result));
-/* Runs every queued completion, those queued while running included. */
+/* Runs every queued completion, those queued while running included. Not
+ * from inside a completion: the array being run is the next one filled. */
 void bridge_run(bridge *b);
 /* Put around grpc_call_start_batch and grpc_server_request_*call. A
  * completion that happens inside (the usual fate of a unary reply, whose
@@ -59,7 +63,7 @@ void bridge_run(bridge *b);
  * context switches and three syscalls a call). */
 void bridge_cache_begin(bridge *b);
 void bridge_cache_end(bridge *b);
-/* After the loop has ended: frees the array. */
+/* After the loop has ended: frees the arrays. */
 void bridge_free(bridge *b);
 
 #endif
