@@ -53,16 +53,9 @@ export CONTAINERS_CONF="$ROOT/deploy/containers.conf"
 PM=(podman --runtime runc --cgroup-manager cgroupfs)
 pm() { "${PM[@]}" "$@"; }
 
-PASS=0
-FAIL=0
-ok() {
-	PASS=$((PASS + 1))
-	echo "ok - $*"
-}
-not_ok() {
-	FAIL=$((FAIL + 1))
-	echo "not ok - $*"
-}
+# TAP results (pass, fail, done_testing), as the integration scripts print them.
+# shellcheck source=tests/integration/tap.bash
+source "$ROOT/tests/integration/tap.bash"
 
 ensure_tools() {
 	local missing=() p
@@ -167,28 +160,27 @@ step_context() {
 	rm -rf "$out"
 	if timeout 600 cmake -S "$ctx" -B "$out" -DCMAKE_BUILD_TYPE=Release -DCAMEOS_TESTS=OFF \
 		>"$WORK/check.log" 2>&1; then
-		ok "the image's sources configure with CAMEOS_TESTS=OFF"
+		pass "the image's sources configure with CAMEOS_TESTS=OFF"
 	else
 		tail -n 30 "$WORK/check.log"
-		not_ok "the image's sources configure with CAMEOS_TESTS=OFF"
+		fail "the image's sources configure with CAMEOS_TESTS=OFF"
 	fi
 	if timeout 1800 cmake --build "$out" -j2 --target cameos-credits cameos-content cameos-planning \
 		>>"$WORK/check.log" 2>&1; then
-		ok "the three services build from them"
+		pass "the three services build from them"
 	else
 		tail -n 30 "$WORK/check.log"
-		not_ok "the three services build from them"
+		fail "the three services build from them"
 	fi
 	for svc in credits content planning; do
 		if [[ -x $out/services/$svc/cameos-$svc ]]; then
-			ok "cameos-$svc is built"
+			pass "cameos-$svc is built"
 		else
-			not_ok "cameos-$svc is built"
+			fail "cameos-$svc is built"
 		fi
 	done
 	rm -rf "$ctx" "$out"
-	echo "1..$((PASS + FAIL))"
-	((FAIL == 0))
+	done_testing
 }
 
 step_build() {
@@ -238,19 +230,19 @@ step_smoke() {
 
 	local user
 	user=$(pm image inspect --format '{{.Config.User}}' "$IMAGE")
-	if [[ $user == 10001:10001 ]]; then ok "image user is $user"; else not_ok "image user is 10001:10001 (got '$user')"; fi
+	if [[ $user == 10001:10001 ]]; then pass "image user is $user"; else fail "image user is 10001:10001 (got '$user')"; fi
 	if pm run --rm "${hardening[@]}" --entrypoint /bin/sh "$IMAGE" -c true >/dev/null 2>&1; then
-		not_ok "image has no /bin/sh"
+		fail "image has no /bin/sh"
 	else
-		ok "image has no /bin/sh"
+		pass "image has no /bin/sh"
 	fi
 
 	if pm run --rm "${hardening[@]}" -e DATABASE_URL="$(pg_url "$WORK/pg" "$PG_PORT")" \
 		"$IMAGE" cameos-credits migrate >"$WORK/migrate.log" 2>&1; then
-		ok "cameos-credits migrate in the image applies the migrations"
+		pass "cameos-credits migrate in the image applies the migrations"
 	else
 		cat "$WORK/migrate.log"
-		not_ok "cameos-credits migrate in the image applies the migrations"
+		fail "cameos-credits migrate in the image applies the migrations"
 	fi
 
 	# The other two binaries: they load (every library resolves) and stop at
@@ -260,9 +252,9 @@ step_smoke() {
 		rc=0
 		out=$(pm run --rm "${hardening[@]}" "$IMAGE" "cameos-$svc" 2>&1) || rc=$?
 		if ((rc == 2)) && [[ $out == *DATABASE_URL* ]]; then
-			ok "cameos-$svc runs in the image (exit 2 without configuration: $out)"
+			pass "cameos-$svc runs in the image (exit 2 without configuration: $out)"
 		else
-			not_ok "cameos-$svc runs in the image (exit $rc: $out)"
+			fail "cameos-$svc runs in the image (exit $rc: $out)"
 		fi
 	done
 
@@ -273,16 +265,16 @@ step_smoke() {
 		-e SHUTDOWN_GRACE_MS=5000 "$IMAGE" >/dev/null
 	local addr="127.0.0.1:$GRPC_PORT" name
 	if wait_until 60 is_serving "$addr"; then
-		ok "container $SMOKE_NAME: Health/Check \"\" is SERVING"
+		pass "container $SMOKE_NAME: Health/Check \"\" is SERVING"
 	else
-		not_ok "container $SMOKE_NAME: Health/Check \"\" is SERVING (got $(health_status "$addr"))"
+		fail "container $SMOKE_NAME: Health/Check \"\" is SERVING (got $(health_status "$addr"))"
 		pm logs "$SMOKE_NAME" 2>&1 | tail -n 20
 	fi
 	for name in cameos.credits.v1.CreditsService liveness; do
 		if [[ $(health_status "$addr" "$name") == SERVING ]]; then
-			ok "container $SMOKE_NAME: Health/Check $name is SERVING"
+			pass "container $SMOKE_NAME: Health/Check $name is SERVING"
 		else
-			not_ok "container $SMOKE_NAME: Health/Check $name is SERVING (got $(health_status "$addr" "$name"))"
+			fail "container $SMOKE_NAME: Health/Check $name is SERVING (got $(health_status "$addr" "$name"))"
 		fi
 	done
 	echo "# $BUF curl --protocol grpc --http2-prior-knowledge -d '{\"service\":\"cameos.credits.v1.CreditsService\"}' http://$addr/grpc.health.v1.Health/Check"
@@ -292,18 +284,18 @@ step_smoke() {
 	local pid uid
 	pid=$(pm inspect --format '{{.State.Pid}}' "$SMOKE_NAME")
 	uid=$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo "?")
-	if [[ $uid == 10001 ]]; then ok "the service runs as uid 10001"; else not_ok "the service runs as uid 10001 (got $uid)"; fi
+	if [[ $uid == 10001 ]]; then pass "the service runs as uid 10001"; else fail "the service runs as uid 10001 (got $uid)"; fi
 	if timeout 10 curl -fsS "http://127.0.0.1:$METRICS_PORT/metrics" >"$WORK/metrics.txt" 2>&1 &&
 		[[ -s $WORK/metrics.txt ]]; then
-		ok "/metrics answers ($(wc -l <"$WORK/metrics.txt") lines)"
+		pass "/metrics answers ($(wc -l <"$WORK/metrics.txt") lines)"
 	else
-		not_ok "/metrics answers ($(head -c 200 "$WORK/metrics.txt"))"
+		fail "/metrics answers ($(head -c 200 "$WORK/metrics.txt"))"
 	fi
 
 	pm stop -t 20 "$SMOKE_NAME" >/dev/null
 	local code
 	code=$(pm inspect --format '{{.State.ExitCode}}' "$SMOKE_NAME")
-	if [[ $code == 0 ]]; then ok "SIGTERM stops the container with exit 0"; else not_ok "SIGTERM stops the container with exit 0 (got $code)"; fi
+	if [[ $code == 0 ]]; then pass "SIGTERM stops the container with exit 0"; else fail "SIGTERM stops the container with exit 0 (got $code)"; fi
 	pm logs "$SMOKE_NAME" >"$WORK/credits.log" 2>&1 || true
 	smoke_cleanup
 	trap - EXIT
@@ -319,12 +311,11 @@ step_smoke() {
 		n=$(pm run --rm "${hardening[@]}" "$IMAGE_DEBIAN" /bin/sh -c 'cameos-credits sql | wc -l' 2>&1) &&
 		[[ $n =~ ^[0-9]+$ ]] && ((n > 0)); then
 		size=$(pm image inspect --format '{{.Size}}' "$IMAGE_DEBIAN")
-		ok "--target debian-runtime has a shell and the binaries ($n credits statements; $((size / 1000000)) MB)"
+		pass "--target debian-runtime has a shell and the binaries ($n credits statements; $((size / 1000000)) MB)"
 	else
-		not_ok "--target debian-runtime has a shell and the binaries (${n:-no image $IMAGE_DEBIAN})"
+		fail "--target debian-runtime has a shell and the binaries (${n:-no image $IMAGE_DEBIAN})"
 	fi
-	echo "$PASS passed, $FAIL failed"
-	((FAIL == 0))
+	done_testing
 }
 
 main() {

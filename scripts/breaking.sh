@@ -27,20 +27,9 @@ BUF="${BUF:-$ROOT/tests/node_modules/.bin/buf}"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-N=0
-FAILED=0
-ok() {
-	N=$((N + 1))
-	echo "ok $N - $*"
-}
-not_ok() {
-	N=$((N + 1))
-	FAILED=$((FAILED + 1))
-	echo "not ok $N - $1"
-	shift
-	local l
-	for l in "$@"; do printf '%s\n' "$l" | sed 's/^/# /'; done
-}
+# TAP results (pass, fail, done_testing), as the integration scripts print them.
+# shellcheck source=tests/integration/tap.bash
+source "$ROOT/tests/integration/tap.bash"
 
 # buf breaking of the module in $1 against the module in $2; output in $3.
 breaking() {
@@ -53,26 +42,26 @@ cp -r "$ROOT/proto" "$TMP/broken"
 sed -i -E '0,/^\s+(string|int32|bool|double) [a-z_]+ = [0-9]+;$/{//d}' \
 	"$TMP/broken/cameos/planning/v1/planning.proto"
 if breaking "$TMP/broken" "$ROOT/proto" "$TMP/self.out"; then
-	not_ok "a field removed from a copy of proto/ is reported as a break" "$(cat "$TMP/self.out")"
+	fail "a field removed from a copy of proto/ is reported as a break" "$(cat "$TMP/self.out")"
 elif grep -q 'FIELD_NO_DELETE\|deleted' "$TMP/self.out"; then
-	ok "a field removed from a copy of proto/ is reported as a break"
+	pass "a field removed from a copy of proto/ is reported as a break"
 else
-	not_ok "a field removed from a copy of proto/ is reported as a break" \
+	fail "a field removed from a copy of proto/ is reported as a break" \
 		"buf failed otherwise:" "$(cat "$TMP/self.out")"
 fi
 
 # 2. The base: proto/ before its last change.
 if ! git rev-parse --verify -q HEAD >/dev/null; then
-	not_ok "proto/ has a base to compare with" "not a git checkout with commits"
-	echo "1..$N"
+	fail "proto/ has a base to compare with" "not a git checkout with commits"
+	done_testing
 	exit 1
 fi
 # A shallow clone lacks the base: fetch the history when the origin can be
 # reached, else say so (SKIP: nothing was compared, which is not a pass).
 if [[ $(git rev-parse --is-shallow-repository) == true ]] &&
 	! timeout 120 git fetch -q --unshallow 2>/dev/null; then
-	ok "proto/ compared with its previous version # SKIP shallow clone, history not reachable"
-	echo "1..$N"
+	skip "proto/ compared with its previous version" "shallow clone, history not reachable"
+	done_testing
 	exit 0
 fi
 if ! git diff --quiet HEAD -- proto; then
@@ -82,8 +71,8 @@ if ! git diff --quiet HEAD -- proto; then
 else
 	last=$(git log -1 --format=%H -- proto)
 	if ! base=$(git rev-parse --verify -q "$last^"); then
-		ok "proto/ has no earlier version to compare with (its first commit) # SKIP"
-		echo "1..$N"
+		skip "proto/ compared with its previous version" "its first commit: nothing earlier"
+		done_testing
 		exit 0
 	fi
 	range="$base..HEAD"
@@ -91,15 +80,15 @@ else
 fi
 mkdir -p "$TMP/base"
 if ! git archive "$base" proto | tar -x -C "$TMP/base"; then
-	not_ok "proto/ of ${base:0:12} can be read" "a shallow clone? fetch the history"
-	echo "1..$N"
+	fail "proto/ of ${base:0:12} can be read" "a shallow clone? fetch the history"
+	done_testing
 	exit 1
 fi
 log "comparing proto/ with ${base:0:12} ($why)"
 
 # 3. The comparison, and the announcements in the range.
 if breaking "$ROOT/proto" "$TMP/base/proto" "$TMP/breaks.out"; then
-	ok "proto/ keeps every compatibility of ${base:0:12} (buf breaking, FILE rules)"
+	pass "proto/ keeps every compatibility of ${base:0:12} (buf breaking, FILE rules)"
 else
 	announced=""
 	if [[ -n $range ]]; then
@@ -107,15 +96,14 @@ else
 			sed '/^$/d')
 	fi
 	if [[ -n $announced ]]; then
-		ok "proto/ breaks compatibility with ${base:0:12}, announced (API-Break)"
+		pass "proto/ breaks compatibility with ${base:0:12}, announced (API-Break)"
 		sed 's/^/# break: /' "$TMP/breaks.out"
 		printf '%s\n' "$announced" | sed 's/^/# announced: /'
 	else
-		not_ok "proto/ keeps every compatibility of ${base:0:12} (buf breaking, FILE rules)" \
+		fail "proto/ keeps every compatibility of ${base:0:12} (buf breaking, FILE rules)" \
 			"$(cat "$TMP/breaks.out")" \
 			"A break on purpose needs an 'API-Break: <what and why>' trailer in the commit that makes it."
 	fi
 fi
 
-echo "1..$N"
-((FAILED == 0))
+done_testing
