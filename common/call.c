@@ -143,6 +143,14 @@ const ProtobufCMessage *rpc_request(const rpc_call *c)
     return c->req;
 }
 
+const unsigned char *rpc_page_key(const rpc_call *c, int previous)
+{
+    const rpc_server *s = c->srv;
+    if (!previous)
+        return s->page_key;
+    return s->has_page_key_prev ? s->page_key_prev : NULL;
+}
+
 int rpc_method_index(const rpc_call *c)
 {
     return c->reg ? c->reg->method : -1;
@@ -355,11 +363,6 @@ const struct config *rpc_server_config(const rpc_server *s)
 }
 
 rpc_server *call_server(const rpc_call *c)
-{
-    return c->srv;
-}
-
-const rpc_server *call_server_const(const rpc_call *c)
 {
     return c->srv;
 }

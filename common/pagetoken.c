@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PAGETOKEN_VERSION 1
+#define PAGETOKEN_VERSION 2  /* 2: scopes by pagetoken_scope */
 #define PAGETOKEN_PAYLOAD 24 /* created_us + uuid */
 #define PAGETOKEN_MAC     16 /* 128 bits: ample against forgery, keeps tokens short */
 #define PAGETOKEN_RAW     (1 + PAGETOKEN_PAYLOAD + PAGETOKEN_MAC)
@@ -19,6 +19,7 @@
 static int pagetoken_mac(const unsigned char *key, size_t key_len, const char *scope,
                          const unsigned char *raw, unsigned char mac[PAGETOKEN_MAC]);
 static int pagetoken_hexval(char c);
+static sha256_piece frame(unsigned char hdr[9], const char *v, size_t *len);
 
 int pagetoken_encode(const unsigned char *key, size_t key_len, const char *scope,
                      long long created_us, const char *uuid, char *out, size_t outsz)
@@ -73,6 +74,44 @@ int pagetoken_decode(const unsigned char *key, size_t key_len, const char *scope
     return 0;
 }
 
+int pagetoken_scope(const char *list, const char *caller, const char *const *filters, size_t n,
+                    unsigned uuids, char out[PAGETOKEN_SCOPE_SIZE])
+{
+    static const char digits[] = "0123456789abcdef";
+    unsigned char hdr[2 + PAGETOKEN_MAX_FILTERS][9], digest[SHA256_LEN];
+    char lower[PAGETOKEN_MAX_FILTERS][37];
+    sha256_piece pieces[2 * (2 + PAGETOKEN_MAX_FILTERS)];
+    size_t np = 0, len;
+    out[0] = '\0';
+    if (!list || n > PAGETOKEN_MAX_FILTERS)
+        return -1;
+    pieces[np] = frame(hdr[0], list, &len);
+    pieces[np + 1] = (sha256_piece){list, len};
+    np += 2;
+    pieces[np] = frame(hdr[1], caller, &len);
+    pieces[np + 1] = (sha256_piece){caller, len};
+    np += 2;
+    for (size_t i = 0; i < n; i++) {
+        const char *v = filters[i];
+        /* The database compares a UUID as a uuid: either case is one list. */
+        if (v && (uuids >> i & 1u) && valid_uuid(v)) {
+            valid_uuid_lower(v, lower[i]);
+            v = lower[i];
+        }
+        pieces[np] = frame(hdr[2 + i], v, &len);
+        pieces[np + 1] = (sha256_piece){v, len};
+        np += 2;
+    }
+    if (sha256_digest(pieces, np, digest) != 0)
+        return -1;
+    for (unsigned i = 0; i < SHA256_LEN; i++) {
+        out[2 * i] = digits[digest[i] >> 4];
+        out[2 * i + 1] = digits[digest[i] & 15];
+    }
+    out[2 * SHA256_LEN] = '\0';
+    return 0;
+}
+
 char *pagetoken_ts_text(long long created_us, char *out, size_t size)
 {
     utc_date d;
@@ -104,4 +143,16 @@ static int pagetoken_hexval(char c)
     if (c >= 'a' && c <= 'f')
         return c - 'a' + 10;
     return c - 'A' + 10;
+}
+
+/* A part of a scope: set flag and 8-byte little-endian length in hdr, the
+ * piece for hdr returned, the value's length in *len (0 when unset). */
+static sha256_piece frame(unsigned char hdr[9], const char *v, size_t *len)
+{
+    size_t n = v ? strlen(v) : 0;
+    hdr[0] = v != NULL;
+    for (int b = 0; b < 8; b++)
+        hdr[1 + b] = (unsigned char)((unsigned long long)n >> (8 * b));
+    *len = n;
+    return (sha256_piece){hdr, 9};
 }

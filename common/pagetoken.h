@@ -2,12 +2,14 @@
  * pagetoken - opaque, authenticated keyset page tokens for List RPCs.
  *
  * A token carries the (created_at, id) of the last row returned and is bound
- * by an HMAC to a scope string the caller builds from the RPC name, its
- * filters and the caller's user id ("ListGenerations|status=1|model=0|user=
- * <uuid>"), so a token from another list, other filters, another user or
- * another key is refused. Layout before base64url: version byte 1,
- * created_us int64 big-endian, 16 uuid bytes, first 16 bytes of
- * HMAC-SHA256(key, version | scope | those 24 bytes).
+ * by an HMAC to a scope: pagetoken_scope's digest of the list (its request
+ * type), the caller when the rows are the caller's, and the list's filters,
+ * so a token from another list, other filters, another user or another key
+ * is refused. Every list's scope is made here, by that one function. Layout
+ * before base64url: version byte 2, created_us int64 big-endian, 16 uuid
+ * bytes, first 16 bytes of HMAC-SHA256(key, version | scope | those 24
+ * bytes). Version 1 tokens (scopes made by each list, until 2026-12) are
+ * refused.
  *
  * Pure; the caller owns every buffer. An empty page_token means "first
  * page" and is the caller's to handle: decode refuses it.
@@ -32,6 +34,22 @@ int pagetoken_encode(const unsigned char *key, size_t key_len, const char *scope
  * or foreign; outputs are then untouched. */
 int pagetoken_decode(const unsigned char *key, size_t key_len, const char *scope, const char *token,
                      size_t len, long long *created_us, char uuid_out[37])
+    __attribute__((warn_unused_result));
+
+/* The most filters a scope takes, and the size of a scope (64 hex digits
+ * and the NUL). */
+#define PAGETOKEN_MAX_FILTERS 8
+#define PAGETOKEN_SCOPE_SIZE  65
+
+/* Writes to out the scope of a page of list (the full name of its request
+ * type), read by caller (NULL: the rows are not anyone's), selected by
+ * filters[0..n) in the list's own order (NULL: not set; bit i of uuids:
+ * filters[i] is a UUID, the same scope in either case). Each part is framed
+ * by a set flag and its length, so that no two lists of values share a
+ * scope however their text runs together. 0, or -1 (n too large, OpenSSL
+ * failure). */
+int pagetoken_scope(const char *list, const char *caller, const char *const *filters, size_t n,
+                    unsigned uuids, char out[PAGETOKEN_SCOPE_SIZE])
     __attribute__((warn_unused_result));
 
 /* Writes created_us as timestamptz input text, exact and free of DateStyle

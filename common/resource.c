@@ -13,7 +13,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include "sha256.h"
 
 #include "args.h"
 #include "google/protobuf/empty.pb-c.h"
@@ -53,8 +52,9 @@ static const route *route_of_call(rpc_call *c);
 static void by_id(rpc_call *c, const ProtobufCMessage *req, res_op op, rpc_db_fn ok);
 static unsigned long long writable(const rowmap *m);
 static int list_filters(rpc_call *c, const route *r, const ProtobufCMessage *req,
-                        const char **params, char *scope, size_t scope_size);
-static int scope_digest(const route *r, const char *const *params, char *hex);
+                        const char **params, unsigned *uuids);
+
+_Static_assert(RES_MAX_FILTERS <= PAGETOKEN_MAX_FILTERS, "a list's filters fit its token scope");
 static void reply_row(rpc_call *c, pgq *q);
 static void reply_deleted(rpc_call *c, pgq *q);
 static void reply_list(rpc_call *c, pgq *q);
@@ -93,19 +93,15 @@ void res_list(rpc_call *c, const ProtobufCMessage *req)
     const route *r = route_for(c, req, RES_LIST);
     if (!r)
         return;
-    /* The page rides with the call until the rows are back. */
-    list_page *pg = rpc_alloc(c, sizeof(*pg));
-    if (!pg) {
-        rpc_fail(c, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
-        return;
-    }
     const char *p[4 + RES_MAX_FILTERS];
-    char scope[sizeof(pg->scope)];
-    if (list_filters(c, r, req, p + 4, scope, sizeof(scope)) != 0 ||
-        list_begin(c, *FIELD(req, r->main, int32_t), *FIELD(req, r->aux, const char *), scope,
-                   pg) != 0)
+    unsigned uuids = 0;
+    if (list_filters(c, r, req, p + 4, &uuids) != 0)
         return;
-    rpc_set_data(c, pg, NULL);
+    list_scope scope = {1, r->def->nfilters, p + 4, uuids};
+    list_page *pg =
+        list_begin(c, &scope, *FIELD(req, r->main, int32_t), *FIELD(req, r->aux, const char *));
+    if (!pg)
+        return;
     p[0] = rpc_claims(c)->sub;
     p[1] = pg->after_ts;
     p[2] = pg->after_id;
@@ -247,13 +243,13 @@ static unsigned long long writable(const rowmap *m)
     return cols;
 }
 
-/* One parameter per filter (NULL: not set), and the page-token scope: the
- * request type, the caller and a digest of the filters, so that a token
- * serves only the list it came from whatever the filters' length. */
+/* One parameter per filter (NULL: not set), checked; bit i of *uuids set
+ * when filter i is a UUID (the page token's scope reads it in either case). */
 static int list_filters(rpc_call *c, const route *r, const ProtobufCMessage *req,
-                        const char **params, char *scope, size_t scope_size)
+                        const char **params, unsigned *uuids)
 {
     const res_def *def = r->def;
+    *uuids = 0;
     for (size_t i = 0; i < def->nfilters; i++) {
         const res_filter *f = &def->filters[i];
         const ProtobufCFieldDescriptor *fd = r->filter[i];
@@ -267,6 +263,8 @@ static int list_filters(rpc_call *c, const route *r, const ProtobufCMessage *req
             else if (f->kind == RES_F_TEXT ? arg_text(c, f->field, v, 1, f->max)
                                            : arg_uuid(c, f->field, v, 1))
                 return -1;
+            if (f->kind == RES_F_UUID)
+                *uuids |= 1u << i;
             break;
         case RES_F_BOOL: {
             const Google__Protobuf__BoolValue *b = *FIELD(req, fd, Google__Protobuf__BoolValue *);
@@ -285,47 +283,6 @@ static int list_filters(rpc_call *c, const route *r, const ProtobufCMessage *req
         }
         params[i] = v;
     }
-    char hex[2 * SHA256_LEN + 1];
-    if (scope_digest(r, params, hex) != 0) {
-        rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
-        return -1;
-    }
-    snprintf(scope, scope_size, "%s|%s|%s", r->in->name, rpc_claims(c)->sub, hex);
-    return 0;
-}
-
-/* SHA-256 of the filters, each framed as: set flag, 8-byte length, value
- * (a UUID lowercased: the database compares it as a uuid). */
-static int scope_digest(const route *r, const char *const *params, char *hex)
-{
-    static const char digits[] = "0123456789abcdef";
-    unsigned char frames[RES_MAX_FILTERS][9], digest[SHA256_LEN];
-    char lower[RES_MAX_FILTERS][37];
-    sha256_piece pieces[2 * RES_MAX_FILTERS];
-    size_t np = 0;
-    /* nfilters <= RES_MAX_FILTERS (res_register); the bound is for the compiler. */
-    for (size_t i = 0; i < r->def->nfilters && i < RES_MAX_FILTERS; i++) {
-        const char *v = params[i];
-        if (v && r->def->filters[i].kind == RES_F_UUID) {
-            valid_uuid_lower(v, lower[i]);
-            v = lower[i];
-        }
-        size_t n = v ? strlen(v) : 0;
-        frames[i][0] = v != NULL;
-        for (int b = 0; b < 8; b++)
-            frames[i][1 + b] = (unsigned char)((unsigned long long)n >> (8 * b));
-        pieces[np++] = (sha256_piece){frames[i], sizeof(frames[i])};
-        pieces[np++] = (sha256_piece){v, n};
-    }
-    if (sha256_digest(pieces, np, digest) != 0) {
-        hex[0] = '\0';
-        return -1;
-    }
-    for (unsigned i = 0; i < SHA256_LEN; i++) {
-        hex[2 * i] = digits[digest[i] >> 4];
-        hex[2 * i + 1] = digits[digest[i] & 15];
-    }
-    hex[2 * SHA256_LEN] = '\0';
     return 0;
 }
 

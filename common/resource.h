@@ -33,7 +33,7 @@
 
 #include <stddef.h>
 
-#include "listing.h"
+#include "list.h"
 #include "rowmap.h"
 #include "rpc.h"
 

@@ -22,7 +22,7 @@
 
 #include "google/protobuf/field_mask.pb-c.h"
 #include "google/protobuf/timestamp.pb-c.h"
-#include "listing.h"
+#include "list.h"
 #include "rpc.h"
 #include "validate.h"
 

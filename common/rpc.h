@@ -125,6 +125,11 @@ pgq *rpc_server_db(rpc_server *s, const char *claims_json) __attribute__((warn_u
 const auth_claims *rpc_claims(const rpc_call *c);
 /* The decoded request (also passed to the handler). */
 const ProtobufCMessage *rpc_request(const rpc_call *c);
+/* The key of page tokens (list.h), RPC_PAGE_KEY_LEN bytes derived from
+ * JWT_SECRET (a token never doubles as a signature), or with previous set
+ * the one from JWT_SECRET_PREVIOUS (NULL when none is set). The server's. */
+#define RPC_PAGE_KEY_LEN 32
+const unsigned char *rpc_page_key(const rpc_call *c, int previous);
 /* The index of the call's row in the service's method table (rpc_service
  * .methods), or -1 for a method that has none (health, reflection). */
 int rpc_method_index(const rpc_call *c);

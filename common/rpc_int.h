@@ -37,10 +37,10 @@ struct rpc_server {
     uint64_t trace_rng; /* calltrace_random's state: fresh trace and span ids */
     config cfg;
     auth_keys keys;
-    struct authcache *tokens; /* verified bearer tokens */
-    unsigned char page_key[32];
-    unsigned char page_key_prev[32]; /* from JWT_SECRET_PREVIOUS during rotation */
-    int has_page_key_prev;           /* HMAC key of page tokens, derived from JWT_SECRET */
+    struct authcache *tokens;                 /* verified bearer tokens */
+    unsigned char page_key[RPC_PAGE_KEY_LEN]; /* rpc_page_key */
+    unsigned char page_key_prev[RPC_PAGE_KEY_LEN];
+    int has_page_key_prev;
     uv_loop_t loop;
     grpc_server *server;
     grpc_completion_queue *cq;
@@ -88,7 +88,6 @@ void call_sweep_reads(rpc_server *s);
 /* The call of a streaming handler, for lists kept by health.c. */
 rpc_call **call_watch_next(rpc_call *c);
 rpc_server *call_server(const rpc_call *c);
-const rpc_server *call_server_const(const rpc_call *c);
 /* Queues an already serialized message on a stream; the bytes are copied. */
 void call_send_raw(rpc_call *c, const uint8_t *buf, size_t len);
 

@@ -16,8 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <grpc/grpc_security.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <grpc/support/alloc.h>
 #include <grpc/support/log.h>
 #include <grpc/support/time.h>
@@ -33,6 +31,7 @@
 #include "metrics.h"
 #include "pglisten.h"
 #include "selfprobe.h"
+#include "sha256.h"
 
 /* Requests kept posted per method: enough that bursts rarely wait for a re-arm. */
 #define SLOTS_PER_METHOD 16
@@ -153,22 +152,19 @@ static int serve(rpc_server *s)
     s->keys.key_len = s->cfg.jwt_secret_len;
     s->keys.prev = s->cfg.jwt_secret_prev;
     s->keys.prev_len = s->cfg.jwt_secret_prev_len;
-    /* A key of its own for page tokens: a token never doubles as a signature. */
-    unsigned int klen = sizeof(s->page_key);
-    if (!HMAC(EVP_sha256(), s->cfg.jwt_secret, (int)s->cfg.jwt_secret_len,
-              (const unsigned char *)"cameos page tokens v1", 21, s->page_key, &klen)) {
+    /* A key of its own for page tokens: a token never doubles as a signature.
+     * During a key rotation, pages handed out by pods still on the old
+     * secret keep working (tokens are always issued with the new key). */
+    static const sha256_piece label = {"cameos page tokens v1", 21};
+    if (sha256_hmac((const unsigned char *)s->cfg.jwt_secret, s->cfg.jwt_secret_len, &label, 1,
+                    s->page_key) != 0) {
         log_msg(CONFIG_LOG_ERROR, "cannot derive the page token key");
         return 1;
     }
-    /* During a key rotation, pages handed out by pods still on the old
-     * secret keep working (tokens are always issued with the new key). */
-    if (s->cfg.jwt_secret_prev) {
-        klen = sizeof(s->page_key_prev);
+    if (s->cfg.jwt_secret_prev)
         s->has_page_key_prev =
-            HMAC(EVP_sha256(), s->cfg.jwt_secret_prev, (int)s->cfg.jwt_secret_prev_len,
-                 (const unsigned char *)"cameos page tokens v1", 21, s->page_key_prev,
-                 &klen) != NULL;
-    }
+            sha256_hmac((const unsigned char *)s->cfg.jwt_secret_prev, s->cfg.jwt_secret_prev_len,
+                        &label, 1, s->page_key_prev) == 0;
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
     /* Reads at once: the budget in requests of the largest size (at least
      * 4), a quarter of them (at least 2) for any one caller. */

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "args.h"
-#include "listing.h"
+#include "list.h"
 #include "validate.h"
 
 #define AMOUNT_MAX      1000000
@@ -87,18 +87,10 @@ void credits_list_transactions(rpc_call *c, const ProtobufCMessage *req)
         return;
     }
     const char *sub = rpc_claims(c)->sub;
-    char scope[128];
-    snprintf(scope, sizeof(scope), "ListCreditTransactions|%d|%s", r->transaction_type, sub);
-    /* The page rides with the call until the rows are back (its parameters
-     * point into it). */
-    list_page *pg = rpc_alloc(c, sizeof(*pg));
-    if (!pg) {
-        rpc_fail(c, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+    list_scope scope = {1, 1, &type, 0};
+    list_page *pg = list_begin(c, &scope, r->page_size, r->page_token);
+    if (!pg)
         return;
-    }
-    if (list_begin(c, r->page_size, r->page_token, scope, pg) != 0)
-        return;
-    rpc_set_data(c, pg, NULL);
     const char *p[5] = {sub, pg->after_ts, pg->after_id, pg->fetch, type};
     pgq *q = rpc_db(c);
     if (q && rpc_db_add(c, q, type ? ST_LIST_TX_TYPE : ST_LIST_TX, type ? 5 : 4, p) == 0)

@@ -6,7 +6,7 @@
  * holds even before row-level security does.
  */
 #include "credits.h"
-#include "listing.h"
+#include "list.h"
 
 #define PROFILE_COLS                                                                               \
     "id, username, coalesce(avatar_url, ''), credits, total_spent::text, " SQL_US(                 \

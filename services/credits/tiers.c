@@ -4,22 +4,18 @@
  */
 #include "credits.h"
 
-#include "listing.h"
+#include "list.h"
 
 static void reply_tiers(rpc_call *c, pgq *q);
 
 void credits_list_pricing_tiers(rpc_call *c, const ProtobufCMessage *req)
 {
     const Cameos__Credits__V1__ListPricingTiersRequest *r = (const void *)req;
-    list_page *pg = rpc_alloc(c, sizeof(*pg));
-    if (!pg) {
-        rpc_fail(c, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
-        return;
-    }
     /* Tiers are the same for everyone: the scope names no user. */
-    if (list_begin(c, r->page_size, r->page_token, "ListPricingTiers", pg) != 0)
+    list_scope scope = {0, 0, NULL, 0};
+    list_page *pg = list_begin(c, &scope, r->page_size, r->page_token);
+    if (!pg)
         return;
-    rpc_set_data(c, pg, NULL);
     const char *p[3] = {pg->cur_us, pg->cur_id, pg->fetch};
     rpc_db1(c, ST_LIST_TIERS, 3, p, reply_tiers);
 }

@@ -1,6 +1,6 @@
 /*
  * fuzz_pagetoken - the page_token field of every List request, through
- * pagetoken_decode as listing.c calls it (the service's key, the list's
+ * pagetoken_decode as list.c calls it (the service's key, the list's
  * scope), and tokens minted from input-derived values.
  *
  * Feeds: the whole input as a token to decode; and, from its first 25

@@ -102,7 +102,7 @@
 
 #include "arena.h"
 #include "jsonr.h"
-#include "listing.h"
+#include "list.h"
 #include "pagetoken.h"
 #include "pgpool.h"
 #include "rowmap.h"

@@ -198,6 +198,21 @@ Test(credits_list, transaction_list_errors)
     r = lt_tiers_call(ta, 1, tok_all);
     CF_EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, "transaction token on ListPricingTiers");
     tc_result_free(&r);
+    /* Nor the other way: a tier token (bound to no caller) on the caller's
+     * transactions, and by another caller on the tiers, where it is good. */
+    r = lt_tiers_call(ta, 1, "");
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "first page of tiers");
+    char *tok_tier =
+        strdup(((const Cameos__Credits__V1__ListPricingTiersResponse *)r.resp)->next_page_token);
+    tc_result_free(&r);
+    cr_assert_str_neq(tok_tier, "", "more than one tier is seeded");
+    r = lt_list(ta, 1, tok_tier, 0);
+    CF_EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, "tier token on ListCreditTransactions");
+    tc_result_free(&r);
+    r = lt_tiers_call(tb, 1, tok_tier);
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "A's tier token used by B: tiers are everyone's");
+    tc_result_free(&r);
+    free(tok_tier);
     free(tok_all);
     free(tok_bonus);
     free(ta);

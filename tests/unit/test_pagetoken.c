@@ -139,7 +139,7 @@ Test(pagetoken, documented_layout_and_version)
     long long t;
     make(tok);
     cr_assert_eq(b64url_decode(tok, PAGETOKEN_LEN, raw, sizeof(raw)), 41);
-    cr_assert_eq(raw[0], 1);
+    cr_assert_eq(raw[0], 2);
     cr_assert_eq(raw[9], 0x0a);
     cr_assert_eq(raw[24], 0x2d);
 
@@ -149,8 +149,9 @@ Test(pagetoken, documented_layout_and_version)
     cr_assert_eq(pagetoken_decode(key, KEYLEN, SCOPE, tok, PAGETOKEN_LEN, &t, uuid), 0);
     cr_assert_eq(t, 1700000000123456LL ^ 1);
 
-    /* another version is refused even with a valid MAC */
-    raw[0] = 2;
+    /* another version (1: the scopes of before 2026-12) is refused even
+     * with a valid MAC */
+    raw[0] = 1;
     resign(raw, tok);
     cr_assert_eq(pagetoken_decode(key, KEYLEN, SCOPE, tok, PAGETOKEN_LEN, &t, uuid), -1);
 }
@@ -220,4 +221,98 @@ Test(pagetoken, keys_in_turn)
     cr_assert_str_eq(toks[2], toks[4]);
     cr_assert_str_neq(toks[0], toks[1]);
     cr_assert_str_neq(toks[0], toks[2]);
+}
+
+/* The scope as pagetoken.h describes it, computed here with OpenSSL's
+ * one-shot digest: each part a set flag, an 8-byte little-endian length and
+ * its bytes; list, caller, then the filters. */
+static void scope_oracle(const char *const *parts, size_t n, char out[65])
+{
+    unsigned char buf[4096], md[32];
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = parts[i] ? strlen(parts[i]) : 0;
+        buf[len++] = parts[i] != NULL;
+        for (int b = 0; b < 8; b++)
+            buf[len++] = (unsigned char)(k >> (8 * b));
+        memcpy(buf + len, parts[i] ? parts[i] : "", k);
+        len += k;
+    }
+    unsigned int mdlen = 0;
+    cr_assert(EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL));
+    for (int i = 0; i < 32; i++)
+        sprintf(out + 2 * i, "%02x", md[i]);
+}
+
+#define LIST "cameos.content.v1.ListGenerationsRequest"
+#define SUB  "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b"
+
+Test(pagetoken, scope_is_the_documented_digest)
+{
+    const char *filters[] = {"completed", NULL, ID};
+    char got[PAGETOKEN_SCOPE_SIZE], want[65];
+    cr_assert_eq(pagetoken_scope(LIST, SUB, filters, 3, 0, got), 0);
+    const char *parts[] = {LIST, SUB, "completed", NULL, ID};
+    scope_oracle(parts, 5, want);
+    cr_assert_str_eq(got, want);
+    /* no caller, no filters: the rows are everyone's (ListPricingTiers) */
+    cr_assert_eq(
+        pagetoken_scope("cameos.credits.v1.ListPricingTiersRequest", NULL, NULL, 0, 0, got), 0);
+    const char *tiers[] = {"cameos.credits.v1.ListPricingTiersRequest", NULL};
+    scope_oracle(tiers, 2, want);
+    cr_assert_str_eq(got, want);
+}
+
+Test(pagetoken, every_part_of_a_scope_counts)
+{
+    char base[PAGETOKEN_SCOPE_SIZE], other[PAGETOKEN_SCOPE_SIZE];
+    const char *f[] = {"ab", "c"};
+    cr_assert_eq(pagetoken_scope(LIST, SUB, f, 2, 0, base), 0);
+    const struct {
+        const char *what, *list, *caller;
+        const char *f0, *f1;
+        size_t n;
+    } cases[] = {
+        {"another list", "cameos.planning.v1.ListCampaignsRequest", SUB, "ab", "c", 2},
+        {"no caller", LIST, NULL, "ab", "c", 2},
+        {"an empty caller", LIST, "", "ab", "c", 2},
+        {"another caller", LIST, "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5c", "ab", "c", 2},
+        {"text moved across filters", LIST, SUB, "a", "bc", 2},
+        {"filters swapped", LIST, SUB, "c", "ab", 2},
+        {"a filter unset", LIST, SUB, "ab", NULL, 2},
+        {"a filter empty, not unset", LIST, SUB, "ab", "", 2},
+        {"one filter fewer", LIST, SUB, "ab", NULL, 1},
+        {"the caller's text in a filter", LIST, NULL, SUB, "ab", 2},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *g[] = {cases[i].f0, cases[i].f1};
+        cr_assert_eq(pagetoken_scope(cases[i].list, cases[i].caller, g, cases[i].n, 0, other), 0);
+        cr_assert_str_neq(other, base, "%s gives the same scope", cases[i].what);
+    }
+    /* the same inputs, the same scope */
+    cr_assert_eq(pagetoken_scope(LIST, SUB, f, 2, 0, other), 0);
+    cr_assert_str_eq(other, base);
+}
+
+Test(pagetoken, a_uuid_filter_is_one_scope_in_either_case)
+{
+    const char *lower[] = {"0a1b2c3d-4e5f-4a6b-9c8d-7e6f5a4b3c2d"};
+    const char *upper[] = {"0A1B2C3D-4E5F-4A6B-9C8D-7E6F5A4B3C2D"};
+    char a[PAGETOKEN_SCOPE_SIZE], b[PAGETOKEN_SCOPE_SIZE];
+    cr_assert_eq(pagetoken_scope(LIST, SUB, lower, 1, 1u, a), 0);
+    cr_assert_eq(pagetoken_scope(LIST, SUB, upper, 1, 1u, b), 0);
+    cr_assert_str_eq(a, b);
+    /* text that is not flagged a UUID keeps its case */
+    cr_assert_eq(pagetoken_scope(LIST, SUB, upper, 1, 0, b), 0);
+    cr_assert_str_neq(a, b);
+}
+
+Test(pagetoken, too_many_filters_make_no_scope)
+{
+    const char *f[PAGETOKEN_MAX_FILTERS + 1] = {0};
+    char out[PAGETOKEN_SCOPE_SIZE];
+    cr_assert_eq(pagetoken_scope(LIST, SUB, f, PAGETOKEN_MAX_FILTERS, 0, out), 0);
+    cr_assert_eq(pagetoken_scope(LIST, SUB, f, PAGETOKEN_MAX_FILTERS + 1, 0, out), -1);
+    cr_assert_eq(out[0], '\0');
+    cr_assert_eq(pagetoken_scope(NULL, SUB, f, 0, 0, out), -1);
 }

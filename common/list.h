@@ -1,14 +1,18 @@
 /*
- * listing.h - List RPCs: page_size rules and opaque keyset page tokens
- * (docs/API.md §1), plus the SQL fragments that keep keyset pages exact.
+ * list.h - List RPCs, the call's side of paging: page_size rules, the page
+ * token of a request checked and the next one made (docs/API.md, "Lists"),
+ * and the SQL fragments that keep keyset pages exact. Every list of every
+ * service pages through here; pagetoken.h is the token format and the one
+ * place a token's scope (list, caller, filters) is made.
  *
  * A token holds the (created_at, id) of the last row served, sealed with an
- * HMAC keyed from JWT_SECRET and bound to a scope string (RPC, filters,
- * caller), so a token from another list, filter or user is INVALID_ARGUMENT.
- * All text lives in the list_page the caller owns (usually on its stack).
+ * HMAC under the runtime's page key (rpc_page_key) and bound to its scope,
+ * so a token from another list, filter, user or key is INVALID_ARGUMENT.
+ * Ownership: list_begin's page is the call's (rpc_alloc), as are the
+ * parameters that point into it.
  */
-#ifndef CAMEOS_LISTING_H
-#define CAMEOS_LISTING_H
+#ifndef CAMEOS_LIST_H
+#define CAMEOS_LIST_H
 
 #include <stdint.h>
 
@@ -41,13 +45,27 @@ typedef struct list_page {
     char us_buf[24];
     char ts_buf[PAGETOKEN_TS_SIZE];
     char id_buf[37];
-    char scope[256];
+    char scope[PAGETOKEN_SCOPE_SIZE];
 } list_page;
 
-/* Checks page_size and page_token against scope; fails the call and returns
- * -1 when either is bad. */
-int list_begin(rpc_call *c, int32_t page_size, const char *page_token, const char *scope,
-               list_page *p) __attribute__((warn_unused_result));
+/* What a list's tokens are bound to besides the list itself (the call's
+ * request type): whether its rows are the caller's, and the filters that
+ * select them, as their statement's parameters (NULL: not set; bit i of
+ * uuid_filters: filters[i] is a UUID). */
+typedef struct list_scope {
+    int per_caller;
+    size_t nfilters; /* at most PAGETOKEN_MAX_FILTERS */
+    const char *const *filters;
+    unsigned uuid_filters;
+} list_scope;
+
+/* Starts a page of the call's list: page_size read by the rules above,
+ * page_token checked against the scope. Returns the page, which the call
+ * owns and holds as its data (rpc_set_data) until the rows are back; NULL
+ * when the call has been failed (INVALID_ARGUMENT for a bad size or token,
+ * RESOURCE_EXHAUSTED without memory, INTERNAL if no scope could be made). */
+list_page *list_begin(rpc_call *c, const list_scope *scope, int32_t page_size,
+                      const char *page_token) __attribute__((warn_unused_result));
 /* When the query returned more than p->limit rows: the token for the next page,
  * written to buf (PAGETOKEN_SIZE bytes), from the last row served. Else "". */
 const char *list_next(const rpc_call *c, const list_page *p, int nrows, long long last_us,
