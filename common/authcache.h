@@ -18,7 +18,7 @@
 
 #include <stddef.h>
 
-#include "jwt.h"
+#include "auth.h"
 
 #define AUTHCACHE_SETS  1024
 #define AUTHCACHE_WAYS  8

@@ -10,7 +10,7 @@ static const char b64_url_alphabet[] =
 static ssize_t b64_decode_core(const char *in, size_t n, unsigned char *out, size_t outsz, int url);
 static int b64_value(unsigned char c, int url);
 
-size_t b64url_encode(const unsigned char *in, size_t n, char *out, size_t outsz)
+size_t b64_encode_url(const unsigned char *in, size_t n, char *out, size_t outsz)
 {
     if (out == NULL || outsz == 0)
         return 0;
@@ -40,7 +40,7 @@ size_t b64url_encode(const unsigned char *in, size_t n, char *out, size_t outsz)
     return o;
 }
 
-ssize_t b64url_decode(const char *in, size_t n, unsigned char *out, size_t outsz)
+ssize_t b64_decode_url(const char *in, size_t n, unsigned char *out, size_t outsz)
 {
     return b64_decode_core(in, n, out, outsz, 1);
 }

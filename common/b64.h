@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Characters b64url_encode writes for n input bytes, without the NUL. */
+/* Characters b64_encode_url writes for n input bytes, without the NUL. */
 #define B64URL_ENCODED_LEN(n) (((n) / 3) * 4 + ((n) % 3 ? (n) % 3 + 1 : 0))
 /* Upper bound of the bytes any decoder here produces from n characters. */
 #define B64_DECODED_MAX(n) (((n) / 4) * 3 + 2)
@@ -22,12 +22,12 @@
 /* Encodes n bytes into out as NUL-terminated base64url without padding.
  * Returns the length written (without the NUL), or 0 when outsz is too small
  * (then out[0] is set to NUL if outsz > 0). */
-size_t b64url_encode(const unsigned char *in, size_t n, char *out, size_t outsz);
+size_t b64_encode_url(const unsigned char *in, size_t n, char *out, size_t outsz);
 
 /* Decodes n base64url characters (no padding, no '+', '/', '=' or spaces).
  * Returns the number of bytes written, or -1 on invalid input or when outsz
  * is too small. */
-ssize_t b64url_decode(const char *in, size_t n, unsigned char *out, size_t outsz)
+ssize_t b64_decode_url(const char *in, size_t n, unsigned char *out, size_t outsz)
     __attribute__((warn_unused_result));
 
 /* Decodes n characters of standard base64 ('+', '/'), with correct '='

@@ -13,7 +13,6 @@
 
 #include <assert.h>
 #include <stddef.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,20 +33,13 @@
 static void close_cb(rpc_tag *t, int ok);
 static void send_cb(rpc_tag *t, int ok);
 static void recv_cb(rpc_tag *t, int ok);
-static void recv_post(rpc_call *c, rpc_recv_fn cb);
-static void drop_queue(rpc_call *c);
 static void deadline_cb(uv_timer_t *t);
 static void timer_closed(uv_handle_t *h);
 static void pump(rpc_call *c);
 
-static grpc_byte_buffer *pack(const ProtobufCMessage *m, size_t bound);
-static void enqueue(rpc_call *c, grpc_byte_buffer *bb);
-static int queue_msg(rpc_call *c, grpc_byte_buffer *bb);
-static void db_done(pgq *q, pgq_result r, void *arg);
 static void log_call(rpc_call *c);
 static void begin_trace(rpc_call *c);
 static int status_details(rpc_call *c);
-static const rpc_constraint *find_constraint(const rpc_service *svc, const char *name);
 
 /* ---- accept ---------------------------------------------------------- */
 
@@ -131,75 +123,7 @@ rpc_call *call_start(rpc_server *s, const rpc_reg *reg, grpc_call *call, gpr_tim
     return c;
 }
 
-/* ---- public call API ------------------------------------------------- */
-
-const auth_claims *rpc_claims(const rpc_call *c)
-{
-    return c->authed ? &c->claims : NULL;
-}
-
-const ProtobufCMessage *rpc_request(const rpc_call *c)
-{
-    return c->req;
-}
-
-const unsigned char *rpc_page_key(const rpc_call *c, int previous)
-{
-    const rpc_server *s = c->srv;
-    if (!previous)
-        return s->page_key;
-    return s->has_page_key_prev ? s->page_key_prev : NULL;
-}
-
-int rpc_method_index(const rpc_call *c)
-{
-    return c->reg ? c->reg->method : -1;
-}
-
-void rpc_reply(rpc_call *c, const ProtobufCMessage *resp)
-{
-    rpc_reply_within(c, resp, 0);
-}
-
-void rpc_reply_within(rpc_call *c, const ProtobufCMessage *resp, size_t bound)
-{
-    if (c->finished)
-        return;
-    /* Queued without a pump, so that call_end's pump sends the message and
-     * the status in one batch: one write (data and trailers together) and
-     * one completion. Pumping here sent the message alone and the status
-     * only from its completion: a second sendmsg and a second loop turn
-     * per call, 11% of a list call's CPU. */
-    if (!c->client_cancelled && queue_msg(c, pack(resp, bound)) != 0)
-        return; /* ended RESOURCE_EXHAUSTED */
-    call_end(c, GRPC_STATUS_OK, NULL);
-}
-
-void rpc_fail(rpc_call *c, grpc_status_code code, const char *msg)
-{
-    if (c->finished)
-        return;
-    /* A failure drops what a stream had queued but not sent. */
-    drop_queue(c);
-    call_end(c, code, msg);
-}
-
-void rpc_failf(rpc_call *c, grpc_status_code code, const char *fmt, ...)
-{
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    rpc_fail(c, code, msg);
-}
-
-void rpc_send(rpc_call *c, const ProtobufCMessage *msg)
-{
-    if (c->finished || c->client_cancelled)
-        return;
-    enqueue(c, pack(msg, 0));
-}
+/* ---- the primitives of rpc.c: messages out and in ---------------------- */
 
 void call_send_raw(rpc_call *c, const uint8_t *buf, size_t len)
 {
@@ -208,25 +132,43 @@ void call_send_raw(rpc_call *c, const uint8_t *buf, size_t len)
     grpc_slice s = grpc_slice_from_copied_buffer((const char *)buf, len);
     grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&s, 1);
     grpc_slice_unref(s);
-    enqueue(c, bb);
+    call_enqueue(c, bb);
+}
+
+grpc_byte_buffer *call_pack(const ProtobufCMessage *m, size_t bound)
+{
+#ifdef CAMEOS_SANITIZED
+    if (bound && protobuf_c_message_get_packed_size(m) > bound) {
+        log_msg(CONFIG_LOG_ERROR, "%s: packed size %zu over its bound %zu", m->descriptor->name,
+                protobuf_c_message_get_packed_size(m), bound);
+        abort();
+    }
+#endif
+    size_t n = bound ? bound : protobuf_c_message_get_packed_size(m);
+    grpc_slice s = grpc_slice_malloc(n);
+    size_t used = protobuf_c_message_pack(m, GRPC_SLICE_START_PTR(s));
+    GRPC_SLICE_SET_LENGTH(s, used);
+    grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&s, 1);
+    grpc_slice_unref(s);
+    return bb;
 }
 
 /* Takes ownership of bb: queues it and starts sending. */
-static void enqueue(rpc_call *c, grpc_byte_buffer *bb)
+void call_enqueue(rpc_call *c, grpc_byte_buffer *bb)
 {
-    if (queue_msg(c, bb) == 0)
+    if (call_queue_msg(c, bb) == 0)
         pump(c);
 }
 
 /* Takes ownership of bb: queues it behind the messages not sent yet. 0, or
  * -1 after ending the call RESOURCE_EXHAUSTED (bb NULL: packing failed). */
-static int queue_msg(rpc_call *c, grpc_byte_buffer *bb)
+int call_queue_msg(rpc_call *c, grpc_byte_buffer *bb)
 {
     if (c->outq_n >= RPC_STREAM_QUEUE_MAX) {
         /* The client stopped reading: what it has not taken stays bounded. */
         if (bb)
             grpc_byte_buffer_destroy(bb);
-        drop_queue(c);
+        call_drop_queue(c);
         call_end(c, GRPC_STATUS_RESOURCE_EXHAUSTED, "the client is not reading the stream");
         return -1;
     }
@@ -251,7 +193,7 @@ static int queue_msg(rpc_call *c, grpc_byte_buffer *bb)
     return 0;
 }
 
-static void drop_queue(rpc_call *c)
+void call_drop_queue(rpc_call *c)
 {
     while (c->outq) {
         outmsg *m = c->outq;
@@ -263,37 +205,7 @@ static void drop_queue(rpc_call *c)
     c->outq_n = 0;
 }
 
-void rpc_finish(rpc_call *c, grpc_status_code code, const char *msg)
-{
-    if (!c->finished)
-        call_end(c, code, msg);
-}
-
-int rpc_is_over(const rpc_call *c)
-{
-    return c->finished || c->client_cancelled || c->close_done;
-}
-
-int rpc_send_backlog(const rpc_call *c)
-{
-    return c->outq_n + (c->sending ? 1 : 0);
-}
-
-void rpc_recv(rpc_call *c, rpc_recv_fn cb)
-{
-    assert(!c->recv_cb && !c->recv_after_send);
-    if (c->finished)
-        return;
-    if (c->sending || c->outq) {
-        /* Read on only once the answers are out: a client that does not
-         * read them cannot make the server queue more (send_cb posts it). */
-        c->recv_after_send = cb;
-        return;
-    }
-    recv_post(c, cb);
-}
-
-static void recv_post(rpc_call *c, rpc_recv_fn cb)
+void call_recv_post(rpc_call *c, rpc_recv_fn cb)
 {
     c->recv_cb = cb;
     grpc_op op = {.op = GRPC_OP_RECV_MESSAGE};
@@ -306,36 +218,6 @@ static void recv_post(rpc_call *c, rpc_recv_fn cb)
     }
 }
 
-void *rpc_alloc(rpc_call *c, size_t n)
-{
-    return arena_alloc(&c->mem, n);
-}
-
-int rpc_defer(rpc_call *c, void (*fn)(void *p), void *p)
-{
-    deferred *d = rpc_alloc(c, sizeof(*d));
-    if (!d) {
-        fn(p);
-        return -1;
-    }
-    d->fn = fn;
-    d->p = p;
-    d->next = c->defers;
-    c->defers = d;
-    return 0;
-}
-
-void rpc_set_data(rpc_call *c, void *data, void (*cleanup)(rpc_call *c, void *data))
-{
-    c->data = data;
-    c->cleanup = cleanup;
-}
-
-void *rpc_data(const rpc_call *c)
-{
-    return c->data;
-}
-
 rpc_call **call_watch_next(rpc_call *c)
 {
     return &c->watch_next;
@@ -344,135 +226,12 @@ rpc_call **call_watch_next(rpc_call *c)
 void call_end_streams(rpc_server *s)
 {
     for (rpc_call *c = s->streams; c; c = c->stream_next)
-        rpc_finish(c, GRPC_STATUS_UNAVAILABLE, "server is shutting down");
-}
-
-rpc_server *rpc_call_server(const rpc_call *c)
-{
-    return c->srv;
-}
-
-pgq *rpc_server_db(rpc_server *s, const char *claims_json)
-{
-    return s->pool ? pgq_new(s->pool, claims_json) : NULL;
-}
-
-const struct config *rpc_server_config(const rpc_server *s)
-{
-    return &s->cfg;
+        call_end(c, GRPC_STATUS_UNAVAILABLE, "server is shutting down");
 }
 
 rpc_server *call_server(const rpc_call *c)
 {
     return c->srv;
-}
-
-/* ---- database glue --------------------------------------------------- */
-
-pgq *rpc_db(rpc_call *c)
-{
-    pgq *q = c->srv->pool ? pgq_new(c->srv->pool, c->authed ? c->claims.json : NULL) : NULL;
-    if (!q) {
-        rpc_fail(c, GRPC_STATUS_UNAVAILABLE, "database unavailable, try again later");
-        return NULL;
-    }
-    /* The trace reaches PostgreSQL in the transaction's prelude, as its
-     * application_name: "credits/<trace id>-<span id>", in pg_stat_activity
-     * and in the server log's %a while the transaction runs. */
-    pgq_set_trace(q, c->srv->svc_short, c->trace.trace_id, c->trace.span_id);
-    return q;
-}
-
-int rpc_db_add(rpc_call *c, pgq *q, int stmt, int nparams, const char *const *values)
-{
-    if (pgq_add(q, stmt, nparams, values) == 0)
-        return 0;
-    log_call_msg(CONFIG_LOG_ERROR, c->trace.trace_id, c->trace.span_id,
-                 "%s: statement %d rejected (parameter count or capacity)",
-                 c->reg ? c->reg->path : "?", stmt);
-    pgq_free(q);
-    rpc_fail(c, GRPC_STATUS_INTERNAL, "internal error");
-    return -1;
-}
-
-void rpc_db_run(rpc_call *c, pgq *q, rpc_db_fn ok)
-{
-    assert(!c->q);
-    if (c->finished) {
-        pgq_free(q);
-        return;
-    }
-    if (c->deadline_ns) {
-        /* What is left of the deadline bounds the transaction in the server. */
-        uint64_t now = uv_hrtime();
-        if (now >= c->deadline_ns) {
-            pgq_free(q);
-            c->deadline_hit = 1;
-            rpc_fail(c, GRPC_STATUS_DEADLINE_EXCEEDED, "deadline exceeded");
-            return;
-        }
-        pgq_set_timeout(q, (long)((c->deadline_ns - now + 999999) / 1000000));
-    }
-    c->q = q;
-    c->db_ok = ok;
-    call_ref(c);
-    pgq_submit(q, db_done, c);
-}
-
-void rpc_db1(rpc_call *c, int stmt, int nparams, const char *const *values, rpc_db_fn ok)
-{
-    pgq *q = rpc_db(c);
-    if (!q)
-        return;
-    if (rpc_db_add(c, q, stmt, nparams, values) == 0)
-        rpc_db_run(c, q, ok);
-}
-
-static void db_done(pgq *q, pgq_result r, void *arg)
-{
-    rpc_call *c = arg;
-    assert(c->q == q);
-    c->q = NULL;
-    if (c->finished) {
-        pgq_free(q); /* the deadline or the client ended it first */
-        call_unref(c);
-        return;
-    }
-    switch (r) {
-    case PGQ_OK:
-        c->db_ok(c, q);
-        break;
-    case PGQ_UNAVAILABLE:
-        rpc_fail(c, GRPC_STATUS_UNAVAILABLE, "database unavailable, try again later");
-        break;
-    case PGQ_CANCELLED:
-        rpc_fail(c, c->deadline_hit ? GRPC_STATUS_DEADLINE_EXCEEDED : GRPC_STATUS_CANCELLED,
-                 c->deadline_hit ? "deadline exceeded" : "cancelled");
-        break;
-    case PGQ_DB_ERROR: {
-        const char *ss = pgq_sqlstate(q);
-        /* 57014 here is our statement_timeout: the deadline, as the server saw it. */
-        int reason = c->deadline_ns        ? PGERR_CANCEL_DEADLINE
-                     : c->client_cancelled ? PGERR_CANCEL_CLIENT
-                                           : PGERR_CANCEL_UNKNOWN;
-        pgerr_map m = pgerr_classify_error(ss, pgq_message(q), reason);
-        if (ss)
-            snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", ss);
-        c->log_sqlstate = c->sqlstate;
-        const char *msg = m.use_db_message && pgq_message(q) ? pgq_message(q) : m.message;
-        const rpc_constraint *k = find_constraint(c->srv->svc, pgq_constraint(q));
-        /* The caller gets a generic message; the log gets what went wrong. */
-        c->log_detail = pgq_message(q);
-        if (k)
-            rpc_fail(c, k->code, k->message);
-        else
-            rpc_fail(c, m.code, msg);
-        c->log_detail = NULL;
-        break;
-    }
-    }
-    pgq_free(q);
-    call_unref(c);
 }
 
 /* ---- internals ------------------------------------------------------- */
@@ -537,7 +296,7 @@ void call_end(rpc_call *c, grpc_status_code code, const char *msg)
     c->status_msg = msg ? strdup(msg) : NULL;
     uv_timer_stop(&c->timer);
     if (c->q)
-        pgq_cancel(c->q);
+        pgpool_cancel(c->q);
     c->finish_pending = 1;
     log_call(c);
     pump(c);
@@ -656,7 +415,7 @@ static void send_cb(rpc_tag *t, int ok)
         rpc_recv_fn cb = c->recv_after_send;
         c->recv_after_send = NULL;
         if (!c->finished)
-            recv_post(c, cb);
+            call_recv_post(c, cb);
     }
     call_unref(c);
 }
@@ -707,25 +466,8 @@ static void deadline_cb(uv_timer_t *t)
     if (c->finished)
         return;
     c->deadline_hit = 1;
-    rpc_fail(c, GRPC_STATUS_DEADLINE_EXCEEDED, "deadline exceeded");
-}
-
-static grpc_byte_buffer *pack(const ProtobufCMessage *m, size_t bound)
-{
-#ifdef CAMEOS_SANITIZED
-    if (bound && protobuf_c_message_get_packed_size(m) > bound) {
-        log_msg(CONFIG_LOG_ERROR, "%s: packed size %zu over its bound %zu", m->descriptor->name,
-                protobuf_c_message_get_packed_size(m), bound);
-        abort();
-    }
-#endif
-    size_t n = bound ? bound : protobuf_c_message_get_packed_size(m);
-    grpc_slice s = grpc_slice_malloc(n);
-    size_t used = protobuf_c_message_pack(m, GRPC_SLICE_START_PTR(s));
-    GRPC_SLICE_SET_LENGTH(s, used);
-    grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&s, 1);
-    grpc_slice_unref(s);
-    return bb;
+    call_drop_queue(c); /* as rpc_fail: what a stream had queued goes */
+    call_end(c, GRPC_STATUS_DEADLINE_EXCEEDED, "deadline exceeded");
 }
 
 static void log_call(rpc_call *c)
@@ -785,16 +527,6 @@ static void begin_trace(rpc_call *c)
         }
     }
     calltrace_begin(&c->trace, tp, tp_len, xr, xr_len, &c->srv->trace_rng);
-}
-
-static const rpc_constraint *find_constraint(const rpc_service *svc, const char *name)
-{
-    if (!name)
-        return NULL;
-    for (size_t i = 0; i < svc->nconstraints; i++)
-        if (strcmp(svc->constraints[i].name, name) == 0)
-            return &svc->constraints[i];
-    return NULL;
 }
 
 /* The failure's trailers, in c->status_details until the status is sent:

@@ -104,4 +104,17 @@ grpc_call_error call_batch(rpc_call *c, grpc_call *call, const grpc_op *ops, siz
  * the field). */
 int call_guard(rpc_call *c, const uint8_t *buf, size_t len) __attribute__((warn_unused_result));
 
+/* The primitives rpc.c's public API is made of. call_pack: m packed into a
+ * byte buffer of bound bytes (0: its packed size); NULL without memory.
+ * call_queue_msg takes bb (NULL: packing failed) and queues it behind the
+ * messages not sent yet: 0, or -1 after ending the call RESOURCE_EXHAUSTED;
+ * call_enqueue does that and starts sending. call_drop_queue frees what is
+ * queued and not sent. call_recv_post asks gRPC for the next request
+ * message, for cb. */
+grpc_byte_buffer *call_pack(const ProtobufCMessage *m, size_t bound);
+int call_queue_msg(rpc_call *c, grpc_byte_buffer *bb) __attribute__((warn_unused_result));
+void call_enqueue(rpc_call *c, grpc_byte_buffer *bb);
+void call_drop_queue(rpc_call *c);
+void call_recv_post(rpc_call *c, rpc_recv_fn cb);
+
 #endif

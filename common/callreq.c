@@ -71,7 +71,7 @@ static void release(rpc_call *c)
     }
 }
 
-void call_sweep_reads(rpc_server *s)
+void callreq_sweep_reads(rpc_server *s)
 {
     uint64_t now = uv_now(&s->loop);
     readgate_entry *e = NULL;

@@ -32,22 +32,6 @@ void janitor_start(rpc_server *s)
     uv_timer_start(&s->janitor, janitor_cb, every, every);
 }
 
-void rpc_args_int(rpc_args *a, long long v)
-{
-    if (a->n < 0 || a->n >= RPC_ARGS_MAX) {
-        a->n = -1; /* the statement gets no parameters and fails */
-        return;
-    }
-    snprintf(a->text[a->n], sizeof(a->text[a->n]), "%lld", v);
-    a->values[a->n] = a->text[a->n];
-    a->n++;
-}
-
-metrics *rpc_server_metrics(rpc_server *s)
-{
-    return s->metrics;
-}
-
 /* ---- internals ------------------------------------------------------- */
 
 static void janitor_cb(uv_timer_t *t)
@@ -68,7 +52,7 @@ static void janitor_cb(uv_timer_t *t)
         return;
     }
     s->janitor_busy = 1;
-    pgq_submit(q, janitor_done, s);
+    pgpool_submit(q, janitor_done, s);
 }
 
 static void janitor_done(pgq *q, pgq_result r, void *arg)

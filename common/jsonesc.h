@@ -1,6 +1,6 @@
 /*
  * jsonesc - the one JSON string escaper: request text written into jsonb
- * parameters (pbjson, rowmap_param) and log fields (jsonlog) are escaped
+ * parameters (pbjson, rowparam_value) and log fields (jsonlog) are escaped
  * alike. '"', '\' and the control characters (C0 and DEL) are escaped, \b \f
  * \n \r \t in their short forms and the rest as \u00XX; everything else is
  * copied as UTF-8.

@@ -105,7 +105,7 @@ void jsonlog_timestamp_us(jsonlog *j, const char *key, long long unix_us)
     if (jsonlog_open_field(j, key, &mark) != 0)
         return;
     utc_date d;
-    utc_date_of(unix_us, &d);
+    utcdate_of(unix_us, &d);
     int n = jsonlog_iso_ms(&d, text);
     if (n == 0) /* outside years 1-9999: the general (and slower) printf */
         n = snprintf(text, sizeof(text), "\"%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ\"", d.year,

@@ -4,7 +4,7 @@
 #include "b64.h"
 #include "sha256.h"
 #include "utcdate.h"
-#include "validate.h"
+#include "valid.h"
 
 #include <openssl/crypto.h>
 #include <stdint.h>
@@ -44,7 +44,7 @@ int pagetoken_encode(const unsigned char *key, size_t key_len, const char *scope
     }
     if (pagetoken_mac(key, key_len, scope, raw, raw + 1 + PAGETOKEN_PAYLOAD) != 0)
         return -1;
-    if (b64url_encode(raw, sizeof(raw), out, outsz) != PAGETOKEN_LEN)
+    if (b64_encode_url(raw, sizeof(raw), out, outsz) != PAGETOKEN_LEN)
         return -1;
     return 0;
 }
@@ -56,7 +56,7 @@ int pagetoken_decode(const unsigned char *key, size_t key_len, const char *scope
 
     if (key == NULL || key_len == 0 || scope == NULL || token == NULL || len != PAGETOKEN_LEN)
         return -1;
-    if (b64url_decode(token, len, raw, sizeof(raw)) != PAGETOKEN_RAW)
+    if (b64_decode_url(token, len, raw, sizeof(raw)) != PAGETOKEN_RAW)
         return -1;
     if (raw[0] != PAGETOKEN_VERSION)
         return -1;
@@ -115,7 +115,7 @@ int pagetoken_scope(const char *list, const char *caller, const char *const *fil
 char *pagetoken_ts_text(long long created_us, char *out, size_t size)
 {
     utc_date d;
-    utc_date_of(created_us, &d); /* astronomical year: 0 is 1 BC */
+    utcdate_of(created_us, &d); /* astronomical year: 0 is 1 BC */
     snprintf(out, size, "%04lld-%02d-%02d %02d:%02d:%02d.%06d+00%s",
              d.year > 0 ? d.year : 1 - d.year, d.month, d.day, d.hour, d.min, d.sec, d.us,
              d.year > 0 ? "" : " BC");

@@ -5,7 +5,7 @@
  * as a version byte and its text, numeric as a header and base-10000 digits.
  */
 #include "pgbin.h"
-#include "validate.h"
+#include "valid.h"
 
 #include <stdint.h>
 #include <stdlib.h>

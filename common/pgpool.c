@@ -8,7 +8,8 @@
  * pool's FIFO; while no connection is usable they fail fast instead, so the
  * RPC layer can answer UNAVAILABLE at once.
  */
-#include "pgpool.h"
+#include "pgpool_int.h"
+
 #include "pgerr.h"
 
 #include <assert.h>
@@ -32,80 +33,6 @@
     " set_config('application_name',"                                                              \
     "            coalesce(nullif($5, ''), current_setting('application_name')), true)"
 
-typedef enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_PREPARING, CONN_READY } conn_state;
-
-typedef struct pgconn {
-    pgpool *pool;
-    PGconn *pg;
-    conn_state state;
-    uv_poll_t *poll; /* heap: a closing handle must outlive its replacement */
-    int poll_fd;     /* -1 when the poll handle is not initialised */
-    int poll_events;
-    uv_timer_t timer; /* connect timeout and reconnect back-off */
-    int attempts;
-    int prepare_left; /* results still expected while PREPARING */
-    pgq *head, *tail; /* pipelines in flight, oldest first */
-    int depth;
-    int last_was_null;
-    int closing;
-} pgconn;
-
-struct pgq {
-    pgpool *pool;
-    pgconn *conn; /* set while in flight */
-    pgq *next;
-    char *claims;
-    char app[64]; /* application_name for the transaction; "" keeps the session's */
-    int nstmts;
-    int stmt[PGQ_MAX_STMTS];
-    int nparams[PGQ_MAX_STMTS];
-    char *params[PGQ_MAX_STMTS][PGQ_MAX_PARAMS];
-    PGresult *res[PGQ_MAX_STMTS];
-    size_t kept[PGQ_MAX_STMTS]; /* PGPOOL_ROWS: bytes of the rows kept */
-    unsigned char cut[PGQ_MAX_STMTS];
-    int cursor; /* which query's results arrive next: -1 = claims */
-    int armed;  /* the cursor single-row mode was last asked for */
-    int retries;
-    int cancel_requested;
-    long timeout_ms; /* statement_timeout for this transaction; 0: none */
-    int plan_custom; /* pgq_plan_custom was called */
-    int failed_retryable;
-    char sqlstate[6];
-    char *message;
-    char *constraint; /* name of the violated constraint, if any */
-    pgq_done_fn done;
-    void *arg;
-    pgq_result result;
-    uint64_t queued_ns, sent_ns; /* uv_hrtime: for the latency histograms */
-};
-
-struct pgpool {
-    uv_loop_t *loop;
-    char *conninfo;
-    char *app_name;
-    const pgpool_stmt *stmts;
-    size_t nstmts;
-    pgpool_mode mode;
-    pgconn *conns;
-    int size;
-    int up;
-    int failed_once; /* a connection has failed: while none is up, fail fast */
-    pgq *pending_head, *pending_tail;
-    pgq *finished_head, *finished_tail; /* done callbacks to run from kick */
-    int npending;
-    uv_timer_t kick;
-    long reconnects;
-    pgpool_hist wait, run;
-    pgpool_hist *run_by; /* run, by the pipeline's last statement (nstmts) */
-    pgpool_state_fn state_cb;
-    char last_error[256]; /* libpq's message of the last failed connect, "" none */
-    void *state_arg;
-    int closing;
-    int open_handles;
-    void (*closed_cb)(void *);
-    void *closed_arg;
-};
-
 static void conn_start(pgconn *c);
 static void conn_fail(pgconn *c);
 static void conn_poll_cb(uv_poll_t *h, int status, int events);
@@ -117,7 +44,6 @@ static void pool_dispatch(pgpool *p);
 static void pool_update_state(pgpool *p);
 static void q_finish(pgq *q, pgq_result r);
 static void hist_add(pgpool_hist *h, uint64_t ns);
-static void q_reset_results(pgq *q);
 static void rows_arm(pgconn *c);
 static void rows_keep(pgq *q, PGresult *row);
 static void rows_oom(pgq *q);
@@ -217,44 +143,7 @@ void pgpool_get_stats(const pgpool *p, pgpool_stats *out)
     }
 }
 
-pgq *pgq_new(pgpool *p, const char *claims_json)
-{
-    pgq *q = calloc(1, sizeof(*q));
-    if (!q)
-        return NULL;
-    q->pool = p;
-    if (claims_json && !(q->claims = strdup(claims_json))) {
-        free(q);
-        return NULL;
-    }
-    return q;
-}
-
-int pgq_add(pgq *q, int stmt, int nparams, const char *const *values)
-{
-    if (q->nstmts >= PGQ_MAX_STMTS || stmt < 0 || (size_t)stmt >= q->pool->nstmts ||
-        nparams != q->pool->stmts[stmt].nparams || nparams > PGQ_MAX_PARAMS)
-        return -1;
-    int i = q->nstmts;
-    for (int k = 0; k < nparams; k++) {
-        if (!values[k]) {
-            q->params[i][k] = NULL;
-            continue;
-        }
-        q->params[i][k] = strdup(values[k]);
-        if (!q->params[i][k]) {
-            while (k-- > 0)
-                free(q->params[i][k]);
-            return -1;
-        }
-    }
-    q->stmt[i] = stmt;
-    q->nparams[i] = nparams;
-    q->nstmts++;
-    return 0;
-}
-
-void pgq_submit(pgq *q, pgq_done_fn done, void *arg)
+void pgpool_submit(pgq *q, pgq_done_fn done, void *arg)
 {
     pgpool *p = q->pool;
     q->done = done;
@@ -274,7 +163,7 @@ void pgq_submit(pgq *q, pgq_done_fn done, void *arg)
     pool_dispatch(p);
 }
 
-void pgq_cancel(pgq *q)
+void pgpool_cancel(pgq *q)
 {
     pgpool *p = q->pool;
     if (q->cancel_requested || !q->done)
@@ -296,58 +185,6 @@ void pgq_cancel(pgq *q)
         p->npending--;
         q_finish(q, PGQ_CANCELLED);
     }
-}
-
-void pgq_set_timeout(pgq *q, long ms)
-{
-    q->timeout_ms = ms > 0 ? ms : 0;
-}
-
-void pgq_set_trace(pgq *q, const char *service, const char *trace_id, const char *span_id)
-{
-    snprintf(q->app, sizeof(q->app), "%s/%s-%s", service, trace_id, span_id);
-}
-
-void pgq_plan_custom(pgq *q)
-{
-    q->plan_custom = 1;
-}
-
-void pgq_free(pgq *q)
-{
-    if (!q)
-        return;
-    q_reset_results(q);
-    for (int i = 0; i < q->nstmts; i++)
-        for (int k = 0; k < q->nparams[i]; k++)
-            free(q->params[i][k]);
-    free(q->claims);
-    free(q);
-}
-
-PGresult *pgq_res(const pgq *q, int i)
-{
-    return (i >= 0 && i < q->nstmts) ? q->res[i] : NULL;
-}
-
-int pgq_cut(const pgq *q, int i)
-{
-    return i >= 0 && i < q->nstmts && q->cut[i];
-}
-
-const char *pgq_sqlstate(const pgq *q)
-{
-    return q->sqlstate[0] ? q->sqlstate : NULL;
-}
-
-const char *pgq_message(const pgq *q)
-{
-    return q->message;
-}
-
-const char *pgq_constraint(const pgq *q)
-{
-    return q->constraint;
 }
 
 /* ---- connections ----------------------------------------------------- */
@@ -576,7 +413,7 @@ static void pipeline_result(pgconn *c, PGresult *res)
         if (q->failed_retryable && !q->cancel_requested && q->retries < PGPOOL_MAX_RETRIES) {
             q->retries++;
             q->queued_ns = now;
-            q_reset_results(q);
+            pgq_reset_results(q);
             q->next = c->pool->pending_head; /* retry before newer work */
             c->pool->pending_head = q;
             if (!c->pool->pending_tail)
@@ -762,22 +599,6 @@ static void pool_update_state(pgpool *p)
     }
     if (!up)
         pool_dispatch(p);
-}
-
-static void q_reset_results(pgq *q)
-{
-    for (int i = 0; i < PGQ_MAX_STMTS; i++) {
-        PQclear(q->res[i]);
-        q->res[i] = NULL;
-        q->kept[i] = 0;
-        q->cut[i] = 0;
-    }
-    q->sqlstate[0] = 0;
-    free(q->message);
-    q->message = NULL;
-    free(q->constraint);
-    q->constraint = NULL;
-    q->failed_retryable = 0;
 }
 
 /* Single-row mode holds for one query and must be asked for before its

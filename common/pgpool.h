@@ -9,9 +9,10 @@
  * back and later pipelines on the connection are not affected. Many pgqs share
  * a connection back to back.
  *
- * Ownership: the pool owns its connections. A pgq is created by the caller,
- * owned by the pool from pgq_submit until its done callback has been called,
- * and freed by the caller with pgq_free (inside or after the callback). The
+ * Ownership: the pool owns its connections. A pgq (pgq.h) is created by the
+ * caller, owned by the pool from pgpool_submit until its done callback has
+ * been called, and freed by the caller with pgq_free (inside or after the
+ * callback). The
  * PGresults a pgq holds belong to it and die with it. Everything here runs on
  * the loop thread only.
  */
@@ -22,11 +23,9 @@
 #include <libpq-fe.h>
 #include <uv.h>
 
-#define PGQ_MAX_STMTS  8
-#define PGQ_MAX_PARAMS 32 /* updates send a flag and a value per writable column */
+#include "pgq.h"
 
 typedef struct pgpool pgpool;
-typedef struct pgq pgq;
 
 /* A statement every connection prepares once, right after it connects. */
 typedef struct pgpool_stmt {
@@ -66,14 +65,6 @@ typedef struct pgpool_stmt {
 #define PGPOOL_ROWS           8u
 #define PGPOOL_ROWS_MAX_BYTES (2u << 20)
 
-typedef enum pgq_result {
-    PGQ_OK = 0,
-    PGQ_DB_ERROR,    /* the server raised an error: see pgq_sqlstate/pgq_message */
-    PGQ_UNAVAILABLE, /* no connection, or it broke before the outcome was known */
-    PGQ_CANCELLED,   /* pgq_cancel was called before the pipeline finished */
-} pgq_result;
-
-typedef void (*pgq_done_fn)(pgq *q, pgq_result r, void *arg);
 /* Called with up = 1 when the first connection becomes usable, 0 when none
  * is; and again with 0 whenever, while none is, a connection attempt fails
  * for a reason other than the last one. why: libpq's message of the last
@@ -96,7 +87,7 @@ typedef struct pgpool_stats {
     int in_flight;    /* pipelines sent and not finished */
     int pending;      /* pgqs waiting for a connection */
     long reconnects;  /* connections (re)established since start */
-    pgpool_hist wait; /* from pgq_submit (or a retry) to being sent on a connection */
+    pgpool_hist wait; /* from pgpool_submit (or a retry) to being sent on a connection */
     pgpool_hist run;  /* from being sent to the pipeline's end: the database's time */
     /* run again, by the pipeline's last statement (what the call does):
      * run_by[i] for stmts[i]; the pool's own memory, valid while it lives. */
@@ -130,42 +121,13 @@ void pgpool_close(pgpool *p, void (*closed)(void *arg), void *arg);
 int pgpool_is_up(const pgpool *p);
 void pgpool_get_stats(const pgpool *p, pgpool_stats *out);
 
-/* claims_json may be NULL (no claims set). The text is copied. */
-pgq *pgq_new(pgpool *p, const char *claims_json) __attribute__((warn_unused_result));
-/* Appends statement `stmt` (index into the pool's table). values are copied;
- * a NULL value is SQL NULL. Returns -1 when the pgq is full or nparams is
- * wrong (a programming error, logged by the caller). */
-int pgq_add(pgq *q, int stmt, int nparams, const char *const *values)
-    __attribute__((warn_unused_result));
 /* Queues the pgq. done runs exactly once, always later from the loop (never
- * from inside pgq_submit). Serialization failures and deadlocks are retried
+ * from inside pgpool_submit). Serialization failures and deadlocks are retried
  * a few times before they are reported. */
-void pgq_submit(pgq *q, pgq_done_fn done, void *arg);
-/* Bounds the transaction: statement_timeout (ms, 0 = none) is set first
- * in its pipeline, so the server cancels a statement that runs past it. */
-void pgq_set_timeout(pgq *q, long ms);
-/* Names the transaction to PostgreSQL: its application_name, local to it,
- * becomes "<service>/<trace_id>-<span_id>" (cut at 63 bytes, PostgreSQL's
- * limit), set in the prelude with the claims: no extra round trip. The
- * strings are copied. */
-void pgq_set_trace(pgq *q, const char *service, const char *trace_id, const char *span_id);
-/* Plans this transaction's statements for their parameters (see
- * PGPOOL_KEYSET). */
-void pgq_plan_custom(pgq *q);
+void pgpool_submit(pgq *q, pgq_done_fn done, void *arg);
 /* A pgq not sent yet is dropped (done runs with PGQ_CANCELLED); one already
  * sent runs to its end, bounded by its timeout: a cancel request to the
  * server could hit another pgq's statement on the shared connection. */
-void pgq_cancel(pgq *q);
-void pgq_free(pgq *q);
-
-/* Results of statement i (0-based, in pgq_add order), valid until pgq_free. */
-PGresult *pgq_res(const pgq *q, int i);
-/* 1 when statement i is PGPOOL_ROWS and rows came after those kept. */
-int pgq_cut(const pgq *q, int i);
-/* After PGQ_DB_ERROR: the SQLSTATE (5 chars) and primary message, else NULL. */
-const char *pgq_sqlstate(const pgq *q);
-const char *pgq_message(const pgq *q);
-/* After PGQ_DB_ERROR on a constraint: the constraint's name, else NULL. */
-const char *pgq_constraint(const pgq *q);
+void pgpool_cancel(pgq *q);
 
 #endif

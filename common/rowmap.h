@@ -24,7 +24,7 @@
 #include "google/protobuf/timestamp.pb-c.h"
 #include "list.h"
 #include "rpc.h"
-#include "validate.h"
+#include "valid.h"
 
 typedef enum rowmap_kind {
     RM_TEXT,        /* string; SQL NULL reads as "", "" writes as NULL when RM_NULLABLE */
@@ -82,28 +82,6 @@ void rowmap_reply_one(rpc_call *c, const rowmap *m, pgq *q, const char *what);
 void rowmap_reply_list(rpc_call *c, const rowmap *m, pgq *q, const list_page *p,
                        const ProtobufCMessageDescriptor *resp);
 
-/* The text parameter for column i of msg (a request's resource), or NULL for
- * SQL NULL; call-scoped. Sets *bad when the value cannot be written (e.g. a
- * Struct with NaN) after answering the call INVALID_ARGUMENT naming the field. */
-const char *rowmap_param(rpc_call *c, const rowmap *m, const ProtobufCMessage *msg, size_t i,
-                         int *bad);
-
-/* Create: one parameter per writable (not RM_OUT) column, in column order,
- * into out (room for m->ncols). Returns how many, or -1 (call answered). */
-int rowmap_insert_params(rpc_call *c, const rowmap *m, const ProtobufCMessage *msg,
-                         const char **out) __attribute__((warn_unused_result));
-
-/* Update (AIP-134): two parameters per writable column, in column order: "t"
- * or "f" (does this update change it?) then its value, into out (room for
- * 2 * m->ncols). The SQL pairs them as `col = case when $k::bool then $k+1
- * else col end`. A mask path naming an RM_OUT column or no column is
- * INVALID_ARGUMENT; an empty mask selects every field the request sets.
- * Returns the number of parameters written, or -1 (call answered); *changed
- * gets bit i set for each writable column i that changes. */
-int rowmap_update_params(rpc_call *c, const rowmap *m, const ProtobufCMessage *msg,
-                         const Google__Protobuf__FieldMask *mask, const char **out,
-                         unsigned long long *changed) __attribute__((warn_unused_result));
-
 /* The field of column i (looked up by name once per rowmap and thread), or
  * NULL when the message has no such field. */
 const ProtobufCFieldDescriptor *rowmap_field(const rowmap *m, size_t i);
@@ -111,13 +89,6 @@ const ProtobufCFieldDescriptor *rowmap_field(const rowmap *m, size_t i);
 /* Microseconds since the epoch as a Timestamp in the call's arena; NULL
  * when out of memory. */
 Google__Protobuf__Timestamp *rowmap_timestamp(rpc_call *c, long long us);
-
-/* Index of the column for `field`, or -1. */
-int rowmap_col_index(const rowmap *m, const char *field);
-
-/* Does the request set this field (non-default value)? For empty update masks
- * (AIP-134: an empty mask means every field the request sets). */
-int rowmap_is_set(const rowmap *m, const ProtobufCMessage *msg, size_t i);
 
 /* Every free-form JSON value a service writes (RM_STRUCT, RM_STRUCT_LIST:
  * google.protobuf.Struct fields) is at most this many bytes of JSON and this

@@ -1,10 +1,8 @@
 /*
- * rowparam.c - the writing half of rowmap (see rowmap.h): a request's
- * resource into the text parameters of Create and Update statements, with
- * the update-mask rules. JSON columns are written with pbjson (Structs) and
- * jsonesc (strings), never by hand.
+ * rowparam.c - a request's resource into statement parameters (see
+ * rowparam.h).
  */
-#include "rowmap.h"
+#include "rowparam.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -33,8 +31,8 @@ static void sb_sub_message(strbuf *b, const rowmap *sub, const ProtobufCMessage 
 static char *dup_call(rpc_call *c, const char *s, size_t n);
 static char *own_malloced(rpc_call *c, char *s);
 
-const char *rowmap_param(rpc_call *c, const rowmap *m, const ProtobufCMessage *msg, size_t i,
-                         int *bad)
+const char *rowparam_value(rpc_call *c, const rowmap *m, const ProtobufCMessage *msg, size_t i,
+                           int *bad)
 {
     const rowmap_col *col = &m->cols[i];
     const ProtobufCFieldDescriptor *fd = rowmap_field(m, i);
@@ -104,28 +102,27 @@ const char *rowmap_param(rpc_call *c, const rowmap *m, const ProtobufCMessage *m
     }
 }
 
-int rowmap_insert_params(rpc_call *c, const rowmap *m, const ProtobufCMessage *msg,
-                         const char **out)
+int rowparam_insert(rpc_call *c, const rowmap *m, const ProtobufCMessage *msg, const char **out)
 {
     int n = 0, bad;
     for (size_t i = 0; i < m->ncols; i++) {
         if (m->cols[i].flags & RM_OUT)
             continue;
-        out[n++] = rowmap_param(c, m, msg, i, &bad);
+        out[n++] = rowparam_value(c, m, msg, i, &bad);
         if (bad)
             return -1;
     }
     return n;
 }
 
-int rowmap_update_params(rpc_call *c, const rowmap *m, const ProtobufCMessage *msg,
-                         const Google__Protobuf__FieldMask *mask, const char **out,
-                         unsigned long long *changed)
+int rowparam_update(rpc_call *c, const rowmap *m, const ProtobufCMessage *msg,
+                    const Google__Protobuf__FieldMask *mask, const char **out,
+                    unsigned long long *changed)
 {
     *changed = 0;
     int use_mask = mask && mask->n_paths > 0;
     for (size_t k = 0; use_mask && k < mask->n_paths; k++) {
-        int i = rowmap_col_index(m, mask->paths[k]);
+        int i = rowparam_col_index(m, mask->paths[k]);
         if (i < 0) {
             rpc_failf(c, GRPC_STATUS_INVALID_ARGUMENT, "update_mask: unknown field %.64s",
                       mask->paths[k]);
@@ -142,18 +139,18 @@ int rowmap_update_params(rpc_call *c, const rowmap *m, const ProtobufCMessage *m
     for (size_t i = 0; i < m->ncols; i++) {
         if (m->cols[i].flags & RM_OUT)
             continue;
-        if (!use_mask && rowmap_is_set(m, msg, i))
+        if (!use_mask && rowparam_is_set(m, msg, i))
             *changed |= 1ull << i;
         int on = (*changed >> i) & 1;
         out[n++] = on ? "t" : "f";
-        out[n++] = on ? rowmap_param(c, m, msg, i, &bad) : NULL;
+        out[n++] = on ? rowparam_value(c, m, msg, i, &bad) : NULL;
         if (on && bad)
             return -1;
     }
     return n;
 }
 
-int rowmap_col_index(const rowmap *m, const char *field)
+int rowparam_col_index(const rowmap *m, const char *field)
 {
     for (size_t i = 0; i < m->ncols; i++)
         if (strcmp(m->cols[i].field, field) == 0)
@@ -161,7 +158,7 @@ int rowmap_col_index(const rowmap *m, const char *field)
     return -1;
 }
 
-int rowmap_is_set(const rowmap *m, const ProtobufCMessage *msg, size_t i)
+int rowparam_is_set(const rowmap *m, const ProtobufCMessage *msg, size_t i)
 {
     const ProtobufCFieldDescriptor *fd = rowmap_field(m, i);
     if (!fd)

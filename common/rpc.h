@@ -2,8 +2,8 @@
  * rpc.h - what a service sees of the runtime: its method table, the call
  * object handed to each handler, and the database glue.
  *
- * A service is a table of handlers plus its prepared statements; rpc_main
- * does the rest (configuration, gRPC server, libuv loop, PostgreSQL pool,
+ * A service is a table of handlers plus its prepared statements;
+ * server_main (server.h) does the rest (configuration, gRPC server, libuv loop, PostgreSQL pool,
  * health, reflection, logging, drain on SIGTERM, `migrate` subcommand).
  *
  * Threading: every function here runs on the loop thread, and every handler
@@ -23,7 +23,7 @@
 #include <grpc/status.h>
 #include <protobuf-c/protobuf-c.h>
 
-#include "jwt.h"
+#include "auth.h"
 #include "metrics.h"
 #include "pgpool.h"
 
@@ -106,10 +106,6 @@ typedef struct rpc_service {
     const char *default_metrics_listen;
 } rpc_service;
 
-/* The whole process: `<binary>` serves, `<binary> migrate` applies pending
- * migrations and exits. Returns the exit status. */
-int rpc_main(const rpc_service *svc, int argc, char **argv);
-
 /* The process a call belongs to. */
 rpc_server *rpc_call_server(const rpc_call *c);
 /* Its metrics, for the service's series (NULL when metrics are off). */
@@ -117,7 +113,7 @@ metrics *rpc_server_metrics(rpc_server *s);
 /* Its configuration (config.h), read-only, valid while the process runs. */
 const struct config *rpc_server_config(const rpc_server *s);
 /* A transaction not tied to a call (e.g. re-reading a row after a NOTIFY);
- * the caller submits it with pgq_submit and frees it. NULL when out of
+ * the caller submits it with pgpool_submit and frees it. NULL when out of
  * memory or while the pool is closed. */
 pgq *rpc_server_db(rpc_server *s, const char *claims_json) __attribute__((warn_unused_result));
 

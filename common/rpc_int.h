@@ -84,7 +84,7 @@ rpc_call *call_start(rpc_server *s, const rpc_reg *reg, grpc_call *call, gpr_tim
 /* callreq.c: see call_int.h. */
 void callreq_begin(rpc_call *c);
 /* Ends the calls whose request message has taken READ_TIMEOUT_MS so far. */
-void call_sweep_reads(rpc_server *s);
+void callreq_sweep_reads(rpc_server *s);
 /* The call of a streaming handler, for lists kept by health.c. */
 rpc_call **call_watch_next(rpc_call *c);
 rpc_server *call_server(const rpc_call *c);

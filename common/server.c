@@ -7,6 +7,8 @@
  * prepare handle runs the completions the loop's own gRPC calls produced
  * before the loop waits again.
  */
+#include "server.h"
+
 #include "rpc_int.h"
 
 #include <assert.h>
@@ -81,7 +83,7 @@ static void before_wait_cb(uv_prepare_t *h);
 static void on_notify(const char *payload, void *arg);
 static void grpc_log_bridge(gpr_log_func_args *args);
 
-int rpc_main(const rpc_service *svc, int argc, char **argv)
+int server_main(const rpc_service *svc, int argc, char **argv)
 {
     rpc_server *s = calloc(1, sizeof(*s));
     char err[256];
@@ -669,7 +671,7 @@ static void log_refusals(rpc_server *s)
 }
 
 /* Once a second: request messages that take too long to arrive end their
- * calls (call_sweep_reads), every tenth tick sums up refusals (log_refusals),
+ * calls (callreq_sweep_reads), every tenth tick sums up refusals (log_refusals),
  * and freed memory goes back to the system. After
  * a burst glibc keeps freed memory mapped (it trims only the top of each
  * arena, and gRPC's threads have arenas of their own): a pod that served one
@@ -679,7 +681,7 @@ static void log_refusals(rpc_server *s)
 static void tick_cb(uv_timer_t *t)
 {
     rpc_server *s = t->data;
-    call_sweep_reads(s);
+    callreq_sweep_reads(s);
     if (++s->ticks % (REFUSALS_LOG_MS / TICK_MS) == 0)
         log_refusals(s);
     struct mallinfo2 mi = mallinfo2();

@@ -1,7 +1,7 @@
 /*
  * sha256.h - SHA-256 over data given in pieces: HMAC-SHA256 for JWT
- * signatures (jwt.c) and page tokens (pagetoken.c), the plain digest for the
- * list filters a page token is bound to (resource.c). OpenSSL fetches an
+ * signatures (auth.c) and page tokens (pagetoken.c), the plain digest of a
+ * page token's scope (pagetoken.c). OpenSSL fetches an
  * algorithm by name each time it starts one, and keying HMAC hashes both
  * pads; a service uses the same few keys for its whole life (the JWT secret
  * and page key, each with its previous one while it rotates), so SHA-256 is

@@ -5,7 +5,7 @@
  */
 #include "utcdate.h"
 
-void utc_date_of(long long unix_us, utc_date *out)
+void utcdate_of(long long unix_us, utc_date *out)
 {
     long long sec = unix_us / 1000000, us = unix_us % 1000000;
     if (us < 0) {

@@ -15,6 +15,6 @@ typedef struct utc_date {
     int us;             /* 0-999999 */
 } utc_date;
 
-void utc_date_of(long long unix_us, utc_date *out);
+void utcdate_of(long long unix_us, utc_date *out);
 
 #endif

@@ -8,7 +8,11 @@ Rules checked:
     others; nor the files of one service;
   - common/ includes no header of services/ and calls no function defined
     there;
-  - a service includes nothing of another service.
+  - a service includes nothing of another service;
+  - every function a file of common/ exports is named with the file's name
+    as its prefix (arena.c: arena_*), so that a name says where it lives;
+    the one exception is connlimit.c's accept4 and recvmsg, which take the
+    C library's names on purpose (gRPC's calls must bind to them).
 A call is an undefined symbol of one object that another object defines, so
 the graph is exactly what the linker resolves (static functions are not in
 it: they cannot cross files).
@@ -104,6 +108,18 @@ def describe(graph, comp):
     return lines
 
 
+# Exports named otherwise on purpose: connlimit.c interposes the C library's
+# accept4 and recvmsg for gRPC's listener and connections.
+NAME_EXCEPTIONS = {("connlimit", "accept4"), ("connlimit", "recvmsg")}
+
+
+def misnamed(table):
+    """Exports of a file not named <file> or <file>_*."""
+    return [f"{stem}.c exports {sym}" for stem, (defined, _) in sorted(table.items())
+            for sym in sorted(defined)
+            if sym != stem and not sym.startswith(stem + "_") and (stem, sym) not in NAME_EXCEPTIONS]
+
+
 def includes(path):
     with open(path, encoding="utf-8") as f:
         return re.findall(r'^\s*#\s*include\s+"([^"]+)"', f.read(), re.M)
@@ -126,6 +142,12 @@ def main():
     edges = sum(len(v) for v in g.values())
     tap(not found, f"no circle among common/'s {len(common)} files ({edges} calls between files)",
         [l for comp in found for l in describe(g, comp)])
+
+    # The planted check of the name rule, then the rule.
+    tap(misnamed({"arena": ({"arena_new", "arena", "other_fn"}, set())}) == ["arena.c exports other_fn"],
+        "the name rule finds a planted misnamed export")
+    bad = misnamed(common)
+    tap(not bad, f"every function common/'s {len(common)} files export is named after its file", bad)
 
     svc_defined = {}
     for svc in SERVICES:

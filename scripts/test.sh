@@ -7,7 +7,8 @@
 #               the three builds
 #   layers      scripts/layers.py over the Release objects and the sources:
 #               no circle of calls between files, common/ never reaches into
-#               services/, no service into another
+#               services/, no service into another, every function a file
+#               of common/ exports named after its file
 #   image       deploy/image.sh all: the container image built with podman
 #               (from a debootstrap base, no registry) and its smoke test
 #   fuzz        the libFuzzer harnesses of tests/fuzz (clang, ASan+UBSan),

@@ -2,7 +2,7 @@
  * content.h - the content service: generations, performance metrics, style
  * presets, tool configurations and platform configurations (docs/API.md §5).
  *
- * Every resource is declared once, as a res_def (common/resource.h): its
+ * Every resource is declared once, as a res_def (common/res.h): its
  * rowmap (the select list below, column by column), its statements (sql.c),
  * its field rules and list filters; the engine's handlers serve its Get,
  * List, Create, Update, Delete and Use. generation.c, metric.c, preset.c,
@@ -16,10 +16,10 @@
 #include <stddef.h>
 
 #include "cameos/content/v1/content.pb-c.h"
-#include "resource.h"
+#include "res.h"
 
 /* Statement indexes into content_stmts (sql.c); the engine's parameters
- * (resource.h) but for the worker's two. */
+ * (res.h) but for the worker's two. */
 enum {
     ST_GEN_GET,
     ST_GEN_LIST,

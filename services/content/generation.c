@@ -6,7 +6,7 @@
  */
 #include "content.h"
 
-#include "args.h"
+#include "arg.h"
 
 static const valid_enum models[] = {
     {CAMEOS__CONTENT__V1__MODEL__MODEL_VEO_2, "veo-2"},

@@ -2,12 +2,14 @@
  * cameos-content - video generations, their performance metrics, and the
  * user's style presets, tool configurations and platform configurations
  * (docs/API.md §5). This file is the method table: the resource engine
- * (common/resource.h) serves the declarations beside it, and generation.c,
+ * (common/res.h) serves the declarations beside it, and generation.c,
  * queue.c and watch.c the rest.
  */
 #include "content.h"
 
 #include <stddef.h>
+
+#include "server.h"
 
 extern const unsigned char content_fds[];
 extern const size_t content_fds_len;
@@ -85,5 +87,5 @@ int main(int argc, char **argv)
     };
     if (res_register(&svc) != 0)
         return 1;
-    return rpc_main(&svc, argc, argv);
+    return server_main(&svc, argc, argv);
 }

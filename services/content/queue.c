@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "args.h"
+#include "arg.h"
 #include "config.h"
 #include "pgbin.h"
 

@@ -6,7 +6,7 @@
  * together.
  *
  * The resources' statements follow the engine's parameter contract and are
- * written with its RES_SQL_* macros (resource.h); creates claim their
+ * written with its RES_SQL_* macros (res.h); creates claim their
  * request_id in the same statement (AIP-155). The generation lifecycle,
  * where rows and credits move together, is in the functions of
  * 0012_content.sql.

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "arena.h"
-#include "args.h"
+#include "arg.h"
 #include "jsonr.h"
 
 #define WATCH_BUCKETS 256
@@ -193,7 +193,7 @@ static void reread_start(const char *id, const char *user)
     memcpy(rr->id, id, sizeof(rr->id));
     rr->next = rereads;
     rereads = rr;
-    pgq_submit(q, reread_done, rr);
+    pgpool_submit(q, reread_done, rr);
 }
 
 static void reread_done(pgq *q, pgq_result res, void *arg)

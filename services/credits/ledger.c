@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "args.h"
+#include "arg.h"
 #include "list.h"
-#include "validate.h"
+#include "valid.h"
 
 #define AMOUNT_MAX      1000000
 #define DESCRIPTION_MAX 1000

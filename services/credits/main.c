@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "server.h"
+
 extern const unsigned char credits_fds[];
 extern const size_t credits_fds_len;
 
@@ -47,5 +49,5 @@ int main(int argc, char **argv)
         .default_grpc_listen = "0.0.0.0:50051",
         .default_metrics_listen = "0.0.0.0:9091",
     };
-    return rpc_main(&svc, argc, argv);
+    return server_main(&svc, argc, argv);
 }

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "args.h"
+#include "arg.h"
 #include "pbjson.h"
 #include "utf8.h"
-#include "validate.h"
+#include "valid.h"
 
 #define AVATAR_URL_MAX 2048
 #define EMAIL_MAX      254

@@ -1,12 +1,14 @@
 /*
  * cameos-planning - brand guidelines, campaigns, storyboard sequences and
  * tool preset chains (docs/API.md §6). This file is the method table and the
- * constraint messages; the resource engine (common/resource.h) serves every
+ * constraint messages; the resource engine (common/res.h) serves every
  * RPC from the declarations beside it.
  */
 #include "planning.h"
 
 #include <stddef.h>
+
+#include "server.h"
 
 extern const unsigned char planning_fds[];
 extern const size_t planning_fds_len;
@@ -66,5 +68,5 @@ int main(int argc, char **argv)
     };
     if (res_register(&svc) != 0)
         return 1;
-    return rpc_main(&svc, argc, argv);
+    return server_main(&svc, argc, argv);
 }

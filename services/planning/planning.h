@@ -2,7 +2,7 @@
  * planning.h - the planning service: brand guidelines, campaigns, storyboard
  * sequences and tool preset chains (docs/API.md §6).
  *
- * Every resource is declared once, as a res_def (common/resource.h): its
+ * Every resource is declared once, as a res_def (common/res.h): its
  * rowmap (the select list below, column by column), its statements (sql.c),
  * its field rules and list filters; the engine's handlers serve every RPC
  * from that. brand.c, campaign.c, storyboard.c and chain.c hold the
@@ -15,10 +15,10 @@
 #include <stddef.h>
 
 #include "cameos/planning/v1/planning.pb-c.h"
-#include "resource.h"
+#include "res.h"
 
 /* Statement indexes into planning_stmts (sql.c), with the engine's
- * parameters (resource.h). */
+ * parameters (res.h). */
 enum {
     ST_BRAND_GET,
     ST_BRAND_LIST,

@@ -5,7 +5,7 @@
  * commit or roll back together.
  *
  * The statements follow the resource engine's parameter contract and are
- * written with its RES_SQL_* macros (resource.h); creates claim their
+ * written with its RES_SQL_* macros (res.h); creates claim their
  * request_id in the same statement (AIP-155). References to other rows
  * (brand_guidelines_id, campaign_id) must be the caller's: the foreign keys
  * alone would take another user's id. They are checked where the row is

@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
     } while (0)
 
 /* Code points in the n bytes at s by Unicode's table of well-formed byte
- * sequences (Table 3-7), or -1: the reference for validate.c, jsonr.c and
+ * sequences (Table 3-7), or -1: the reference for valid.c, jsonr.c and
  * pbjson.c, which each have their own decoder. */
 static inline long fuzz_utf8_chars(const unsigned char *s, size_t n)
 {

@@ -1,6 +1,6 @@
 /*
  * fuzz_b64 - the base64 decoders under every token a caller sends (the
- * three parts of a JWT, page tokens): b64url_decode, and b64_decode (the
+ * three parts of a JWT, page tokens): b64_decode_url, and b64_decode (the
  * standard alphabet, with or without padding).
  *
  * Feeds: the whole input as the encoded text, decoded into a buffer of
@@ -13,7 +13,7 @@
  *  - what decodes encodes back to the input (unpadded): one accepted
  *    spelling per byte string, the property that keeps a tampered token
  *    from decoding to the same bytes;
- *  - b64url_encode writes B64URL_ENCODED_LEN characters that decode to the
+ *  - b64_encode_url writes B64URL_ENCODED_LEN characters that decode to the
  *    input, and refuses a buffer one byte short with an empty string.
  */
 #include "fuzz.h"
@@ -81,19 +81,19 @@ static void check_url(const char *in, size_t n)
     unsigned char *want = malloc(need + 1), *got = malloc(need ? need : 1);
     FUZZ_CHECK(want != NULL && got != NULL);
     ssize_t w = ref_decode(url_abc, in, n, want);
-    ssize_t g = b64url_decode(in, n, got, need);
+    ssize_t g = b64_decode_url(in, n, got, need);
     FUZZ_CHECK(g == w);
     if (g >= 0) {
         FUZZ_CHECK((size_t)g == need && memcmp(got, want, need) == 0);
         char *again = malloc(n + 1);
         FUZZ_CHECK(again != NULL);
-        FUZZ_CHECK(b64url_encode(got, need, again, n + 1) == n);
+        FUZZ_CHECK(b64_encode_url(got, need, again, n + 1) == n);
         FUZZ_CHECK(memcmp(again, in, n) == 0);
         free(again);
         if (need > 0) {
             unsigned char *small = malloc(need - 1 ? need - 1 : 1);
             FUZZ_CHECK(small != NULL);
-            FUZZ_CHECK(b64url_decode(in, n, small, need - 1) == -1);
+            FUZZ_CHECK(b64_decode_url(in, n, small, need - 1) == -1);
             free(small);
         }
     }
@@ -132,14 +132,14 @@ static void check_encode(const unsigned char *in, size_t n)
     size_t len = B64URL_ENCODED_LEN(n);
     char *out = malloc(len + 1);
     FUZZ_CHECK(out != NULL);
-    FUZZ_CHECK(b64url_encode(in, n, out, len + 1) == len);
+    FUZZ_CHECK(b64_encode_url(in, n, out, len + 1) == len);
     FUZZ_CHECK(strlen(out) == len && strspn(out, url_abc) == len);
     unsigned char *back = malloc(n ? n : 1);
     FUZZ_CHECK(back != NULL);
-    FUZZ_CHECK(b64url_decode(out, len, back, n) == (ssize_t)n);
+    FUZZ_CHECK(b64_decode_url(out, len, back, n) == (ssize_t)n);
     FUZZ_CHECK(n == 0 || memcmp(back, in, n) == 0);
     out[0] = 'x';
-    FUZZ_CHECK(b64url_encode(in, n, out, len) == 0);
+    FUZZ_CHECK(b64_encode_url(in, n, out, len) == 0);
     FUZZ_CHECK(len == 0 || out[0] == '\0');
     free(back);
     free(out);

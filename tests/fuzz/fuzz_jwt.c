@@ -33,9 +33,9 @@
 
 #include "authcache.h"
 #include "b64.h"
-#include "jwt.h"
+#include "auth.h"
 #include "sha256.h"
-#include "validate.h"
+#include "valid.h"
 
 #define NOW 1700000000LL
 
@@ -158,17 +158,17 @@ static char *mint(const char *header, size_t hl, const char *payload, size_t pl,
     size_t cap = B64URL_ENCODED_LEN(hl) + B64URL_ENCODED_LEN(pl) + 64;
     char *tok = malloc(cap);
     FUZZ_CHECK(tok != NULL);
-    size_t n = b64url_encode((const unsigned char *)header, hl, tok, cap);
+    size_t n = b64_encode_url((const unsigned char *)header, hl, tok, cap);
     FUZZ_CHECK(n == B64URL_ENCODED_LEN(hl));
     tok[n++] = '.';
-    size_t k = b64url_encode((const unsigned char *)payload, pl, tok + n, cap - n);
+    size_t k = b64_encode_url((const unsigned char *)payload, pl, tok + n, cap - n);
     FUZZ_CHECK(k == B64URL_ENCODED_LEN(pl));
     n += k;
     unsigned char mac[SHA256_LEN];
     const sha256_piece piece = {tok, n};
     FUZZ_CHECK(sha256_hmac((const unsigned char *)key, strlen(key), &piece, 1, mac) == 0);
     tok[n++] = '.';
-    k = b64url_encode(mac, sizeof(mac), tok + n, cap - n);
+    k = b64_encode_url(mac, sizeof(mac), tok + n, cap - n);
     FUZZ_CHECK(k == 43);
     *len = n + k;
     return tok;

@@ -22,7 +22,7 @@
 #include <stdbool.h>
 
 #include "pagetoken.h"
-#include "validate.h"
+#include "valid.h"
 
 static const unsigned char key[32] = "fuzz-page-key-0123456789abcdef!";
 static const unsigned char other_key[32] = "fuzz-page-key-0123456789abcdeF!";

@@ -29,7 +29,7 @@
 #include "pagetoken.h"
 #include "pbjson.h"
 #include "pgbin.h"
-#include "validate.h"
+#include "valid.h"
 
 static uint64_t be(const uint8_t *p, size_t n)
 {

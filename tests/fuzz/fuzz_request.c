@@ -33,7 +33,7 @@
 #include "pbguard.h"
 #include "pbjson.h"
 #include "utf8.h"
-#include "validate.h"
+#include "valid.h"
 
 #include "cameos/content/v1/content.pb-c.h"
 #include "cameos/credits/v1/credits.pb-c.h"

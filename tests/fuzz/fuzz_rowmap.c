@@ -109,7 +109,7 @@
 #include "rowmap_cells.h"
 #include "rowmap_expect.h"
 #include "rpc.h"
-#include "validate.h"
+#include "valid.h"
 
 #include "cameos/content/v1/content.pb-c.h"
 #include "cameos/credits/v1/credits.pb-c.h"

@@ -20,7 +20,7 @@ AREAS=(common services tests bench scripts examples deploy db/migrations)
 ALLOW=(
 	OUT.sql OUT_pipelined.sql         # bench/lib.sh: what pgbench_script OUT writes
 	objects.json                      # deploy/k8s/validate.cjs: its stdin, rendered
-	auth_claims.json                  # common/jwt.h: a struct member
+	auth_claims.json                  # common/auth.h: a struct member
 	struct.proto                      # protobuf's own, as google/protobuf/* below
 	seed/database-schema-reference.md # 0003_tables.sql (unchangeable): outside the repo
 )

@@ -22,14 +22,14 @@ static void mint(long long exp, const char *role, char *out, size_t outsz)
     const char *hdr = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
     snprintf(payload, sizeof(payload), "{\"sub\":\"%s\",\"role\":\"%s\",\"exp\":%lld}", sub, role,
              exp);
-    cr_assert(b64url_encode((const unsigned char *)hdr, strlen(hdr), h, sizeof(h)) > 0);
-    cr_assert(b64url_encode((const unsigned char *)payload, strlen(payload), p, sizeof(p)) > 0);
+    cr_assert(b64_encode_url((const unsigned char *)hdr, strlen(hdr), h, sizeof(h)) > 0);
+    cr_assert(b64_encode_url((const unsigned char *)payload, strlen(payload), p, sizeof(p)) > 0);
     int n = snprintf(out, outsz, "%s.%s", h, p);
     unsigned char md[32];
     unsigned mdlen = 0;
     cr_assert_not_null(HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)out,
                             (size_t)n, md, &mdlen));
-    cr_assert(b64url_encode(md, mdlen, s, sizeof(s)) == 43);
+    cr_assert(b64_encode_url(md, mdlen, s, sizeof(s)) == 43);
     strcat(out, ".");
     strcat(out, s);
 }

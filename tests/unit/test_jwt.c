@@ -1,6 +1,6 @@
 /* Unit tests for jwt (HS256 verification, bearer parsing) and b64. */
 #include "b64.h"
-#include "jwt.h"
+#include "auth.h"
 
 #include <criterion/criterion.h>
 #include <openssl/evp.h>
@@ -16,7 +16,7 @@ static const char old_secret[] = "fedcba9876543210fedcba9876543210-previous";
 
 static char *b64(const char *s, char *out, size_t outsz)
 {
-    cr_assert(b64url_encode((const unsigned char *)s, strlen(s), out, outsz) > 0);
+    cr_assert(b64_encode_url((const unsigned char *)s, strlen(s), out, outsz) > 0);
     return out;
 }
 
@@ -32,7 +32,7 @@ static void mint(const char *key, const char *header, const char *payload, char 
         return;
     cr_assert_not_null(HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)out,
                             (size_t)n, md, &mdlen));
-    cr_assert(b64url_encode(md, mdlen, s, sizeof(s)) == 43);
+    cr_assert(b64_encode_url(md, mdlen, s, sizeof(s)) == 43);
     cr_assert((size_t)n + 1 + 43 < outsz);
     strcat(out, ".");
     strcat(out, s);
@@ -269,13 +269,13 @@ Test(jwt, malformed_structure)
     char h[256], p[1024], s[64], signed_part[2048];
     unsigned char md[32];
     unsigned int mdlen;
-    b64url_encode((const unsigned char *)HS256, strlen(HS256), h, sizeof(h));
-    b64url_encode((const unsigned char *)pl, strlen(pl), p, sizeof(p));
+    b64_encode_url((const unsigned char *)HS256, strlen(HS256), h, sizeof(h));
+    b64_encode_url((const unsigned char *)pl, strlen(pl), p, sizeof(p));
     p[5] = '+';
     snprintf(signed_part, sizeof(signed_part), "%s.%s", h, p);
     HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)signed_part,
          strlen(signed_part), md, &mdlen);
-    b64url_encode(md, mdlen, s, sizeof(s));
+    b64_encode_url(md, mdlen, s, sizeof(s));
     snprintf(bad, sizeof(bad), "%s.%s", signed_part, s);
     cr_assert_eq(verify(bad, NOW, &why), -1);
     cr_assert_str_eq(why, "malformed token payload");
@@ -429,11 +429,11 @@ Test(b64, rfc4648_vectors)
     unsigned char dec[32];
     for (size_t i = 0; i < 7; i++) {
         size_t n = strlen(plain[i]);
-        cr_assert_eq(b64url_encode((const unsigned char *)plain[i], n, out, sizeof(out)),
+        cr_assert_eq(b64_encode_url((const unsigned char *)plain[i], n, out, sizeof(out)),
                      strlen(enc[i]));
         cr_assert_str_eq(out, enc[i]);
         cr_assert_eq(B64URL_ENCODED_LEN(n), strlen(enc[i]));
-        cr_assert_eq(b64url_decode(enc[i], strlen(enc[i]), dec, sizeof(dec)), (ssize_t)n);
+        cr_assert_eq(b64_decode_url(enc[i], strlen(enc[i]), dec, sizeof(dec)), (ssize_t)n);
         cr_assert_eq(memcmp(dec, plain[i], n), 0);
         cr_assert_eq(b64_decode(std[i], strlen(std[i]), dec, sizeof(dec)), (ssize_t)n);
         cr_assert_eq(memcmp(dec, plain[i], n), 0);
@@ -446,22 +446,22 @@ Test(b64, alphabets_and_strictness)
     static const unsigned char bytes[] = {0xfb, 0xff, 0xbf, 0xfe};
     char out[16];
     unsigned char dec[16];
-    cr_assert_eq(b64url_encode(bytes, 4, out, sizeof(out)), 6);
+    cr_assert_eq(b64_encode_url(bytes, 4, out, sizeof(out)), 6);
     cr_assert_str_eq(out, "-_-__g");
-    cr_assert_eq(b64url_decode("-_-__g", 6, dec, sizeof(dec)), 4);
+    cr_assert_eq(b64_decode_url("-_-__g", 6, dec, sizeof(dec)), 4);
     cr_assert_eq(memcmp(dec, bytes, 4), 0);
     cr_assert_eq(b64_decode("+/+//g==", 8, dec, sizeof(dec)), 4);
     cr_assert_eq(memcmp(dec, bytes, 4), 0);
 
-    cr_assert_eq(b64url_decode("+/+//g", 6, dec, sizeof(dec)), -1);
+    cr_assert_eq(b64_decode_url("+/+//g", 6, dec, sizeof(dec)), -1);
     cr_assert_eq(b64_decode("-_-__g", 6, dec, sizeof(dec)), -1);
-    cr_assert_eq(b64url_decode("Zg==", 4, dec, sizeof(dec)), -1);
-    cr_assert_eq(b64url_decode("Z", 1, dec, sizeof(dec)), -1);
-    cr_assert_eq(b64url_decode("Zm9vY", 5, dec, sizeof(dec)), -1);
-    cr_assert_eq(b64url_decode("Zh", 2, dec, sizeof(dec)), -1); /* non-zero spare bits */
-    cr_assert_eq(b64url_decode("Zm9", 3, dec, sizeof(dec)), -1);
-    cr_assert_eq(b64url_decode("Zm 9v", 5, dec, sizeof(dec)), -1);
-    cr_assert_eq(b64url_decode("Zm\0v", 4, dec, sizeof(dec)), -1);
+    cr_assert_eq(b64_decode_url("Zg==", 4, dec, sizeof(dec)), -1);
+    cr_assert_eq(b64_decode_url("Z", 1, dec, sizeof(dec)), -1);
+    cr_assert_eq(b64_decode_url("Zm9vY", 5, dec, sizeof(dec)), -1);
+    cr_assert_eq(b64_decode_url("Zh", 2, dec, sizeof(dec)), -1); /* non-zero spare bits */
+    cr_assert_eq(b64_decode_url("Zm9", 3, dec, sizeof(dec)), -1);
+    cr_assert_eq(b64_decode_url("Zm 9v", 5, dec, sizeof(dec)), -1);
+    cr_assert_eq(b64_decode_url("Zm\0v", 4, dec, sizeof(dec)), -1);
     cr_assert_eq(b64_decode("Zg=", 3, dec, sizeof(dec)), -1);
     cr_assert_eq(b64_decode("Zg===", 5, dec, sizeof(dec)), -1);
     cr_assert_eq(b64_decode("Zm8==", 5, dec, sizeof(dec)), -1);
@@ -476,15 +476,15 @@ Test(b64, buffer_limits)
 {
     char out[8];
     unsigned char dec[3];
-    cr_assert_eq(b64url_encode((const unsigned char *)"foobar", 6, out, 8), 0);
-    cr_assert_eq(b64url_encode((const unsigned char *)"foobar", 6, out, 9 - 1), 0);
+    cr_assert_eq(b64_encode_url((const unsigned char *)"foobar", 6, out, 8), 0);
+    cr_assert_eq(b64_encode_url((const unsigned char *)"foobar", 6, out, 9 - 1), 0);
     char ok[9];
-    cr_assert_eq(b64url_encode((const unsigned char *)"foobar", 6, ok, 9), 8);
-    cr_assert_eq(b64url_encode((const unsigned char *)"", 0, ok, 1), 0);
+    cr_assert_eq(b64_encode_url((const unsigned char *)"foobar", 6, ok, 9), 8);
+    cr_assert_eq(b64_encode_url((const unsigned char *)"", 0, ok, 1), 0);
     cr_assert_str_eq(ok, "");
-    cr_assert_eq(b64url_decode("Zm9vYg", 6, dec, 3), -1);
-    cr_assert_eq(b64url_decode("Zm9v", 4, dec, 3), 3);
-    cr_assert_eq(b64url_decode("", 0, dec, 0), 0);
+    cr_assert_eq(b64_decode_url("Zm9vYg", 6, dec, 3), -1);
+    cr_assert_eq(b64_decode_url("Zm9v", 4, dec, 3), 3);
+    cr_assert_eq(b64_decode_url("", 0, dec, 0), 0);
 }
 
 Test(b64, random_round_trip)
@@ -497,9 +497,9 @@ Test(b64, random_round_trip)
             seed = seed * 1103515245u + 12345u;
             in[i] = (unsigned char)(seed >> 16);
         }
-        size_t e = b64url_encode(in, n, enc, sizeof(enc));
+        size_t e = b64_encode_url(in, n, enc, sizeof(enc));
         cr_assert_eq(e, B64URL_ENCODED_LEN(n));
-        cr_assert_eq(b64url_decode(enc, e, dec, sizeof(dec)), (ssize_t)n);
+        cr_assert_eq(b64_decode_url(enc, e, dec, sizeof(dec)), (ssize_t)n);
         cr_assert_eq(memcmp(in, dec, n), 0);
     }
 }

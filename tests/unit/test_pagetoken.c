@@ -129,7 +129,7 @@ static void resign(unsigned char raw[41], char tok[PAGETOKEN_SIZE])
     memcpy(msg + 1 + sl, raw + 1, 24);
     cr_assert_not_null(HMAC(EVP_sha256(), key, (int)KEYLEN, msg, 1 + sl + 24, md, &mdlen));
     memcpy(raw + 25, md, 16);
-    cr_assert_eq(b64url_encode(raw, 41, tok, PAGETOKEN_SIZE), PAGETOKEN_LEN);
+    cr_assert_eq(b64_encode_url(raw, 41, tok, PAGETOKEN_SIZE), PAGETOKEN_LEN);
 }
 
 Test(pagetoken, documented_layout_and_version)
@@ -138,7 +138,7 @@ Test(pagetoken, documented_layout_and_version)
     unsigned char raw[41];
     long long t;
     make(tok);
-    cr_assert_eq(b64url_decode(tok, PAGETOKEN_LEN, raw, sizeof(raw)), 41);
+    cr_assert_eq(b64_decode_url(tok, PAGETOKEN_LEN, raw, sizeof(raw)), 41);
     cr_assert_eq(raw[0], 2);
     cr_assert_eq(raw[9], 0x0a);
     cr_assert_eq(raw[24], 0x2d);

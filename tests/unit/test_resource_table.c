@@ -2,7 +2,7 @@
  * row that names none, or another resource than its method, is refused at
  * registration (before any call could reach it). Built with planning's own
  * resources (brand.c, campaign.c, sql.c). */
-#include "resource.h"
+#include "res.h"
 
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>

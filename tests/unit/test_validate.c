@@ -1,5 +1,5 @@
 /* Unit tests for validate: ids, text limits, URLs, usernames, colours, enums. */
-#include "validate.h"
+#include "valid.h"
 
 #include <criterion/criterion.h>
 #include <string.h>

@@ -1,10 +1,10 @@
 /*
- * args.h - request field checks shared by every handler. Each check either
+ * arg.h - request field checks shared by every handler. Each check either
  * passes (returns 0) or ends the call with INVALID_ARGUMENT and a message
  * that names the field (returns -1): a handler returns at the first -1.
  */
-#ifndef CAMEOS_ARGS_H
-#define CAMEOS_ARGS_H
+#ifndef CAMEOS_ARG_H
+#define CAMEOS_ARG_H
 
 #include <stddef.h>
 

@@ -1,11 +1,11 @@
 /*
- * resource.h - the resource engine: Get, List, Create, Update, Delete and
+ * res.h - the resource engine: Get, List, Create, Update, Delete and
  * Use (usage_count + 1) of a user's rows, served from a declaration.
  *
  * A service declares each resource once as a res_def (its rowmap, its
  * statements, list filters, field rules, and the few hooks that differ),
  * names res_get ... res_use as handlers in its method table, and calls
- * res_register once before rpc_main. What the handlers need of a request is
+ * res_register once before server_main. What the handlers need of a request is
  * found at registration, from the service descriptor: the method
  * "ListStylePresets" routed to res_list lists the resource whose rowmap
  * message is StylePreset (method = verb + message name, plus "s" for List),
@@ -19,8 +19,8 @@
  *   List              $1 caller, $2 cursor time, $3 cursor id, $4 rows to
  *                     fetch, then one parameter per filter (NULL: not set)
  *   Create            $1 caller, $2 request_id (NULL when none), then
- *                     rowmap_insert_params, then the create-only columns
- *   Update            $1 id, $2 caller, then rowmap_update_params
+ *                     rowparam_insert, then the create-only columns
+ *   Update            $1 id, $2 caller, then rowparam_update
  * Get, Create, Update and Use return the row (select list = the rowmap);
  * Delete returns one row when the row exists: true when it went, false
  * when it may not go yet (FAILED_PRECONDITION `busy`).
@@ -28,8 +28,8 @@
  * Ownership: declarations are static data of the service; the engine keeps
  * pointers to them and allocates nothing outside call memory.
  */
-#ifndef CAMEOS_RESOURCE_H
-#define CAMEOS_RESOURCE_H
+#ifndef CAMEOS_RES_H
+#define CAMEOS_RES_H
 
 #include <stddef.h>
 
@@ -123,7 +123,7 @@ void res_use(rpc_call *c, const ProtobufCMessage *req);
 /* Binds every row of svc's method table whose handler is a res_* handler
  * to the resource its arg names, and checks the declarations against the
  * method's name, its request and response types, and the statements'
- * parameter counts. Call once before rpc_main; 0, or -1 after printing what
+ * parameter counts. Call once before server_main; 0, or -1 after printing what
  * does not fit to stderr (a bug in the service). */
 int res_register(const rpc_service *svc) __attribute__((warn_unused_result));
 

@@ -1,12 +1,12 @@
 /*
- * args.c - request field checks (see args.h).
+ * arg.c - request field checks (see arg.h).
  */
-#include "args.h"
+#include "arg.h"
 
 #include <string.h>
 
 #include "utf8.h"
-#include "validate.h"
+#include "valid.h"
 
 int arg_uuid(rpc_call *c, const char *field, const char *v, int required)
 {

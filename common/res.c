@@ -1,5 +1,5 @@
 /*
- * resource.c - the resource engine (see resource.h): the route table built
+ * res.c - the resource engine (see res.h): the route table built
  * by res_register, the six handlers, list filters and page-token scopes,
  * and the field rules.
  *
@@ -9,16 +9,17 @@
  * nothing is looked up by name or scanned per call. Per-call state (the
  * list page) lives in call memory.
  */
-#include "resource.h"
+#include "res.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "args.h"
+#include "arg.h"
 #include "google/protobuf/empty.pb-c.h"
 #include "google/protobuf/field_mask.pb-c.h"
 #include "google/protobuf/wrappers.pb-c.h"
-#include "validate.h"
+#include "rowparam.h"
+#include "valid.h"
 
 #define FIELD(msg, fd, type) ((type *)((char *)(msg) + (fd)->offset))
 #define COUNT(msg, fd)       ((size_t *)((char *)(msg) + (fd)->quantifier_offset))
@@ -134,9 +135,9 @@ void res_create(rpc_call *c, const ProtobufCMessage *req)
         check_fields(c, def, r->main->name, msg, cols, 1) != 0)
         return;
     const char *p[2 + RES_MAX_COLS] = {rpc_claims(c)->sub, request_id[0] ? request_id : NULL};
-    int n = rowmap_insert_params(c, def->map, msg, p + 2), bad = 0;
+    int n = rowparam_insert(c, def->map, msg, p + 2), bad = 0;
     for (size_t k = 0; n >= 0 && k < def->ncreate_only; k++) {
-        p[2 + n++] = rowmap_param(c, def->map, msg, (size_t)def->create_only[k], &bad);
+        p[2 + n++] = rowparam_value(c, def->map, msg, (size_t)def->create_only[k], &bad);
         if (bad)
             return;
     }
@@ -162,9 +163,9 @@ void res_update(rpc_call *c, const ProtobufCMessage *req)
         return;
     const char *p[2 + 2 * RES_MAX_COLS] = {id, rpc_claims(c)->sub};
     unsigned long long changed;
-    int n = rowmap_update_params(c, def->map, msg,
-                                 *FIELD(req, r->aux, const Google__Protobuf__FieldMask *), p + 2,
-                                 &changed);
+    int n =
+        rowparam_update(c, def->map, msg, *FIELD(req, r->aux, const Google__Protobuf__FieldMask *),
+                        p + 2, &changed);
     if (n < 0 || check_fields(c, def, r->main->name, msg, changed, 0) != 0)
         return;
     /* Nothing to change: the row as it is, updated_at untouched. */
@@ -273,7 +274,7 @@ static int list_filters(rpc_call *c, const route *r, const ProtobufCMessage *req
         }
         case RES_F_ENUM: {
             int e = *FIELD(req, fd, int);
-            const rowmap_col *col = &def->map->cols[rowmap_col_index(def->map, f->field)];
+            const rowmap_col *col = &def->map->cols[rowparam_col_index(def->map, f->field)];
             if (e != 0 && !(v = valid_enum_text(col->enums, col->nenums, e))) {
                 rpc_failf(c, GRPC_STATUS_INVALID_ARGUMENT, "%s has an unknown value", f->field);
                 return -1;
@@ -489,7 +490,7 @@ static const char *bind_fields(route *r)
             const res_filter *f = &def->filters[i];
             const ProtobufCFieldDescriptor *fd =
                 protobuf_c_message_descriptor_get_field_by_name(in, f->field);
-            int col = rowmap_col_index(def->map, f->field);
+            int col = rowparam_col_index(def->map, f->field);
             int fits = fd && fd->label != PROTOBUF_C_LABEL_REPEATED;
             switch (f->kind) {
             case RES_F_TEXT:

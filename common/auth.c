@@ -1,11 +1,11 @@
-/* HS256 JWT verification; see jwt.h. */
-#include "jwt.h"
+/* HS256 JWT verification; see auth.h. */
+#include "auth.h"
 
 #include "arena.h"
 #include "b64.h"
 #include "jsonr.h"
 #include "sha256.h"
-#include "validate.h"
+#include "valid.h"
 
 #include <limits.h>
 #include <math.h>
@@ -60,18 +60,18 @@ int auth_verify(const auth_keys *keys, const char *token, size_t token_len, long
     if (hlen == 0 || plen == 0 || slen == 0)
         return auth_fail(out, why, "malformed token");
 
-    ssize_t hn = b64url_decode(token, hlen, hdr, sizeof(hdr));
+    ssize_t hn = b64_decode_url(token, hlen, hdr, sizeof(hdr));
     if (hn <= 0)
         return auth_fail(out, why, "malformed token header");
     if (auth_check_header(hdr, (size_t)hn, &reason) != 0)
         return auth_fail(out, why, reason);
 
-    if (b64url_decode(dot2 + 1, slen, sig, sizeof(sig)) != AUTH_SIG_LEN)
+    if (b64_decode_url(dot2 + 1, slen, sig, sizeof(sig)) != AUTH_SIG_LEN)
         return auth_fail(out, why, "invalid signature");
     if (auth_check_sig(keys, token, (size_t)(dot2 - token), sig) != 0)
         return auth_fail(out, why, "invalid signature");
 
-    ssize_t pn = b64url_decode(dot1 + 1, plen, body, sizeof(body) - 1);
+    ssize_t pn = b64_decode_url(dot1 + 1, plen, body, sizeof(body) - 1);
     if (pn <= 0 || memchr(body, '\0', (size_t)pn) != NULL)
         return auth_fail(out, why, "malformed token payload");
     body[pn] = '\0';

@@ -1,5 +1,5 @@
-/* Field validation helpers; see validate.h. */
-#include "validate.h"
+/* Field validation helpers; see valid.h. */
+#include "valid.h"
 
 #include "utf8.h"
 

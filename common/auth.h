@@ -1,13 +1,13 @@
 /*
- * jwt - verification of the HS256 bearer tokens every RPC carries
+ * auth - verification of the HS256 bearer tokens every RPC carries
  * (docs/API.md §2; the format Supabase issues).
  *
  * Pure: the caller supplies the keys and the current time. The key bytes
  * stay the caller's; auth_claims.json is malloc'd here and released with
  * auth_claims_free. Reasons returned through *why are static strings.
  */
-#ifndef CAMEOS_JWT_H
-#define CAMEOS_JWT_H
+#ifndef CAMEOS_AUTH_H
+#define CAMEOS_AUTH_H
 
 #include <stddef.h>
 

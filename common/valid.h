@@ -1,12 +1,12 @@
 /*
- * validate - pure checks of request fields (ids, text, URLs, names, colours)
+ * valid - pure checks of request fields (ids, text, URLs, names, colours)
  * and a small table mapper between enum numbers and their database text.
  *
  * Nothing here allocates; strings returned by valid_enum_text belong to the
  * caller's table. NULL inputs are never valid.
  */
-#ifndef CAMEOS_VALIDATE_H
-#define CAMEOS_VALIDATE_H
+#ifndef CAMEOS_VALID_H
+#define CAMEOS_VALID_H
 
 #include <stdbool.h>
 #include <stddef.h>
