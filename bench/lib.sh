@@ -88,7 +88,7 @@ pgbench_script() {
 		sql=$(EXPR="$expr" K="$k" perl -pe 's/\$$ENV{K}(?![0-9])/$ENV{EXPR}/g' <<<"$sql")
 		k=$((k + 1))
 	done
-	# The service's own prelude (common/pgpool.c): keyset lists (PLAN=keyset)
+	# The service's own prelude (common/db/pgpool.c): keyset lists (PLAN=keyset)
 	# run on one generic plan made with sorts off, everything else on "auto".
 	local mode=auto sort=on
 	if [[ ${PLAN:-} == keyset ]]; then mode=force_generic_plan sort=off; fi

@@ -4,6 +4,10 @@ from the built objects (who calls whom: nm) and the sources (who includes
 whom). Prints TAP; exits 1 when a rule is broken.
 
 Rules checked:
+  - common/ is in layers, one folder each, lowest first (LAYERS); a file
+    includes headers of its own layer and lower ones only (CMake enforces
+    it too: a layer's library sees only the headers of the layers it
+    links), and every folder of common/ is a known layer;
   - no two files of common/ call each other in a circle, directly or through
     others; nor the files of one service;
   - common/ includes no header of services/ and calls no function defined
@@ -26,6 +30,10 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVICES = sorted(d for d in os.listdir(os.path.join(ROOT, "services"))
                   if os.path.isdir(os.path.join(ROOT, "services", d)))
+
+# common/'s layers, lowest first; the same order as the libraries of the
+# top-level CMakeLists.txt and the table of docs/runtime.md.
+LAYERS = ["util", "json", "auth", "db", "rpc", "crud"]
 
 results = []
 
@@ -120,6 +128,19 @@ def misnamed(table):
             if sym != stem and not sym.startswith(stem + "_") and (stem, sym) not in NAME_EXCEPTIONS]
 
 
+def upward(srcs, layer_of):
+    """Includes of a header of a higher layer: srcs {path: [included names]}
+    with path common/<layer>/<file>."""
+    out = []
+    for path, incs in sorted(srcs.items()):
+        mine = path.split("/")[1]
+        for inc in incs:
+            theirs = layer_of.get(os.path.basename(inc))
+            if theirs and LAYERS.index(theirs) > LAYERS.index(mine):
+                out.append(f"{path} ({mine}) includes {os.path.basename(inc)} ({theirs})")
+    return out
+
+
 def includes(path):
     with open(path, encoding="utf-8") as f:
         return re.findall(r'^\s*#\s*include\s+"([^"]+)"', f.read(), re.M)
@@ -132,8 +153,27 @@ def main():
     planted = {"a": {"b": ["f"]}, "b": {"c": ["g"]}, "c": {"a": ["h"]}, "d": {"a": ["i"]}}
     tap(circles(planted) == [["a", "b", "c"]], "the circle finder finds a planted circle")
 
-    common_objs = sorted(glob.glob(os.path.join(build, "CMakeFiles", "cameos_*.dir", "common", "*.c.o")))
-    n_common_src = len(glob.glob(os.path.join(ROOT, "common", "*.c")))
+    folders = sorted(d for d in os.listdir(os.path.join(ROOT, "common"))
+                     if os.path.isdir(os.path.join(ROOT, "common", d)))
+    loose = sorted(glob.glob(os.path.join(ROOT, "common", "*.[ch]")))
+    ok = sorted(LAYERS) == folders and not loose
+    tap(ok, f"common/ is the layers {', '.join(LAYERS)}, one folder each, no file outside them",
+        [] if ok else [f"folders: {', '.join(folders)}"] +
+        [f"outside a layer: {os.path.relpath(p, ROOT)}" for p in loose])
+    layer_of = {}
+    for layer in LAYERS:
+        for h in glob.glob(os.path.join(ROOT, "common", layer, "*.h")):
+            layer_of[os.path.basename(h)] = layer
+    planted = {"low.h": "util", "high.h": "rpc"}
+    tap(upward({"common/util/x.c": ["low.h", "high.h"]}, planted) == ["common/util/x.c (util) includes high.h (rpc)"],
+        "the layer check finds a planted upward include")
+    srcs = {os.path.relpath(p, ROOT): includes(p)
+            for p in sorted(glob.glob(os.path.join(ROOT, "common", "*", "*.[ch]")))}
+    bad = upward(srcs, layer_of)
+    tap(not bad, f"no file of common/ includes a header of a higher layer ({len(srcs)} files)", bad)
+
+    common_objs = sorted(glob.glob(os.path.join(build, "CMakeFiles", "cameos_*.dir", "common", "*", "*.c.o")))
+    n_common_src = len(glob.glob(os.path.join(ROOT, "common", "*", "*.c")))
     tap(len(common_objs) == n_common_src,
         f"every file of common/ is built ({len(common_objs)} objects, {n_common_src} sources)")
     common = symbols(common_objs)
@@ -142,6 +182,12 @@ def main():
     edges = sum(len(v) for v in g.values())
     tap(not found, f"no circle among common/'s {len(common)} files ({edges} calls between files)",
         [l for comp in found for l in describe(g, comp)])
+    obj_layer = {os.path.basename(o)[: -len(".c.o")]: os.path.basename(os.path.dirname(o))
+                 for o in common_objs}
+    up = [f"{a}.c ({obj_layer[a]}) calls {', '.join(sorted(syms)[:4])} of {b}.c ({obj_layer[b]})"
+          for a, callees in sorted(g.items()) for b, syms in sorted(callees.items())
+          if LAYERS.index(obj_layer[b]) > LAYERS.index(obj_layer[a])]
+    tap(not up, "no file of common/ calls a function of a higher layer", up)
 
     # The planted check of the name rule, then the rule.
     tap(misnamed({"arena": ({"arena_new", "arena", "other_fn"}, set())}) == ["arena.c exports other_fn"],
@@ -171,7 +217,7 @@ def main():
         for h in glob.glob(os.path.join(ROOT, "services", svc, "*.h")):
             svc_headers[os.path.basename(h)] = svc
     bad = []
-    for path in sorted(glob.glob(os.path.join(ROOT, "common", "*.[ch]"))):
+    for path in sorted(glob.glob(os.path.join(ROOT, "common", "*", "*.[ch]"))):
         for inc in includes(path):
             if "services/" in inc or os.path.basename(inc) in svc_headers:
                 bad.append(f"{os.path.relpath(path, ROOT)} includes {inc}")

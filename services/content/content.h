@@ -2,7 +2,7 @@
  * content.h - the content service: generations, performance metrics, style
  * presets, tool configurations and platform configurations (docs/API.md §5).
  *
- * Every resource is declared once, as a res_def (common/res.h): its
+ * Every resource is declared once, as a res_def (common/crud/res.h): its
  * rowmap (the select list below, column by column), its statements (sql.c),
  * its field rules and list filters; the engine's handlers serve its Get,
  * List, Create, Update, Delete and Use. generation.c, metric.c, preset.c,
@@ -59,7 +59,7 @@ enum {
 extern const pgpool_stmt content_stmts[CONTENT_NSTMTS];
 
 /* clang-format off */
-/* jsonb read as a Struct: the row reader (common/rowmap.c) gives anything
+/* jsonb read as a Struct: the row reader (common/crud/rowmap.c) gives anything
  * but an object (rows written outside the service, e.g. the '[]' column
  * defaults) as {"items": value}, so that no data is lost and no read fails. */
 #define SQL_OBJECT(col) ROWMAP_SQL_JSON(col)

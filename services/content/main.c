@@ -2,7 +2,7 @@
  * cameos-content - video generations, their performance metrics, and the
  * user's style presets, tool configurations and platform configurations
  * (docs/API.md §5). This file is the method table: the resource engine
- * (common/res.h) serves the declarations beside it, and generation.c,
+ * (common/crud/res.h) serves the declarations beside it, and generation.c,
  * queue.c and watch.c the rest.
  */
 #include "content.h"

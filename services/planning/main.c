@@ -1,7 +1,7 @@
 /*
  * cameos-planning - brand guidelines, campaigns, storyboard sequences and
  * tool preset chains (docs/API.md §6). This file is the method table and the
- * constraint messages; the resource engine (common/res.h) serves every
+ * constraint messages; the resource engine (common/crud/res.h) serves every
  * RPC from the declarations beside it.
  */
 #include "planning.h"

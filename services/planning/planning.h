@@ -2,7 +2,7 @@
  * planning.h - the planning service: brand guidelines, campaigns, storyboard
  * sequences and tool preset chains (docs/API.md §6).
  *
- * Every resource is declared once, as a res_def (common/res.h): its
+ * Every resource is declared once, as a res_def (common/crud/res.h): its
  * rowmap (the select list below, column by column), its statements (sql.c),
  * its field rules and list filters; the engine's handlers serve every RPC
  * from that. brand.c, campaign.c, storyboard.c and chain.c hold the

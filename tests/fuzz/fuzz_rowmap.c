@@ -1,6 +1,6 @@
 /*
  * fuzz_rowmap - rows of a PostgreSQL result read into the services' resource
- * messages by common/rowmap.c, as a Get or List handler's database callback
+ * messages by common/crud/rowmap.c, as a Get or List handler's database callback
  * reads them (rowmap_reply_one, rowmap_reply_list), over synthetic results
  * made with libpq's public constructors (PQmakeEmptyPGresult,
  * PQsetResultAttrs, PQsetvalue).

@@ -1,6 +1,6 @@
 /*
  * test_guard - requests built to hurt the runtime are refused before
- * protobuf-c unpacks them (common/pbguard.c), over real gRPC channels to all
+ * protobuf-c unpacks them (common/rpc/pbguard.c), over real gRPC channels to all
  * three services: nesting past 64 levels (5,000 deep killed content and
  * planning before the guard), more values than a request may hold, NUL in
  * text. Each refusal is INVALID_ARGUMENT naming the field, writes nothing,

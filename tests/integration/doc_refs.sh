@@ -4,7 +4,7 @@
 # SQL) of common/ services/ tests/ bench/ scripts/ examples/ deploy/ and
 # db/migrations/ for tokens that look like a file: a relative path or a bare
 # name ending in .md .c .h .sh .cjs .sql .proto .json or .yaml
-# ("docs/queue.md", "common/rowmap.c", "OPERATORS.md"). A path exists from
+# ("docs/queue.md", "common/crud/rowmap.c", "OPERATORS.md"). A path exists from
 # the repository root, from the citing file's directory, or as the tail of
 # a path ("cameos/credits/v1/credits.proto" under proto/); a bare name when
 # a file of that exact name exists anywhere. node_modules, build*, gen, .git
@@ -20,9 +20,10 @@ AREAS=(common services tests bench scripts examples deploy db/migrations)
 ALLOW=(
 	OUT.sql OUT_pipelined.sql         # bench/lib.sh: what pgbench_script OUT writes
 	objects.json                      # deploy/k8s/validate.cjs: its stdin, rendered
-	auth_claims.json                  # common/auth.h: a struct member
+	auth_claims.json                  # common/auth/auth.h: a struct member
 	struct.proto                      # protobuf's own, as google/protobuf/* below
 	seed/database-schema-reference.md # 0003_tables.sql (unchangeable): outside the repo
+	common/pgerr.c                    # 0011, 0012, 0014 (unchangeable): now common/db/pgerr.c
 )
 
 # shellcheck source=tests/integration/tap.bash

@@ -5,7 +5,7 @@
 # made with sorts off), the plan must walk (user_id, created_at, id) with the
 # page bound as an index condition and sort nothing. A bound that is not a
 # bare parameter stays a filter under row-level security, and page 1000 of a
-# long history then reads every row before it (see common/list.h).
+# long history then reads every row before it (see common/crud/list.h).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 : "${DATABASE_URL:?}" "${CAMEOS_BUILD_DIR:?}"
 

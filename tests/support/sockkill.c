@@ -3,7 +3,7 @@
  * on PORT inside process PID, as a failing kernel or a stray shutdown(2)
  * would. gRPC 1.51's next accept then fails with EINVAL and its listener
  * stops for good: the attack suite uses this to check that the process
- * notices (common/selfprobe.c) and exits non-zero.
+ * notices (common/rpc/selfprobe.c) and exits non-zero.
  *
  * Finds the socket through /proc (the inode of a LISTEN entry on PORT in
  * /proc/net/tcp or tcp6, then the fd of PID linking to it), takes a copy of

@@ -51,7 +51,7 @@ typedef struct pgpool_stmt {
 /* Results in PostgreSQL's binary format (parameters stay text): the server
  * sends a timestamp as 8 bytes instead of printing it, and a uuid as 16.
  * Only for statements read through rowmap, which decodes both formats
- * (common/pgbin.h); their select lists give timestamps as they are, not as
+ * (common/db/pgbin.h); their select lists give timestamps as they are, not as
  * SQL_US, which is for text-format statements. */
 #define PGPOOL_BINARY 4u
 /* Rows arrive one at a time (libpq's single-row mode) and the pgq keeps them
