@@ -229,11 +229,6 @@ void call_end_streams(rpc_server *s)
         call_end(c, GRPC_STATUS_UNAVAILABLE, "server is shutting down");
 }
 
-rpc_server *call_server(const rpc_call *c)
-{
-    return c->srv;
-}
-
 /* ---- internals ------------------------------------------------------- */
 
 void call_ref(rpc_call *c)

@@ -25,7 +25,7 @@ typedef struct watch {
 void health_check(rpc_call *c, const ProtobufCMessage *req)
 {
     const Grpc__Health__V1__HealthCheckRequest *r = (const void *)req;
-    int st = status_of(call_server(c), r->service);
+    int st = status_of(rpc_call_server(c), r->service);
     if (st == HEALTH_UNKNOWN) {
         rpc_fail(c, GRPC_STATUS_NOT_FOUND, "unknown service name");
         return;
@@ -38,7 +38,7 @@ void health_check(rpc_call *c, const ProtobufCMessage *req)
 void health_watch(rpc_call *c, const ProtobufCMessage *req)
 {
     const Grpc__Health__V1__HealthCheckRequest *r = (const void *)req;
-    rpc_server *s = call_server(c);
+    rpc_server *s = rpc_call_server(c);
     watch *w = calloc(1, sizeof(*w));
     if (!w || !(w->name = strdup(r->service))) {
         free(w);
@@ -86,7 +86,7 @@ static void send_status(rpc_call *c, int status)
 
 static void watch_cleanup(rpc_call *c, void *data)
 {
-    rpc_server *s = call_server(c);
+    rpc_server *s = rpc_call_server(c);
     watch *w = data;
     for (rpc_call **pp = &s->watchers; *pp; pp = call_watch_next(*pp)) {
         if (*pp == c) {

@@ -30,7 +30,7 @@ static void on_request(rpc_call *c, const uint8_t *buf, size_t len, int eof)
      * parse), so refl_answer may decode it. */
     uint8_t *out = NULL;
     size_t out_len = 0;
-    int rc = refl_answer(call_server(c)->refl, buf, len, &out, &out_len);
+    int rc = refl_answer(rpc_call_server(c)->refl, buf, len, &out, &out_len);
     if (rc == -1) {
         rpc_fail(c, GRPC_STATUS_INVALID_ARGUMENT, "malformed reflection request");
         return;

@@ -87,7 +87,6 @@ void callreq_begin(rpc_call *c);
 void callreq_sweep_reads(rpc_server *s);
 /* The call of a streaming handler, for lists kept by health.c. */
 rpc_call **call_watch_next(rpc_call *c);
-rpc_server *call_server(const rpc_call *c);
 /* Queues an already serialized message on a stream; the bytes are copied. */
 void call_send_raw(rpc_call *c, const uint8_t *buf, size_t len);
 
