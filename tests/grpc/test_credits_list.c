@@ -194,6 +194,26 @@ Test(credits_list, transaction_list_errors)
         cr_assert_null(r.resp);
         tc_result_free(&r);
     }
+    /* The largest page_token a request can carry (half of MAX_RECV_BYTES'
+     * 1 MiB), with and without a token's prefix: refused as a token, no
+     * other way, and the list still answers after. */
+    size_t big_len = 512 * 1024;
+    char *big = malloc(big_len + 1);
+    cr_assert_not_null(big);
+    memset(big, 'A', big_len);
+    big[big_len] = 0;
+    r = lt_list(ta, 1, big, 0);
+    CF_EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, "a page_token of 512 KiB");
+    tc_result_free(&r);
+    memcpy(big, tok_all, strlen(tok_all));
+    r = lt_list(ta, 1, big, 0);
+    CF_EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, "a good token followed by 512 KiB");
+    tc_result_free(&r);
+    free(big);
+    r = lt_list(ta, 1, tok_all, 0);
+    CF_EXPECT_CODE(r, GRPC_STATUS_OK, "the good token still serves after");
+    tc_result_free(&r);
+
     /* A list token is not a tier token either. */
     r = lt_tiers_call(ta, 1, tok_all);
     CF_EXPECT_CODE(r, GRPC_STATUS_INVALID_ARGUMENT, "transaction token on ListPricingTiers");
