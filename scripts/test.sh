@@ -17,7 +17,7 @@
 #   buf-breaking  scripts/breaking.sh: `buf breaking` of proto/ against its
 #               version before its last change; a break passes only when
 #               announced (an API-Break: trailer)
-#   pgtap       fresh PostgreSQL (build/test-pg, port 55439), `migrate` twice,
+#   pgtap       fresh PostgreSQL (build/test-pg, port 21439), `migrate` twice,
 #               pg_prove over tests/pgtap/[0-9]*.sql
 #   integration the Criterion tests labelled "integration" (ctest -L) and
 #               tests/integration/*.sh (TAP) against the three services, once
@@ -44,9 +44,13 @@ BUILD_ASAN="$ROOT/build-asan"
 BUILD_CLANG="$ROOT/build-clang"
 LOGS="$ROOT/build/test-logs"
 TEST_PG_DIR="$ROOT/build/test-pg"
-TEST_PG_PORT=55439
+# Every fixed port of the test run lies below the kernel's ephemeral range
+# (32768-60999 by default): there, a client's outgoing connection could hold
+# the port when a service binds it ("Address already in use"). free_port
+# (tests/integration/lib.bash) draws from 22000-28999, between them.
+TEST_PG_PORT=21439
 PGB_DIR="$ROOT/build/test-pgbouncer"
-PGB_PORT=55440
+PGB_PORT=21440
 # Set by suite_pgbouncer for one suite_integration run: the port the
 # services' DATABASE_URL uses, environment for the services only, and
 # tests/integration scripts to leave out.
@@ -54,8 +58,8 @@ SVC_DB_PORT=
 SVC_ENV=()
 SKIP_SCRIPTS=()
 SVC_REPLICAS=1 # instances of each service; the others on ports +100, +200
-declare -A GRPC_PORT=([credits]=51051 [content]=51052 [planning]=51053)
-declare -A METRICS_PORT=([credits]=59091 [content]=59092 [planning]=59093)
+declare -A GRPC_PORT=([credits]=21051 [content]=21052 [planning]=21053)
+declare -A METRICS_PORT=([credits]=29091 [content]=29092 [planning]=29093)
 ASAN_ENV=(
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1

@@ -152,11 +152,13 @@ unlock_table() {
 # test's own, on a free port pair, with extra environment. Needs
 # CAMEOS_BUILD_DIR (scripts/test.sh sets it).
 
-# free_port: a port p with p and p+1 free.
+# free_port: a port p with p and p+1 free, from 22000-28999: below the
+# kernel's ephemeral ports (where an outgoing connection may hold one) and
+# clear of scripts/test.sh's fixed ports (21xxx and 29xxx).
 free_port() {
 	local p
 	for _ in $(seq 1 50); do
-		p=$((20000 + RANDOM % 20000))
+		p=$((22000 + RANDOM % 7000))
 		if ! ss -ltnH "sport = :$p or sport = :$((p + 1))" | grep -q .; then
 			echo "$p"
 			return
