@@ -26,6 +26,7 @@
 
 #include "grpc/health/v1/health.pb-c.h"
 #include "grpc/reflection/v1/reflection.pb-c.h"
+#include "abseil.h"
 #include "authcache.h"
 #include "connlimit.h"
 #include "h2watch.h"
@@ -201,6 +202,10 @@ static int serve(rpc_server *s)
     gpr_set_log_verbosity(s->cfg.log_level <= CONFIG_LOG_DEBUG  ? GPR_LOG_SEVERITY_DEBUG
                           : s->cfg.log_level <= CONFIG_LOG_INFO ? GPR_LOG_SEVERITY_INFO
                                                                 : GPR_LOG_SEVERITY_ERROR);
+    /* Before grpc_init starts gRPC's threads (see abseil.h for the cost). */
+    if (abseil_skip_deadlock_checks() != 0)
+        log_msg(CONFIG_LOG_INFO, "Abseil's mutex deadlock detector stays on: its switch "
+                                 "was not found in this Abseil");
     grpc_init();
 
     /* gRPC's own buffers (reads, writes, per-call arenas) are charged to this
