@@ -4,15 +4,12 @@
 #include <dlfcn.h>
 #include <string.h>
 
-/* absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle) in Debian 12's
- * Abseil 20220623, whose inline namespace is "debian3". */
-#define SET_MODE_SYMBOL "_ZN4absl7debian329SetMutexDeadlockDetectionModeENS0_15OnDeadlockCycleE"
 /* absl::OnDeadlockCycle::kIgnore: the enum class's first value, an int. */
 #define ON_DEADLOCK_CYCLE_IGNORE 0
 
 int abseil_skip_deadlock_checks(void)
 {
-    void *sym = dlsym(RTLD_DEFAULT, SET_MODE_SYMBOL);
+    void *sym = dlsym(RTLD_DEFAULT, ABSEIL_SET_MODE_SYMBOL);
     if (!sym)
         return -1;
     void (*set_mode)(int);

@@ -13,6 +13,11 @@
 #ifndef CAMEOS_ABSEIL_H
 #define CAMEOS_ABSEIL_H
 
+/* absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle), mangled, in
+ * Debian 12's Abseil 20220623 (inline namespace "debian3"). */
+#define ABSEIL_SET_MODE_SYMBOL                                                                     \
+    "_ZN4absl7debian329SetMutexDeadlockDetectionModeENS0_15OnDeadlockCycleE"
+
 /* Turns the mutex deadlock detector off for the whole process. 0 when done;
  * -1 when this process's Abseil has no such switch (nothing changed). Call
  * before other threads start. */

@@ -24,8 +24,7 @@ Test(abseil, the_switch_is_abseils_function)
 {
     Dl_info info;
     load_grpc();
-    void *sym = dlsym(RTLD_DEFAULT,
-                      "_ZN4absl7debian329SetMutexDeadlockDetectionModeENS0_15OnDeadlockCycleE");
+    void *sym = dlsym(RTLD_DEFAULT, ABSEIL_SET_MODE_SYMBOL);
     cr_assert_not_null(sym);
     cr_assert(dladdr(sym, &info) != 0);
     cr_assert_not_null(strstr(info.dli_fname, "libabsl_synchronization"), "%s", info.dli_fname);
