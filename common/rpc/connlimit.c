@@ -33,7 +33,8 @@ static atomic_ullong reset_floods; /* connections shut down by h2watch */
 static h2watch *watches;
 static atomic_uchar *watched;
 static int watch_cap;
-static int reserve_fd = -1; /* guarded by reserve_lock */
+static uint32_t watch_block_max; /* set before any accept */
+static int reserve_fd = -1;      /* guarded by reserve_lock */
 static pthread_mutex_t reserve_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int kernel_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
@@ -41,8 +42,9 @@ static int shed_one(int fd);
 static int retry_later(int err);
 static size_t watch_read(int fd, const struct msghdr *msg, size_t n);
 
-int connlimit_init(int max_conns, int *allowed, char *err, size_t errsz)
+int connlimit_init(int max_conns, uint32_t block_max, int *allowed, char *err, size_t errsz)
 {
+    watch_block_max = block_max;
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
         snprintf(err, errsz, "cannot read RLIMIT_NOFILE");
@@ -117,7 +119,7 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
         if (c >= 0) {
             if (c < limit) {
                 if (watches && c < watch_cap) {
-                    h2watch_init(&watches[c]);
+                    h2watch_init(&watches[c], watch_block_max);
                     atomic_store_explicit(&watched[c], 1, memory_order_release);
                 }
                 return c;

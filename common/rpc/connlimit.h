@@ -31,6 +31,7 @@
 #define CAMEOS_CONNLIMIT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Descriptors kept free above the connection limit. */
 #define CONNLIMIT_HEADROOM 128
@@ -41,15 +42,18 @@
 /* Raises the soft RLIMIT_NOFILE to the hard one, reserves one descriptor,
  * and sets the limit: max_conns connections (0: CONNLIMIT_DEFAULT), fewer
  * when the descriptor limit leaves less than CONNLIMIT_HEADROOM above them.
- * 0 with the connections allowed in *allowed, or -1 when the descriptor
- * limit leaves no room for a single connection (why in err). */
-int connlimit_init(int max_conns, int *allowed, char *err, size_t errsz)
+ * Header blocks of more than block_max bytes close their connection (0:
+ * no bound; see h2watch.h). 0 with the connections allowed in *allowed, or
+ * -1 when the descriptor limit leaves no room for a single connection (why
+ * in err). */
+int connlimit_init(int max_conns, uint32_t block_max, int *allowed, char *err, size_t errsz)
     __attribute__((warn_unused_result));
 
 /* Connections closed at the limit (or for want of descriptors) so far. */
 unsigned long long connlimit_refused(void);
 
-/* Connections shut down for resetting streams too fast (h2watch.h). This
+/* Connections shut down for resetting streams too fast, flooding PING or
+ * SETTINGS, or a header block past its bound (h2watch.h). This
  * module also defines recvmsg, which gRPC reads its connections with: the
  * bytes of every connection accepted after connlimit_init pass through an
  * h2watch, and a connection it flags is shut down under gRPC. */

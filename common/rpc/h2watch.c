@@ -7,10 +7,14 @@
 
 enum { ST_PREFACE = 0, ST_HEADER = 1, ST_PAYLOAD = 2, ST_OFF = 3 };
 
-#define FRAME_RST_STREAM 3
-#define FRAME_SETTINGS   4
-#define FRAME_PING       6
-#define FLAG_ACK         1
+#define FRAME_HEADERS      1
+#define FRAME_RST_STREAM   3
+#define FRAME_SETTINGS     4
+#define FRAME_PUSH_PROMISE 5
+#define FRAME_PING         6
+#define FRAME_CONTINUATION 9
+#define FLAG_ACK           1
+#define FLAG_END_HEADERS   4
 
 static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 #define PREFACE_LEN (sizeof(preface) - 1)
@@ -18,10 +22,12 @@ static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 #define FRAME_COST 1000u /* thousandths of a frame */
 
 static uint32_t refill(uint32_t credit, uint64_t elapsed_ms, uint32_t rate, uint32_t burst);
+static int block_grows_past(h2watch *w, uint8_t type, uint8_t flags, uint32_t len);
 
-void h2watch_init(h2watch *w)
+void h2watch_init(h2watch *w, uint32_t block_max)
 {
     memset(w, 0, sizeof(*w));
+    w->block_max = block_max;
     w->reset_credit = H2WATCH_RESET_BURST * FRAME_COST;
     w->control_credit = H2WATCH_CONTROL_BURST * FRAME_COST;
 }
@@ -77,7 +83,7 @@ size_t h2watch_feed(h2watch *w, const uint8_t *p, size_t n, uint64_t now_ms, int
             uint32_t *bucket = type == FRAME_RST_STREAM ? &w->reset_credit
                                : asks                   ? &w->control_credit
                                                         : NULL;
-            if (bucket && *bucket < FRAME_COST) {
+            if ((bucket && *bucket < FRAME_COST) || block_grows_past(w, type, h[4], w->skip)) {
                 /* Cut before this frame's header (its first bytes may have
                  * come in an earlier read: then nothing of this one goes on). */
                 size_t used = (size_t)(p - start);
@@ -107,6 +113,20 @@ size_t h2watch_feed(h2watch *w, const uint8_t *p, size_t n, uint64_t now_ms, int
 }
 
 /* ---- internals ------------------------------------------------------- */
+
+/* Counts a frame of a header block; 1 when the block passes its bound. A
+ * frame of another type ends no block: gRPC treats one inside a block as
+ * the protocol error it is. */
+static int block_grows_past(h2watch *w, uint8_t type, uint8_t flags, uint32_t len)
+{
+    if (type == FRAME_HEADERS || type == FRAME_PUSH_PROMISE)
+        w->block = 0;
+    else if (type != FRAME_CONTINUATION || !w->in_block)
+        return 0;
+    w->block = len > UINT32_MAX - w->block ? UINT32_MAX : w->block + len;
+    w->in_block = !(flags & FLAG_END_HEADERS);
+    return w->block_max && w->block > w->block_max;
+}
 
 /* rate thousandths a millisecond is rate frames a second. */
 static uint32_t refill(uint32_t credit, uint64_t elapsed_ms, uint32_t rate, uint32_t burst)

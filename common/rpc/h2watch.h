@@ -11,6 +11,14 @@
  * bytes show the attack in time; connlimit.c feeds each read of an accepted
  * connection here and shuts the socket down when this says so.
  *
+ * HEADERS and CONTINUATION: gRPC 1.51 parses a header block split over
+ * CONTINUATION frames again from the start of the unfinished field at each
+ * frame, so a block's CPU grows with the square of its size (1 MiB of
+ * metadata: about 30 MiB scanned), and all of it on the thread that serves
+ * every other call. gRPC refuses such a call only once the block has been
+ * parsed. A block past its bound (h2watch_init) closes the connection
+ * before gRPC reads the frame that crosses it.
+ *
  * Only frame headers are read (9 bytes a frame), never payloads. A stream
  * that does not begin with the HTTP/2 client preface (TLS) is not followed.
  * Pure: no allocation, the caller passes the time; one h2watch per
@@ -43,6 +51,13 @@
 #define H2WATCH_CONTROL_BURST 1000
 #define H2WATCH_CONTROL_RATE  1000
 
+/* The bound on a header block's bytes on the wire, for a server that
+ * refuses more than metadata_max bytes of metadata: a field's wire form is
+ * at most a few bytes longer than the 32 + name + value gRPC counts, and
+ * Huffman coding only shortens it, so twice the metadata and one frame
+ * more is past anything gRPC would accept. */
+#define H2WATCH_BLOCK_MAX(metadata_max) (2u * (uint32_t)(metadata_max) + 16384u)
+
 typedef struct h2watch {
     uint8_t state; /* 0 preface, 1 frame header, 2 payload, 3 not followed */
     uint8_t have;  /* bytes of the preface or header seen */
@@ -53,14 +68,19 @@ typedef struct h2watch {
      * 1000; RATE thousandths come back each millisecond). */
     uint32_t reset_credit;
     uint32_t control_credit; /* PING and SETTINGS that ask for an answer */
+    uint32_t block;          /* bytes of the header block under way */
+    uint32_t block_max;      /* its bound; 0: none */
+    uint8_t in_block;        /* HEADERS came without END_HEADERS */
 } h2watch;
 
-/* A new connection: expects the preface; both buckets full. */
-void h2watch_init(h2watch *w);
+/* A new connection: expects the preface; both buckets full; header blocks
+ * of at most block_max bytes (0: any size). */
+void h2watch_init(h2watch *w, uint32_t block_max);
 
 /* Follows n more bytes the client sent, read at now_ms (a monotonic clock).
  * Returns how many of them to hand on: n, or, when a RST_STREAM frame finds
- * its bucket empty (or a PING or SETTINGS frame finds its own empty), the
+ * its bucket empty (or a PING or SETTINGS frame finds its own empty), or a
+ * HEADERS or CONTINUATION frame takes its header block past block_max, the
  * bytes before that frame (*flood is then set to 1; the connection is to be
  * closed and the rest dropped, so that gRPC never sees the frames past the
  * line). */

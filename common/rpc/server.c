@@ -175,7 +175,8 @@ static int serve(rpc_server *s)
     slots = slots < 4 ? 4 : slots > 4096 ? 4096 : slots;
     readgate_init(&s->reads, (int)slots, slots / 4 < 2 ? 2 : (int)(slots / 4));
     char why[256];
-    if (connlimit_init(s->cfg.max_connections, &s->max_connections, why, sizeof(why)) != 0) {
+    if (connlimit_init(s->cfg.max_connections, H2WATCH_BLOCK_MAX(s->cfg.max_metadata_bytes),
+                       &s->max_connections, why, sizeof(why)) != 0) {
         log_msg(CONFIG_LOG_ERROR, "%s", why);
         return 1;
     }
@@ -661,9 +662,10 @@ static void log_refusals(rpc_server *s)
     if (floods != s->floods_logged) {
         log_msg(CONFIG_LOG_WARN,
                 "closed %llu connections in %d s for resetting streams faster than %d a second "
-                "after a burst of %d (rapid reset), or flooding PING or SETTINGS",
+                "after a burst of %d (rapid reset), flooding PING or SETTINGS, or sending a "
+                "header block over %u bytes",
                 floods - s->floods_logged, REFUSALS_LOG_MS / 1000, H2WATCH_RESET_RATE,
-                H2WATCH_RESET_BURST);
+                H2WATCH_RESET_BURST, H2WATCH_BLOCK_MAX(s->cfg.max_metadata_bytes));
         s->floods_logged = floods;
     }
     unsigned long long conns = connlimit_refused();

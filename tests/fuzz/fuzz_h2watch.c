@@ -11,9 +11,11 @@
  * Asserts, against a reference that follows the same rules one byte at a
  * time over the whole stream:
  *  - each feed hands on all its bytes, or on the flood the bytes before the
- *    frame that reached the threshold (none when that frame's header began
- *    in an earlier read), and flags the flood then and only then;
- *  - after each feed, state, buckets and payload bytes left agree;
+ *    frame that reached the threshold or took its header block past
+ *    BLOCK_MAX bytes (none when that frame's header began in an earlier
+ *    read), and flags the flood then and only then;
+ *  - after each feed, state, buckets, payload bytes left and the header
+ *    block's count agree;
  *  - once not following (TLS, not HTTP/2, or after a flood), every byte is
  *    handed on and nothing is flagged.
  */
@@ -25,6 +27,8 @@
 
 static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 #define PREFACE_LEN (sizeof(preface) - 1)
+/* Small, so that short inputs reach it. */
+#define BLOCK_MAX 2048u
 
 /* The reference: the same state, advanced one byte at a time. */
 typedef struct ref {
@@ -34,6 +38,8 @@ typedef struct ref {
     uint32_t skip;
     uint64_t last_ms;
     uint64_t resets, control; /* thousandths of a frame left in each bucket */
+    uint64_t block;           /* bytes of the header block under way */
+    bool in_block;            /* HEADERS or PUSH_PROMISE without END_HEADERS */
 } ref;
 
 /* One more byte; true when it completes the header of the frame that
@@ -66,6 +72,15 @@ static bool ref_byte(ref *r, uint8_t b)
                 return true;
             }
             *bucket -= 1000;
+        }
+        uint8_t type = r->hdr[3];
+        if (type == 1 || type == 5 || (type == 9 && r->in_block)) {
+            r->block = type == 9 ? r->block + r->skip : r->skip;
+            r->in_block = !(r->hdr[4] & 4);
+            if (r->block > BLOCK_MAX) {
+                r->state = 3;
+                return true;
+            }
         }
         r->state = r->skip ? 2 : 1;
         return false;
@@ -111,7 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             memcpy(stream + at, body, blen);
 
     h2watch w;
-    h2watch_init(&w);
+    h2watch_init(&w, BLOCK_MAX);
     ref r = {.resets = H2WATCH_RESET_BURST * 1000u, .control = H2WATCH_CONTROL_BURST * 1000u};
     uint64_t now = 1000000;
     for (size_t off = 0; off < total; now += step) {
@@ -155,6 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (r.state != 3) {
             FUZZ_CHECK(w.reset_credit == r.resets && w.control_credit == r.control);
             FUZZ_CHECK(w.have == r.have);
+            FUZZ_CHECK(w.block == r.block && w.in_block == r.in_block);
             if (r.state == 2)
                 FUZZ_CHECK(w.skip == r.skip);
         }

@@ -76,7 +76,7 @@ Test(connlimit, keeps_what_fits_and_refuses_the_rest)
         cl[i] = client(&a); /* opened first: their descriptors sit below the limit */
     int allowed = 0;
     char err[256];
-    cr_assert_eq(connlimit_init(2, &allowed, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(connlimit_init(2, 0, &allowed, err, sizeof(err)), 0, "%s", err);
     cr_assert_eq(allowed, 2);
     int s1 = accept4(l, NULL, NULL, SOCK_CLOEXEC);
     int s2 = accept4(l, NULL, NULL, SOCK_CLOEXEC);
@@ -107,7 +107,7 @@ Test(connlimit, full_descriptor_table_sheds_instead_of_emfile)
     int l = listener(&a);
     int allowed = 0;
     char err[256];
-    cr_assert_eq(connlimit_init(100, &allowed, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(connlimit_init(100, 0, &allowed, err, sizeof(err)), 0, "%s", err);
     int cl[NCLIENTS];
     for (int i = 0; i < NCLIENTS; i++)
         cl[i] = client(&a);
@@ -151,7 +151,7 @@ Test(connlimit, refuses_to_start_without_room)
     cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
     int allowed = -1;
     char err[256] = "";
-    cr_assert_eq(connlimit_init(0, &allowed, err, sizeof(err)), -1);
+    cr_assert_eq(connlimit_init(0, 0, &allowed, err, sizeof(err)), -1);
     cr_assert(strstr(err, "RLIMIT_NOFILE is 64"), "%s", err);
     cr_assert_eq(allowed, -1);
 }
@@ -165,8 +165,8 @@ Test(connlimit, cap_is_bounded_by_the_descriptor_limit)
     cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
     int allowed = 0;
     char err[256];
-    cr_assert_eq(connlimit_init(100000, &allowed, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(connlimit_init(100000, 0, &allowed, err, sizeof(err)), 0, "%s", err);
     cr_assert(allowed > 0 && allowed <= 400 - CONNLIMIT_HEADROOM, "allowed %d", allowed);
-    cr_assert_eq(connlimit_init(0, &allowed, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(connlimit_init(0, 0, &allowed, err, sizeof(err)), 0, "%s", err);
     cr_assert(allowed <= 400 - CONNLIMIT_HEADROOM, "the default is bounded too (%d)", allowed);
 }

@@ -1,7 +1,8 @@
 /* Unit tests for h2watch: RST_STREAM frames drawn from a bucket, read from
  * frame headers only, however the bytes are split; the cut before the frame
  * that finds the bucket empty; a slow reader crossing the line all the same.
- * The clock is the caller's, so time here is simulated. */
+ * Header blocks (HEADERS, then CONTINUATION) bounded in bytes, one block at
+ * a time. The clock is the caller's, so time here is simulated. */
 #include "h2watch.h"
 
 #include <criterion/criterion.h>
@@ -42,7 +43,7 @@ static uint8_t *resets(size_t n, size_t *len)
 Test(h2watch, below_the_line_everything_passes)
 {
     h2watch w;
-    h2watch_init(&w);
+    h2watch_init(&w, 0);
     size_t len;
     uint8_t *b = resets(H2WATCH_RESET_BURST, &len);
     int flood = 0;
@@ -54,7 +55,7 @@ Test(h2watch, below_the_line_everything_passes)
 Test(h2watch, the_frame_that_crosses_is_cut_with_the_rest)
 {
     h2watch w;
-    h2watch_init(&w);
+    h2watch_init(&w, 0);
     size_t len;
     uint8_t *b = resets(H2WATCH_RESET_BURST + 50, &len);
     int flood = 0;
@@ -68,7 +69,7 @@ Test(h2watch, the_frame_that_crosses_is_cut_with_the_rest)
 Test(h2watch, byte_by_byte_counts_the_same)
 {
     h2watch w;
-    h2watch_init(&w);
+    h2watch_init(&w, 0);
     size_t len;
     uint8_t *b = resets(H2WATCH_RESET_BURST + 1, &len);
     int flood = 0;
@@ -86,7 +87,7 @@ Test(h2watch, byte_by_byte_counts_the_same)
 Test(h2watch, the_bucket_refills_at_its_rate)
 {
     h2watch w;
-    h2watch_init(&w);
+    h2watch_init(&w, 0);
     size_t len;
     uint8_t *b = resets(H2WATCH_RESET_BURST, &len);
     int flood = 0;
@@ -102,7 +103,7 @@ Test(h2watch, the_bucket_refills_at_its_rate)
 Test(h2watch, a_whole_idle_second_does_not_overfill_the_bucket)
 {
     h2watch w;
-    h2watch_init(&w);
+    h2watch_init(&w, 0);
     size_t len;
     uint8_t *b = resets(H2WATCH_RESET_BURST + 1, &len);
     int flood = 0;
@@ -120,7 +121,7 @@ Test(h2watch, a_whole_idle_second_does_not_overfill_the_bucket)
 Test(h2watch, a_slow_reader_still_crosses_the_line)
 {
     h2watch w;
-    h2watch_init(&w);
+    h2watch_init(&w, 0);
     size_t per_read = H2WATCH_RESET_RATE / 2;
     size_t len;
     uint8_t *b = resets(per_read, &len);
@@ -147,7 +148,7 @@ Test(h2watch, a_slow_reader_still_crosses_the_line)
 Test(h2watch, payloads_are_skipped_not_read)
 {
     h2watch w;
-    h2watch_init(&w);
+    h2watch_init(&w, 0);
     uint8_t *b = malloc(64 + 3 * (9 + 60000));
     cr_assert_not_null(b);
     memcpy(b, preface, sizeof(preface) - 1);
@@ -164,7 +165,7 @@ Test(h2watch, payloads_are_skipped_not_read)
 Test(h2watch, not_http2_is_not_followed)
 {
     h2watch w;
-    h2watch_init(&w);
+    h2watch_init(&w, 0);
     /* A TLS record, then what would be thousands of resets in cleartext. */
     size_t len;
     uint8_t *b = resets(3 * H2WATCH_RESET_BURST, &len);
@@ -180,7 +181,7 @@ Test(h2watch, ping_and_settings_floods_cross_their_own_line)
 {
     for (int type = 4; type <= 6; type += 2) {
         h2watch w;
-        h2watch_init(&w);
+        h2watch_init(&w, 0);
         size_t n = H2WATCH_CONTROL_BURST + 10, len;
         uint8_t *b = resets(n, &len);
         /* Turn the resets into PINGs (8-byte payload needs room: rebuild). */
@@ -202,7 +203,7 @@ Test(h2watch, ping_and_settings_floods_cross_their_own_line)
 Test(h2watch, acknowledgements_are_not_counted)
 {
     h2watch w;
-    h2watch_init(&w);
+    h2watch_init(&w, 0);
     size_t n = 3 * H2WATCH_CONTROL_BURST;
     uint8_t *b = malloc(sizeof(preface) + n * 17);
     cr_assert_not_null(b);
@@ -215,6 +216,91 @@ Test(h2watch, acknowledgements_are_not_counted)
     }
     int flood = 0;
     cr_assert_eq(h2watch_feed(&w, b, len, 9000, &flood), len);
+    cr_assert_eq(flood, 0);
+    free(b);
+}
+
+/* preface + HEADERS without END_HEADERS + n CONTINUATION frames of size
+ * each, the last one ending the block when end is set. */
+static uint8_t *header_block(size_t n, uint32_t size, int end, size_t *len)
+{
+    uint8_t *b = malloc(sizeof(preface) + (n + 1) * (9 + size));
+    cr_assert_not_null(b);
+    memcpy(b, preface, sizeof(preface) - 1);
+    size_t off = sizeof(preface) - 1;
+    off += put_frame(b + off, 1, size);
+    for (size_t i = 0; i < n; i++) {
+        size_t at = off;
+        off += put_frame(b + off, 9, size);
+        if (end && i + 1 == n)
+            b[at + 4] = 4; /* END_HEADERS */
+    }
+    *len = off;
+    return b;
+}
+
+Test(h2watch, a_header_block_within_its_bound_passes)
+{
+    h2watch w;
+    h2watch_init(&w, 4 * 16384);
+    size_t len;
+    uint8_t *b = header_block(3, 16384, 1, &len); /* exactly the bound */
+    int flood = 0;
+    cr_assert_eq(h2watch_feed(&w, b, len, 1000, &flood), len);
+    cr_assert_eq(flood, 0);
+    free(b);
+}
+
+Test(h2watch, the_frame_that_takes_a_block_past_its_bound_is_cut)
+{
+    size_t len;
+    uint8_t *b = header_block(63, 16384, 1, &len); /* 1 MiB of metadata */
+    /* However the bytes are split, the cut lands at the 5th frame. */
+    size_t splits[] = {len, 16384, 4096, 9, 1};
+    for (size_t s = 0; s < sizeof(splits) / sizeof(splits[0]); s++) {
+        h2watch w;
+        h2watch_init(&w, 4 * 16384);
+        size_t kept = 0, off = 0;
+        int flood = 0;
+        while (off < len && !flood) {
+            size_t k = len - off < splits[s] ? len - off : splits[s];
+            kept += h2watch_feed(&w, b + off, k, 1000, &flood);
+            off += k;
+        }
+        cr_assert_eq(flood, 1, "split %zu", splits[s]);
+        /* What came before the crossing frame goes on; so may those bytes of
+         * its header that an earlier read held, never more. */
+        size_t before = sizeof(preface) - 1 + 4 * (9 + 16384);
+        cr_assert(kept >= before && kept < before + 9, "split %zu kept %zu", splits[s], kept);
+    }
+    free(b);
+}
+
+Test(h2watch, blocks_are_counted_one_at_a_time)
+{
+    /* Many blocks of 3 frames, each ended, under a bound of 3 frames: the
+     * sum is far past the bound, and no block is. */
+    h2watch w;
+    h2watch_init(&w, 3 * 16384);
+    int flood = 0;
+    size_t len;
+    uint8_t *b = header_block(2, 16384, 1, &len);
+    size_t frames = len - (sizeof(preface) - 1);
+    cr_assert_eq(h2watch_feed(&w, b, len, 1000, &flood), len);
+    for (int i = 0; i < 100; i++)
+        cr_assert_eq(h2watch_feed(&w, b + sizeof(preface) - 1, frames, 1000, &flood), frames);
+    cr_assert_eq(flood, 0);
+    free(b);
+}
+
+Test(h2watch, without_a_bound_any_block_passes)
+{
+    h2watch w;
+    h2watch_init(&w, 0);
+    size_t len;
+    uint8_t *b = header_block(63, 16384, 0, &len);
+    int flood = 0;
+    cr_assert_eq(h2watch_feed(&w, b, len, 1000, &flood), len);
     cr_assert_eq(flood, 0);
     free(b);
 }
