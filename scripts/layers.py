@@ -15,8 +15,9 @@ Rules checked:
   - a service includes nothing of another service;
   - every function a file of common/ exports is named with the file's name
     as its prefix (arena.c: arena_*), so that a name says where it lives;
-    the one exception is connlimit.c's accept4 and recvmsg, which take the
-    C library's names on purpose (gRPC's calls must bind to them).
+    the exceptions are connlimit.c's accept4 and recvmsg and cqloop.c's
+    epoll_wait, which take the C library's names on purpose (gRPC's calls
+    must bind to them).
 A call is an undefined symbol of one object that another object defines, so
 the graph is exactly what the linker resolves (static functions are not in
 it: they cannot cross files).
@@ -117,8 +118,9 @@ def describe(graph, comp):
 
 
 # Exports named otherwise on purpose: connlimit.c interposes the C library's
-# accept4 and recvmsg for gRPC's listener and connections.
-NAME_EXCEPTIONS = {("connlimit", "accept4"), ("connlimit", "recvmsg")}
+# accept4 and recvmsg for gRPC's listener and connections, cqloop.c its
+# epoll_wait for gRPC's wait.
+NAME_EXCEPTIONS = {("connlimit", "accept4"), ("connlimit", "recvmsg"), ("cqloop", "epoll_wait")}
 
 
 def misnamed(table):

@@ -357,12 +357,12 @@ static void pump(rpc_call *c)
 }
 
 /* Every batch goes through here so that one finishing inside the call
- * reaches the loop without the bridge's thread (see bridge_cache_begin). */
+ * skips the queue's lock (see cqloop_cache_begin). */
 grpc_call_error call_batch(rpc_call *c, grpc_call *call, const grpc_op *ops, size_t n, rpc_tag *tag)
 {
-    bridge_cache_begin(&c->srv->bridge);
+    cqloop_cache_begin(&c->srv->cqloop);
     grpc_call_error e = grpc_call_start_batch(call, ops, n, tag, NULL);
-    bridge_cache_end(&c->srv->bridge);
+    cqloop_cache_end(&c->srv->cqloop);
     return e;
 }
 

@@ -94,7 +94,7 @@ void call_ref(rpc_call *c);
 void call_unref(rpc_call *c);
 /* Decides the status; it goes out once queued messages are sent. */
 void call_end(rpc_call *c, grpc_status_code code, const char *msg);
-/* Every batch goes through here (see bridge_cache_begin). */
+/* Every batch goes through here (see cqloop_cache_begin). */
 grpc_call_error call_batch(rpc_call *c, grpc_call *call, const grpc_op *ops, size_t n, rpc_tag *tag)
     __attribute__((warn_unused_result));
 

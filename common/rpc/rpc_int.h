@@ -9,7 +9,7 @@
 #include <grpc/grpc.h>
 #include <uv.h>
 
-#include "bridge.h"
+#include "cqloop.h"
 #include "config.h"
 #include "readgate.h"
 #include "refl.h"
@@ -44,7 +44,8 @@ struct rpc_server {
     uv_loop_t loop;
     grpc_server *server;
     grpc_completion_queue *cq;
-    bridge bridge; /* the queue's completions to the loop */
+    cqloop cqloop; /* runs the queue and the loop on this thread */
+    int serving;   /* cqloop_run is (or will be) running the queue */
     uv_signal_t sigterm, sigint;
     uv_timer_t grace;
     uv_timer_t janitor;
@@ -53,7 +54,6 @@ struct rpc_server {
     uv_timer_t tick;  /* once a second: slow reads, heap trimming (server.c) */
     unsigned long long refused_logged, floods_logged;
     int max_connections;      /* in force: MAX_CONNECTIONS or what the fd limit allows */
-    uv_prepare_t before_wait; /* runs inline completions, writes log lines */
     rpc_tag shutdown_tag;
     rpc_reg *regs;
     size_t nregs;

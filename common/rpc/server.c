@@ -2,10 +2,8 @@
  * server.c - the process: configuration, the gRPC server, the libuv loop,
  * registered methods and their request slots, and the drain on SIGTERM.
  *
- * gRPC core's completions reach the loop through bridge.h; from there on
- * everything happens on the loop thread, which owns all call state. The
- * prepare handle runs the completions the loop's own gRPC calls produced
- * before the loop waits again.
+ * One thread runs gRPC core's completion queue and the libuv loop together
+ * (cqloop.h) and owns all call state: a call never changes threads.
  */
 #include "server.h"
 
@@ -80,7 +78,7 @@ static void close_db(rpc_server *s);
 static void log_refusals(rpc_server *s);
 static void tick_cb(uv_timer_t *t);
 static void listener_dead(void *arg);
-static void before_wait_cb(uv_prepare_t *h);
+static void before_wait(void *arg);
 static void on_notify(const char *payload, void *arg);
 static void grpc_log_bridge(gpr_log_func_args *args);
 
@@ -207,6 +205,20 @@ static int serve(rpc_server *s)
     if (abseil_skip_deadlock_checks() != 0)
         log_msg(CONFIG_LOG_INFO, "Abseil's mutex deadlock detector stays on: its switch "
                                  "was not found in this Abseil");
+    /* Also before grpc_init: it picks gRPC's polling engine. */
+    const char *engine = getenv("GRPC_POLL_STRATEGY");
+    if (engine && strcmp(engine, "epoll1") != 0)
+        log_msg(
+            CONFIG_LOG_WARN,
+            "GRPC_POLL_STRATEGY=%s is ignored: the server needs gRPC's epoll1 engine (cqloop.h)",
+            engine);
+    if (cqloop_install() != 0) {
+        log_msg(CONFIG_LOG_ERROR, "cannot select gRPC's epoll1 engine");
+        uv_loop_close(&s->loop);
+        refl_index_free(s->refl);
+        authcache_free(s->tokens);
+        return 1;
+    }
     grpc_init();
 
     /* gRPC's own buffers (reads, writes, per-call arenas) are charged to this
@@ -259,7 +271,7 @@ static int serve(rpc_server *s)
         log_msg(CONFIG_LOG_ERROR, "cannot listen on %s", s->cfg.grpc_listen);
         ok = 0;
     }
-    bridge_init(&s->bridge, &s->loop, s->cq, queue_ended, s);
+    cqloop_init(&s->cqloop, &s->loop, s->cq, before_wait, s);
     if (ok) {
         grpc_server_start(s->server);
         for (size_t i = 0; i < s->nregs && ok; i++) {
@@ -269,7 +281,7 @@ static int serve(rpc_server *s)
         }
         for (int k = 0; k < GENERIC_SLOTS && ok; k++)
             ok = slot_post(s, NULL) == 0;
-        ok = ok && bridge_start(&s->bridge) == 0;
+        s->serving = ok;
     }
     s->pool = pgpool_new(&s->loop, s->cfg.database_url, svc->binary, s->cfg.db_pool_size,
                          s->cfg.db_transaction_pooler ? PGPOOL_POOLER : PGPOOL_DIRECT, svc->stmts,
@@ -306,9 +318,6 @@ static int serve(rpc_server *s)
     uv_timer_init(&s->loop, &s->grace);
     s->grace.data = s;
     janitor_init(s);
-    uv_prepare_init(&s->loop, &s->before_wait);
-    s->before_wait.data = s;
-    uv_prepare_start(&s->before_wait, before_wait_cb);
     uv_timer_init(&s->loop, &s->tick);
     s->tick.data = s;
     uv_timer_start(&s->tick, tick_cb, TICK_MS, TICK_MS);
@@ -323,9 +332,13 @@ static int serve(rpc_server *s)
         health_update(s);
     }
 
+    if (s->serving) {
+        cqloop_run(&s->cqloop);
+        queue_ended(s);
+    }
     uv_run(&s->loop, UV_RUN_DEFAULT);
 
-    /* The loop ran dry: every call, handle and the bridge are gone. */
+    /* The loop ran dry: every call and handle is gone. */
     log_flush();
     grpc_server_destroy(s->server);
     grpc_completion_queue_destroy(s->cq);
@@ -333,7 +346,7 @@ static int serve(rpc_server *s)
     int close_rc = uv_loop_close(&s->loop);
     if (close_rc != 0)
         log_msg(CONFIG_LOG_WARN, "event loop closed with handles open");
-    bridge_free(&s->bridge);
+    cqloop_free(&s->cqloop);
     free_regs(s);
     refl_index_free(s->refl);
     authcache_free(s->tokens);
@@ -511,7 +524,7 @@ static int slot_post(rpc_server *s, const rpc_reg *reg)
     sl->reg = reg;
     grpc_metadata_array_init(&sl->md);
     grpc_call_error e;
-    bridge_cache_begin(&s->bridge);
+    cqloop_cache_begin(&s->cqloop);
     if (reg) {
         e = grpc_server_request_registered_call(s->server, reg->handle, &sl->call, &sl->deadline,
                                                 &sl->md, NULL, s->cq, s->cq, &sl->tag);
@@ -520,7 +533,7 @@ static int slot_post(rpc_server *s, const rpc_reg *reg)
         e = grpc_server_request_call(s->server, &sl->call, &sl->details, &sl->md, s->cq, s->cq,
                                      &sl->tag);
     }
-    bridge_cache_end(&s->bridge);
+    cqloop_cache_end(&s->cqloop);
     if (e != GRPC_CALL_OK) {
         if (!reg)
             grpc_call_details_destroy(&sl->details);
@@ -578,7 +591,7 @@ static void signal_cb(uv_signal_t *h, int signum)
     call_end_streams(s);
     grpc_server_shutdown_and_notify(s->server, s->cq, &s->shutdown_tag);
     uv_timer_start(&s->grace, grace_cb, (uint64_t)s->cfg.shutdown_grace_ms, 0);
-    if (!s->bridge.started) {
+    if (!s->serving) {
         /* Never started serving: nothing will deliver the notify tag. */
         grpc_server_cancel_all_calls(s->server);
         grpc_completion_queue_shutdown(s->cq);
@@ -719,16 +732,14 @@ static void pool_closed(void *arg)
     (void)arg;
 }
 
-/* Before the loop waits: completions queued from inside the loop's own
- * gRPC calls, then the log lines of the turn. */
-static void before_wait_cb(uv_prepare_t *h)
+/* Before the thread may block: the log lines of the turn. */
+static void before_wait(void *arg)
 {
-    rpc_server *s = h->data;
-    bridge_run(&s->bridge);
+    (void)arg;
     log_flush();
 }
 
-/* The queue is drained: close every handle so that uv_run returns. */
+/* The queue is drained: close every handle so that the loop runs dry. */
 static void queue_ended(void *arg)
 {
     rpc_server *s = arg;
