@@ -8,7 +8,8 @@
 # defaults to GetProfile; the service is the binary's (cameos-planning:
 # planning). List methods read the rows that
 # bench/content_planning.sh seeds for its first 100 users: run that once
-# first, and set NUSERS=100. Figures only.
+# first, and set NUSERS=100. IDLE=N holds N idle HTTP/2 connections open to
+# each service meanwhile (bench/idle_conns.py). Figures only.
 #   git worktree add /tmp/base main && cmake -S /tmp/base -B /tmp/base/build \
 #     -DCMAKE_BUILD_TYPE=Release && cmake --build /tmp/base/build --target cameos-credits
 #   bench/ab.sh /tmp/base/build/services/credits/cameos-credits \
@@ -34,6 +35,13 @@ start() { # start NAME BINARY PORT
 start base "$BASE_BIN" 56071
 start new "$NEW_BIN" 56073
 sleep 2
+if [ "${IDLE:-0}" -gt 0 ]; then
+	for port in 56071 56073; do
+		python3 "$(dirname "${BASH_SOURCE[0]}")/idle_conns.py" "127.0.0.1:$port" "$IDLE" &
+		pids+=($!)
+	done
+	sleep 3
+fi
 tick=$(getconf CLK_TCK)
 proc_cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # run PORT PID SECONDS: "calls/s cpu-us-per-call" (the service's own CPU
