@@ -9,7 +9,8 @@
 # planning). List methods read the rows that
 # bench/content_planning.sh seeds for its first 100 users: run that once
 # first, and set NUSERS=100. IDLE=N holds N idle HTTP/2 connections open to
-# each service meanwhile (bench/idle_conns.py). Figures only.
+# each service meanwhile (bench/idle_conns.py; export MAX_CONNECTION_IDLE_MS
+# above the run's length, or the services end them after 60 s). Figures only.
 #   git worktree add /tmp/base main && cmake -S /tmp/base -B /tmp/base/build \
 #     -DCMAKE_BUILD_TYPE=Release && cmake --build /tmp/base/build --target cameos-credits
 #   bench/ab.sh /tmp/base/build/services/credits/cameos-credits \
