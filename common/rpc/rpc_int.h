@@ -53,7 +53,7 @@ struct rpc_server {
     unsigned ticks;   /* of the tick timer: refusals are logged every 10th */
     uv_timer_t tick;  /* once a second: slow reads, heap trimming (server.c) */
     unsigned long long refused_logged, floods_logged;
-    int max_connections;      /* in force: MAX_CONNECTIONS or what the fd limit allows */
+    int max_connections; /* in force: MAX_CONNECTIONS or what the fd limit allows */
     rpc_tag shutdown_tag;
     rpc_reg *regs;
     size_t nregs;
