@@ -8,8 +8,10 @@
 #include <sys/epoll.h>
 #include <grpc/support/time.h>
 
-/* Completions in a row after which the loop runs even though gRPC never
- * waited: a queue that never empties must not starve the database. */
+/* Completions in a row, with no wait of gRPC's in between, after which the
+ * loop runs anyway: a queue that never empties must not starve the
+ * database. Each wait looks at the loop's descriptor and timers, so it
+ * starts the count again. */
 #define CQLOOP_FAIRNESS 64
 
 /* The cqloop whose thread this is; NULL on every other thread. */
@@ -97,6 +99,7 @@ int epoll_wait(int epfd, struct epoll_event *events, int max, int timeout_ms)
         q->grpc_epfd = epfd;
     }
     q->in_wait = 1;
+    q->since_loop = 0;
     run_cached(q);
     if (q->before_wait)
         q->before_wait(q->arg);
