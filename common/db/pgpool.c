@@ -13,6 +13,9 @@
 #include "pgerr.h"
 
 #include <assert.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,6 +58,9 @@ static void notice_ignore(void *arg, const char *msg);
 static void conn_handle_closed(uv_handle_t *h);
 static void poll_closed(uv_handle_t *h);
 static void kick_closed(uv_handle_t *h);
+static void flush_cb(uv_timer_t *t);
+static void conn_batch(pgconn *c);
+static void conn_cork(pgconn *c, int on);
 static void pool_handle_gone(pgpool *p);
 static void conn_close_poll(pgconn *c);
 static void note_connect_error(pgpool *p, const char *msg);
@@ -89,7 +95,9 @@ pgpool *pgpool_new(uv_loop_t *loop, const char *conninfo, const char *app_name, 
     p->state_arg = state_arg;
     uv_timer_init(loop, &p->kick);
     p->kick.data = p;
-    p->open_handles = 1;
+    uv_timer_init(loop, &p->flush);
+    p->flush.data = p;
+    p->open_handles = 2;
     for (int i = 0; i < size; i++) {
         pgconn *c = &p->conns[i];
         c->pool = p;
@@ -118,6 +126,24 @@ void pgpool_close(pgpool *p, void (*closed)(void *arg), void *arg)
     /* Run the done callbacks now: the loop may not turn again for them. */
     kick_cb(&p->kick);
     uv_close((uv_handle_t *)&p->kick, kick_closed);
+    uv_close((uv_handle_t *)&p->flush, kick_closed);
+}
+
+void pgpool_flush(pgpool *p)
+{
+    /* Not uv_is_active: inside flush_cb the timer has already stopped. */
+    if (p->closing || !p->turn_open)
+        return;
+    p->turn_open = 0;
+    uv_timer_stop(&p->flush);
+    for (int i = 0; i < p->size; i++) {
+        pgconn *c = &p->conns[i];
+        if (c->batched && c->corked) {
+            conn_cork(c, 0);
+            conn_cork(c, 1);
+        }
+        c->batched = 0;
+    }
 }
 
 int pgpool_is_up(const pgpool *p)
@@ -261,6 +287,7 @@ static void conn_ready(pgconn *c)
     uv_timer_stop(&c->timer);
     c->state = CONN_READY;
     c->attempts = 0;
+    conn_cork(c, 1);
     p->reconnects++;
     pool_update_state(p);
     pool_dispatch(p);
@@ -279,6 +306,7 @@ static void conn_fail(pgconn *c)
     }
     int was_ready = c->state == CONN_READY;
     c->state = CONN_DOWN;
+    c->batched = c->corked = 0;
     while (c->head) {
         pgq *q = c->head;
         c->head = q->next;
@@ -363,7 +391,8 @@ static void conn_poll_cb(uv_poll_t *h, int status, int events)
         conn_read(c);
 }
 
-/* Push buffered output; keep watching for writability until it is all out. */
+/* Push buffered output; keep watching for writability until it is all out.
+ * On a corked socket what was written waits for the turn's end. */
 static void conn_flush(pgconn *c)
 {
     int r = PQflush(c->pg);
@@ -371,6 +400,8 @@ static void conn_flush(pgconn *c)
         conn_fail(c);
         return;
     }
+    if (c->corked)
+        conn_batch(c);
     conn_want(c, r == 1 ? (UV_READABLE | UV_WRITABLE) : UV_READABLE);
 }
 
@@ -542,7 +573,13 @@ static void pool_dispatch(pgpool *p)
         pgconn *best = NULL;
         for (int i = 0; i < p->size; i++) {
             pgconn *c = &p->conns[i];
-            if (c->state == CONN_READY && c->depth < max_depth && (!best || c->depth < best->depth))
+            if (c->state != CONN_READY || c->depth >= max_depth)
+                continue;
+            if (c->batched && c->corked) {
+                best = c; /* joins the turn's packet to the server */
+                break;
+            }
+            if (!best || c->depth < best->depth)
                 best = c;
         }
         if (!best)
@@ -692,6 +729,34 @@ static void kick_cb(uv_timer_t *t)
         q->done = NULL;
         done(q, q->result, q->arg);
     }
+}
+
+/* The turn sent a pipeline on c; pgpool_flush ends the turn. */
+static void conn_batch(pgconn *c)
+{
+    pgpool *p = c->pool;
+    c->batched++;
+    if (!p->turn_open) {
+        p->turn_open = 1;
+        uv_timer_start(&p->flush, flush_cb, 0, 0);
+    }
+}
+
+/* Uncorking sends what the socket holds. A socket that cannot be corked
+ * (not TCP) stays as it is. */
+static void conn_cork(pgconn *c, int on)
+{
+    if (!c->pg)
+        return;
+    if (setsockopt(PQsocket(c->pg), IPPROTO_TCP, TCP_CORK, &on, sizeof(on)) == 0)
+        c->corked = on;
+    else if (!on)
+        conn_fail(c); /* the held pipelines would wait for the kernel's 200 ms */
+}
+
+static void flush_cb(uv_timer_t *t)
+{
+    pgpool_flush(t->data);
 }
 
 static void conn_close_poll(pgconn *c)

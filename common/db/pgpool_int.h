@@ -26,6 +26,8 @@ typedef struct pgconn {
     int depth;
     int last_was_null;
     int closing;
+    int batched; /* pipelines sent this turn (pgpool_flush ends a turn) */
+    int corked;  /* TCP_CORK is on: what libpq sends waits for pgpool_flush */
 } pgconn;
 
 struct pgq {
@@ -72,6 +74,8 @@ struct pgpool {
     pgq *finished_head, *finished_tail; /* done callbacks to run from kick */
     int npending;
     uv_timer_t kick;
+    uv_timer_t flush; /* ends the turn (pgpool_flush) if no one else does */
+    int turn_open;    /* a pipeline went out since the last pgpool_flush */
     long reconnects;
     pgpool_hist wait, run;
     pgpool_hist *run_by; /* run, by the pipeline's last statement (nstmts) */

@@ -732,10 +732,12 @@ static void pool_closed(void *arg)
     (void)arg;
 }
 
-/* Before the thread may block: the log lines of the turn. */
+/* Before the thread may block: the queries and the log lines of the turn. */
 static void before_wait(void *arg)
 {
-    (void)arg;
+    rpc_server *s = arg;
+    if (s->pool)
+        pgpool_flush(s->pool);
     log_flush();
 }
 
