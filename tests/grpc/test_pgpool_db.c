@@ -156,58 +156,71 @@ static int unsent(int fd)
     return n;
 }
 
-Test(pgpool_db, a_turns_pipelines_share_one_connection_and_one_send)
+/* A pool on DATABASE_URL (TCP), every connection ready; its sockets in fds. */
+static pgpool *tcp_pool(uv_loop_t *loop, int fds[NCONNS])
 {
     const char *url = getenv("DATABASE_URL");
     cr_assert_not_null(url, "DATABASE_URL");
-    uv_loop_t loop;
-    cr_assert_eq(uv_loop_init(&loop), 0);
+    cr_assert_eq(uv_loop_init(loop), 0);
     fdset before;
     tcp_now(&before);
-    pgpool *p = pool_ready(&loop, url);
-    int fds[NCONNS + 4];
-    cr_assert_eq(tcp_sockets(&before, fds, NCONNS + 4), NCONNS);
+    pgpool *p = pool_ready(loop, url);
+    int found[NCONNS + 4];
+    cr_assert_eq(tcp_sockets(&before, found, NCONNS + 4), NCONNS);
+    memcpy(fds, found, NCONNS * sizeof(int));
+    return p;
+}
 
-    run r = {0};
+/* A TCP pool, and NCALLS pipelines submitted in one turn, not yet flushed. */
+typedef struct turn {
+    uv_loop_t loop;
+    int fds[NCONNS];
+    pgpool *p;
+    run r;
     call calls[NCALLS];
-    submit_all(p, &r, calls);
+} turn;
+
+static void turn_start(turn *t)
+{
+    memset(&t->r, 0, sizeof(t->r));
+    t->p = tcp_pool(&t->loop, t->fds);
+    submit_all(t->p, &t->r, t->calls);
+}
+
+static void assert_none_held(const int fds[NCONNS], const char *after)
+{
+    for (int i = 0; i < NCONNS; i++)
+        cr_assert_eq(unsent(fds[i]), 0, "socket %d still holds bytes after %s", i, after);
+}
+
+Test(pgpool_db, a_turns_pipelines_share_one_connection_and_one_send)
+{
+    turn t;
+    turn_start(&t);
     /* Written to one socket, and held there until the turn ends. */
     int holding = 0;
     for (int i = 0; i < NCONNS; i++)
-        holding += unsent(fds[i]) > 0;
+        holding += unsent(t.fds[i]) > 0;
     cr_assert_eq(holding, 1, "pipelines held on %d sockets", holding);
-    pgpool_flush(p);
-    for (int i = 0; i < NCONNS; i++)
-        cr_assert_eq(unsent(fds[i]), 0, "socket %d still holds bytes after the flush", i);
+    pgpool_flush(t.p);
+    assert_none_held(t.fds, "the flush");
 
-    wait_all(&loop, &r);
+    wait_all(&t.loop, &t.r);
     for (int i = 1; i < NCALLS; i++)
-        cr_assert_eq(r.pid[i], r.pid[0], "call %d ran on backend %ld, call 0 on %ld", i, r.pid[i],
-                     r.pid[0]);
-    pool_end(&loop, p);
+        cr_assert_eq(t.r.pid[i], t.r.pid[0], "call %d ran on backend %ld, call 0 on %ld", i,
+                     t.r.pid[i], t.r.pid[0]);
+    pool_end(&t.loop, t.p);
 }
 
 Test(pgpool_db, the_pools_own_timer_ends_the_turn)
 {
-    const char *url = getenv("DATABASE_URL");
-    cr_assert_not_null(url, "DATABASE_URL");
-    uv_loop_t loop;
-    cr_assert_eq(uv_loop_init(&loop), 0);
-    fdset before;
-    tcp_now(&before);
-    pgpool *p = pool_ready(&loop, url);
-    int fds[NCONNS + 4];
-    cr_assert_eq(tcp_sockets(&before, fds, NCONNS + 4), NCONNS);
-
-    run r = {0};
-    call calls[NCALLS];
-    submit_all(p, &r, calls);
+    turn t;
+    turn_start(&t);
     /* One turn of the loop with no wait: its zero timer is due. */
-    uv_run(&loop, UV_RUN_NOWAIT);
-    for (int i = 0; i < NCONNS; i++)
-        cr_assert_eq(unsent(fds[i]), 0, "socket %d still holds bytes after a turn", i);
-    wait_all(&loop, &r);
-    pool_end(&loop, p);
+    uv_run(&t.loop, UV_RUN_NOWAIT);
+    assert_none_held(t.fds, "a turn");
+    wait_all(&t.loop, &t.r);
+    pool_end(&t.loop, t.p);
 }
 
 Test(pgpool_db, over_a_unix_socket_pipelines_go_at_once)
