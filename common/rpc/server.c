@@ -61,6 +61,8 @@ typedef struct rpc_slot {
 } rpc_slot;
 
 static int serve(rpc_server *s);
+static int page_key_from(const unsigned char *secret, size_t len,
+                         unsigned char out[RPC_PAGE_KEY_LEN]);
 static grpc_server_credentials *server_credentials(rpc_server *s);
 static char *read_file(const char *path);
 static int register_methods(rpc_server *s);
@@ -153,19 +155,15 @@ static int serve(rpc_server *s)
     s->keys.key_len = s->cfg.jwt_secret_len;
     s->keys.prev = s->cfg.jwt_secret_prev;
     s->keys.prev_len = s->cfg.jwt_secret_prev_len;
-    /* A key of its own for page tokens: a token never doubles as a signature.
-     * During a key rotation, pages handed out by pods still on the old
+    /* During a key rotation, pages handed out by pods still on the old
      * secret keep working (tokens are always issued with the new key). */
-    static const sha256_piece label = {"cameos page tokens v1", 21};
-    if (sha256_hmac((const unsigned char *)s->cfg.jwt_secret, s->cfg.jwt_secret_len, &label, 1,
-                    s->page_key) != 0) {
+    if (page_key_from(s->cfg.jwt_secret, s->cfg.jwt_secret_len, s->page_key) != 0) {
         log_msg(CONFIG_LOG_ERROR, "cannot derive the page token key");
         return 1;
     }
     if (s->cfg.jwt_secret_prev)
-        s->has_page_key_prev =
-            sha256_hmac((const unsigned char *)s->cfg.jwt_secret_prev, s->cfg.jwt_secret_prev_len,
-                        &label, 1, s->page_key_prev) == 0;
+        s->has_page_key_prev = page_key_from(s->cfg.jwt_secret_prev, s->cfg.jwt_secret_prev_len,
+                                             s->page_key_prev) == 0;
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
     /* Reads at once: the budget in requests of the largest size (at least
      * 4), a quarter of them (at least 2) for any one caller. */
@@ -352,6 +350,15 @@ static int serve(rpc_server *s)
     authcache_free(s->tokens);
     log_msg(CONFIG_LOG_INFO, "stopped");
     return !ok ? 1 : s->exit_code;
+}
+
+/* A key of its own for page tokens, from a JWT secret: a page token never
+ * doubles as a signature. 0, or -1 (OpenSSL failure). */
+static int page_key_from(const unsigned char *secret, size_t len,
+                         unsigned char out[RPC_PAGE_KEY_LEN])
+{
+    static const sha256_piece label = {"cameos page tokens v1", 21};
+    return sha256_hmac(secret, len, &label, 1, out);
 }
 
 /* Plaintext h2c, TLS (TLS_CERT + TLS_KEY), or mutual TLS (+ TLS_CLIENT_CA:
