@@ -58,9 +58,9 @@ static void notice_ignore(void *arg, const char *msg);
 static void conn_handle_closed(uv_handle_t *h);
 static void poll_closed(uv_handle_t *h);
 static void kick_closed(uv_handle_t *h);
-static void flush_cb(uv_timer_t *t);
 static void conn_batch(pgconn *c);
-static void conn_cork(pgconn *c, int on);
+static void conn_cork(pgconn *c);
+static void conn_push(pgconn *c);
 static void pool_handle_gone(pgpool *p);
 static void conn_close_poll(pgconn *c);
 static void note_connect_error(pgpool *p, const char *msg);
@@ -95,9 +95,7 @@ pgpool *pgpool_new(uv_loop_t *loop, const char *conninfo, const char *app_name, 
     p->state_arg = state_arg;
     uv_timer_init(loop, &p->kick);
     p->kick.data = p;
-    uv_timer_init(loop, &p->flush);
-    p->flush.data = p;
-    p->open_handles = 2;
+    p->open_handles = 1;
     for (int i = 0; i < size; i++) {
         pgconn *c = &p->conns[i];
         c->pool = p;
@@ -126,22 +124,19 @@ void pgpool_close(pgpool *p, void (*closed)(void *arg), void *arg)
     /* Run the done callbacks now: the loop may not turn again for them. */
     kick_cb(&p->kick);
     uv_close((uv_handle_t *)&p->kick, kick_closed);
-    uv_close((uv_handle_t *)&p->flush, kick_closed);
 }
 
 void pgpool_flush(pgpool *p)
 {
-    /* Not uv_is_active: inside flush_cb the timer has already stopped. */
     if (p->closing || !p->turn_open)
         return;
     p->turn_open = 0;
-    uv_timer_stop(&p->flush);
+    if (!p->finished_head)
+        uv_timer_stop(&p->kick); /* the turn's end was all it had to do */
     for (int i = 0; i < p->size; i++) {
         pgconn *c = &p->conns[i];
-        if (c->batched && c->corked) {
-            conn_cork(c, 0);
-            conn_cork(c, 1);
-        }
+        if (c->batched && c->corked)
+            conn_push(c);
         c->batched = 0;
     }
 }
@@ -287,7 +282,7 @@ static void conn_ready(pgconn *c)
     uv_timer_stop(&c->timer);
     c->state = CONN_READY;
     c->attempts = 0;
-    conn_cork(c, 1);
+    conn_cork(c);
     p->reconnects++;
     pool_update_state(p);
     pool_dispatch(p);
@@ -711,6 +706,8 @@ static void q_finish(pgq *q, pgq_result r)
     kick(p);
 }
 
+/* The pool's zero timer: done callbacks to run, or a turn to end (unless
+ * the owner ends it first with pgpool_flush). */
 static void kick(pgpool *p)
 {
     if (!p->closing && !uv_is_active((uv_handle_t *)&p->kick))
@@ -720,6 +717,7 @@ static void kick(pgpool *p)
 static void kick_cb(uv_timer_t *t)
 {
     pgpool *p = t->data;
+    pgpool_flush(p);
     while (p->finished_head) {
         pgq *q = p->finished_head;
         p->finished_head = q->next;
@@ -738,25 +736,26 @@ static void conn_batch(pgconn *c)
     c->batched++;
     if (!p->turn_open) {
         p->turn_open = 1;
-        uv_timer_start(&p->flush, flush_cb, 0, 0);
+        kick(p);
     }
 }
 
-/* Uncorking sends what the socket holds. A socket that cannot be corked
- * (not TCP) stays as it is. */
-static void conn_cork(pgconn *c, int on)
+/* A socket that cannot be corked (not TCP) sends each pipeline at once. */
+static void conn_cork(pgconn *c)
 {
-    if (!c->pg)
-        return;
-    if (setsockopt(PQsocket(c->pg), IPPROTO_TCP, TCP_CORK, &on, sizeof(on)) == 0)
-        c->corked = on;
-    else if (!on)
-        conn_fail(c); /* the held pipelines would wait for the kernel's 200 ms */
+    int on = 1;
+    c->corked = setsockopt(PQsocket(c->pg), IPPROTO_TCP, TCP_CORK, &on, sizeof(on)) == 0;
 }
 
-static void flush_cb(uv_timer_t *t)
+/* Uncorking sends what the socket holds; corking again holds the next turn. */
+static void conn_push(pgconn *c)
 {
-    pgpool_flush(t->data);
+    int fd = PQsocket(c->pg), off = 0, on = 1;
+    if (setsockopt(fd, IPPROTO_TCP, TCP_CORK, &off, sizeof(off)) != 0) {
+        conn_fail(c); /* the held pipelines would wait for the kernel's 200 ms */
+        return;
+    }
+    c->corked = setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on)) == 0;
 }
 
 static void conn_close_poll(pgconn *c)

@@ -73,9 +73,8 @@ struct pgpool {
     pgq *pending_head, *pending_tail;
     pgq *finished_head, *finished_tail; /* done callbacks to run from kick */
     int npending;
-    uv_timer_t kick;
-    uv_timer_t flush; /* ends the turn (pgpool_flush) if no one else does */
-    int turn_open;    /* a pipeline went out since the last pgpool_flush */
+    uv_timer_t kick; /* zero timer: runs the done callbacks, ends the turn */
+    int turn_open;   /* a pipeline went out since the last pgpool_flush */
     long reconnects;
     pgpool_hist wait, run;
     pgpool_hist *run_by; /* run, by the pipeline's last statement (nstmts) */
