@@ -570,7 +570,7 @@ static void pool_dispatch(pgpool *p)
             pgconn *c = &p->conns[i];
             if (c->state != CONN_READY || c->depth >= max_depth)
                 continue;
-            if (c->batched && c->corked) {
+            if (c->batched && c->batched < PGPOOL_TURN_MAX && c->corked) {
                 best = c; /* joins the turn's packet to the server */
                 break;
             }

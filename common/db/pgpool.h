@@ -121,14 +121,18 @@ void pgpool_close(pgpool *p, void (*closed)(void *arg), void *arg);
 int pgpool_is_up(const pgpool *p);
 /* Ends the pool's turn: pushes out the pipelines sent since the last call.
  * A ready TCP connection's socket stays corked (TCP_CORK), and the pool
- * gives a turn's pipelines to the connection that already has one, so the
- * calls that arrive together reach the server in one packet and wake its
- * backend once: a loopback send with its wake-up costs as much as the rest
- * of a call. The pool ends a turn itself with a zero timer; an owner that
- * knows when its thread is about to block calls this first (server.c,
- * before each wait of cqloop). Not TCP (a Unix socket): every pipeline goes
- * out at once, as libpq sends it. */
+ * gives a turn's pipelines to the connection that already has one (up to
+ * PGPOOL_TURN_MAX), so the calls that arrive together reach the server in
+ * one packet and wake its backend once: a loopback send with its wake-up
+ * costs as much as the rest of a call. The pool ends a turn itself with
+ * its zero timer; an owner that knows when its thread is about to block
+ * calls this first (server.c, before each wait of cqloop). Not TCP (a Unix
+ * socket): every pipeline goes out at once, as libpq sends it. */
 void pgpool_flush(pgpool *p);
+/* The most pipelines of one turn that join one connection: the next go to
+ * the least busy one, so that a burst of slow statements is not queued
+ * behind a single backend while the others idle. */
+#define PGPOOL_TURN_MAX 8
 void pgpool_get_stats(const pgpool *p, pgpool_stats *out);
 
 /* Queues the pgq. done runs exactly once, always later from the loop (never

@@ -22,8 +22,9 @@
 #include "pgpool.h"
 #include "testdb.h"
 
-#define NCONNS 4
-#define NCALLS 8
+#define NCONNS   4
+#define NCALLS   8 /* one turn's worth, within PGPOOL_TURN_MAX */
+#define MAXCALLS (NCONNS * PGPOOL_TURN_MAX)
 
 static const pgpool_stmt stmts[] = {
     {"backend_pid", "select pg_backend_pid(), $1::int", 1, 0},
@@ -31,9 +32,10 @@ static const pgpool_stmt stmts[] = {
 
 typedef struct run {
     uv_loop_t *loop;
+    int want; /* NCALLS unless a test says otherwise */
     int done;
     int failed;
-    long pid[NCALLS];
+    long pid[MAXCALLS];
 } run;
 
 typedef struct call {
@@ -51,7 +53,7 @@ static void call_done(pgq *q, pgq_result res, void *arg)
         c->r->failed++;
     /* The last answer stops the loop: a uv_run(ONCE) whose timers ran the
      * callbacks would otherwise go on to wait for I/O that never comes. */
-    if (++c->r->done == NCALLS)
+    if (++c->r->done == c->r->want)
         uv_stop(c->r->loop);
     pgq_free(q);
 }
@@ -94,10 +96,10 @@ static void pool_end(uv_loop_t *loop, pgpool *p)
     cr_assert_eq(uv_loop_close(loop), 0);
 }
 
-/* Submits NCALLS pipelines without letting the loop turn. */
+/* Submits r->want pipelines without letting the loop turn. */
 static void submit_all(pgpool *p, run *r, call *calls)
 {
-    for (int i = 0; i < NCALLS; i++) {
+    for (int i = 0; i < r->want; i++) {
         char v[16];
         snprintf(v, sizeof(v), "%d", i);
         const char *vals[] = {v};
@@ -111,9 +113,9 @@ static void submit_all(pgpool *p, run *r, call *calls)
 
 static void wait_all(uv_loop_t *loop, run *r)
 {
-    for (int i = 0; i < 600000 && r->done < NCALLS; i++)
+    for (int i = 0; i < 600000 && r->done < r->want; i++)
         uv_run(loop, UV_RUN_ONCE);
-    cr_assert_eq(r->done, NCALLS);
+    cr_assert_eq(r->done, r->want);
     cr_assert_eq(r->failed, 0);
 }
 
@@ -175,19 +177,20 @@ static pgpool *tcp_pool(uv_loop_t *loop, int fds[NCONNS])
     return p;
 }
 
-/* A TCP pool, and NCALLS pipelines submitted in one turn, not yet flushed. */
+/* A TCP pool, and n pipelines submitted in one turn, not yet flushed. */
 typedef struct turn {
     uv_loop_t loop;
     int fds[NCONNS];
     pgpool *p;
     run r;
-    call calls[NCALLS];
+    call calls[MAXCALLS];
 } turn;
 
-static void turn_start(turn *t)
+static void turn_start(turn *t, int n)
 {
     memset(&t->r, 0, sizeof(t->r));
     t->r.loop = &t->loop;
+    t->r.want = n;
     t->p = tcp_pool(&t->loop, t->fds);
     submit_all(t->p, &t->r, t->calls);
 }
@@ -198,17 +201,24 @@ static void assert_none_held(const int fds[NCONNS], const char *after)
         cr_assert_eq(unsent(fds[i]), 0, "socket %d still holds bytes after %s", i, after);
 }
 
+/* The turn's pipelines wait in exactly `sockets` of the pool's sockets
+ * until pgpool_flush, and in none after it. */
+static void held_until_flush(turn *t, int sockets)
+{
+    int holding = 0;
+    for (int i = 0; i < NCONNS; i++)
+        holding += unsent(t->fds[i]) > 0;
+    cr_assert_eq(holding, sockets, "pipelines held on %d sockets", holding);
+    pgpool_flush(t->p);
+    assert_none_held(t->fds, "the flush");
+}
+
 Test(pgpool_db, a_turns_pipelines_share_one_connection_and_one_send)
 {
     turn t;
-    turn_start(&t);
+    turn_start(&t, NCALLS);
     /* Written to one socket, and held there until the turn ends. */
-    int holding = 0;
-    for (int i = 0; i < NCONNS; i++)
-        holding += unsent(t.fds[i]) > 0;
-    cr_assert_eq(holding, 1, "pipelines held on %d sockets", holding);
-    pgpool_flush(t.p);
-    assert_none_held(t.fds, "the flush");
+    held_until_flush(&t, 1);
 
     wait_all(&t.loop, &t.r);
     for (int i = 1; i < NCALLS; i++)
@@ -217,10 +227,30 @@ Test(pgpool_db, a_turns_pipelines_share_one_connection_and_one_send)
     pool_end(&t.loop, t.p);
 }
 
+/* The limit: a turn larger than PGPOOL_TURN_MAX spreads, PGPOOL_TURN_MAX
+ * to a connection, so slow statements do not all queue behind one backend. */
+Test(pgpool_db, a_turn_gives_one_connection_at_most_turn_max_pipelines)
+{
+    turn t;
+    turn_start(&t, 3 * PGPOOL_TURN_MAX);
+    held_until_flush(&t, 3);
+
+    wait_all(&t.loop, &t.r);
+    /* Exactly PGPOOL_TURN_MAX each: three backends, as three sockets held. */
+    for (int i = 0; i < t.r.want; i++) {
+        int same = 0;
+        for (int j = 0; j < t.r.want; j++)
+            same += t.r.pid[j] == t.r.pid[i];
+        cr_assert_eq(same, PGPOOL_TURN_MAX, "backend %ld ran %d of the turn's pipelines",
+                     t.r.pid[i], same);
+    }
+    pool_end(&t.loop, t.p);
+}
+
 Test(pgpool_db, the_pools_own_timer_ends_the_turn)
 {
     turn t;
-    turn_start(&t);
+    turn_start(&t, NCALLS);
     /* One turn of the loop with no wait: its zero timer is due. */
     uv_run(&t.loop, UV_RUN_NOWAIT);
     assert_none_held(t.fds, "a turn");
@@ -250,8 +280,8 @@ Test(pgpool_db, over_a_unix_socket_pipelines_go_at_once)
     int fds[NCONNS + 4];
     cr_assert_eq(tcp_sockets(&before, fds, NCONNS + 4), 0);
 
-    run r = {.loop = &loop};
-    call calls[NCALLS];
+    run r = {.loop = &loop, .want = NCALLS};
+    call calls[MAXCALLS];
     submit_all(p, &r, calls);
     /* No flush and no turn: the answers come all the same. */
     wait_all(&loop, &r);
