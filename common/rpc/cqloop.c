@@ -16,13 +16,28 @@
 
 /* The cqloop whose thread this is; NULL on every other thread. */
 static __thread cqloop *current;
+/* The engine cqloop_install chose; the other engine's hook passes through. */
+static enum { ENGINE_EPOLL1, ENGINE_POLL } engine;
+
+/* gRPC core's poll engine calls poll(2) through this pointer (exported by
+ * libgrpc for its own tests, not declared in its public headers). */
+extern int (*grpc_poll_function)(struct pollfd *fds, nfds_t n, int timeout_ms);
 
 static void run_loop(cqloop *q);
 static void run_cached(cqloop *q);
 static void cache_push(cqloop *q, rpc_tag *tag, int ok);
+static int loop_poll(struct pollfd *fds, nfds_t n, int timeout_ms);
+static int wait_begin(cqloop *q, int timeout_ms, int *loop_ms);
+static void wait_end(cqloop *q, int loop_due);
 
-int cqloop_install(void)
+int cqloop_install(int loops)
 {
+    if (loops > 1) {
+        engine = ENGINE_POLL;
+        grpc_poll_function = loop_poll;
+        return setenv("GRPC_POLL_STRATEGY", "poll", 1) == 0 ? 0 : -1;
+    }
+    engine = ENGINE_EPOLL1;
     return setenv("GRPC_POLL_STRATEGY", "epoll1", 1) == 0 ? 0 : -1;
 }
 
@@ -76,6 +91,9 @@ void cqloop_free(cqloop *q)
     free(q->cached);
     q->cached = NULL;
     q->ncached = q->capcached = 0;
+    free(q->pfds);
+    q->pfds = NULL;
+    q->cappfds = 0;
 }
 
 /* Replaces the C library's epoll_wait for the process (the dynamic linker
@@ -90,7 +108,7 @@ int epoll_wait(int epfd, struct epoll_event *events, int max, int timeout_ms)
 {
     cqloop *q = current;
     int loop_fd = q ? uv_backend_fd(q->loop) : -1;
-    if (!q || q->in_wait || epfd == loop_fd)
+    if (!q || q->in_wait || epfd == loop_fd || engine != ENGINE_EPOLL1)
         return epoll_pwait(epfd, events, max, timeout_ms, NULL);
     if (q->grpc_epfd != epfd) {
         struct epoll_event mine = {.events = EPOLLIN, .data.ptr = q};
@@ -98,13 +116,8 @@ int epoll_wait(int epfd, struct epoll_event *events, int max, int timeout_ms)
             abort(); /* the loop would never run: no call could be answered */
         q->grpc_epfd = epfd;
     }
-    q->in_wait = 1;
-    q->since_loop = 0;
-    run_cached(q);
-    if (q->before_wait)
-        q->before_wait(q->arg);
-    int loop_ms = uv_backend_timeout(q->loop);
-    int wait_ms = timeout_ms < 0 || (loop_ms >= 0 && loop_ms < timeout_ms) ? loop_ms : timeout_ms;
+    int loop_ms;
+    int wait_ms = wait_begin(q, timeout_ms, &loop_ms);
     int n = epoll_pwait(epfd, events, max, wait_ms, NULL);
     int loop_due = loop_ms == 0 || (n == 0 && wait_ms == loop_ms);
     for (int i = 0; i < n; i++) {
@@ -113,16 +126,69 @@ int epoll_wait(int epfd, struct epoll_event *events, int max, int timeout_ms)
             loop_due = 1;
         }
     }
+    wait_end(q, loop_due);
+    return n;
+}
+
+/* ---- internals ------------------------------------------------------- */
+
+/* The poll engine's wait (grpc_poll_function), on every thread: on a
+ * queue's thread gRPC's array of its pollset's descriptors is copied with
+ * the loop's descriptor appended, and the rest goes as in epoll_wait. */
+static int loop_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
+{
+    cqloop *q = current;
+    if (!q || q->in_wait)
+        return poll(fds, n, timeout_ms);
+    if (n + 1 > q->cappfds) {
+        size_t cap = (n + 1) * 2;
+        struct pollfd *grown = realloc(q->pfds, cap * sizeof(*grown));
+        if (!grown)
+            abort(); /* the loop would never run: no call could be answered */
+        q->pfds = grown;
+        q->cappfds = cap;
+    }
+    memcpy(q->pfds, fds, n * sizeof(*fds));
+    q->pfds[n] = (struct pollfd){.fd = uv_backend_fd(q->loop), .events = POLLIN};
+    int loop_ms;
+    int wait_ms = wait_begin(q, timeout_ms, &loop_ms);
+    int r = poll(q->pfds, n + 1, wait_ms);
+    int loop_due = loop_ms == 0 || (r == 0 && wait_ms == loop_ms);
+    if (r > 0 && q->pfds[n].revents) {
+        r--;
+        loop_due = 1;
+    }
+    for (nfds_t i = 0; i < n; i++)
+        fds[i].revents = q->pfds[i].revents;
+    wait_end(q, loop_due);
+    return r;
+}
+
+/* A wait of gRPC's on the queue's thread starts: what is cached runs, the
+ * turn ends (before_wait), and the wait is cut to the loop's next timer.
+ * Returns the wait's timeout; *loop_ms is the loop's. */
+static int wait_begin(cqloop *q, int timeout_ms, int *loop_ms)
+{
+    q->in_wait = 1;
+    q->since_loop = 0;
+    run_cached(q);
+    if (q->before_wait)
+        q->before_wait(q->arg);
+    *loop_ms = uv_backend_timeout(q->loop);
+    return timeout_ms < 0 || (*loop_ms >= 0 && *loop_ms < timeout_ms) ? *loop_ms : timeout_ms;
+}
+
+/* The wait is over: the loop takes its turn if its descriptor or a timer
+ * woke the thread. errno stays what the wait left. */
+static void wait_end(cqloop *q, int loop_due)
+{
     if (loop_due) {
         int saved = errno;
         run_loop(q);
         errno = saved;
     }
     q->in_wait = 0;
-    return n;
 }
-
-/* ---- internals ------------------------------------------------------- */
 
 static void run_loop(cqloop *q)
 {

@@ -19,17 +19,26 @@
  * those gRPC entry points sets up its own execution context, as on any
  * other thread.
  *
- * One cqloop per process: epoll1 lets one thread at a time wait in its set,
- * and that thread must be this one. Waits of other threads, and of libuv
- * itself, pass through untouched.
+ * One loop per process waits this way: epoll1 lets one thread at a time
+ * wait in its set, and that thread must be this one. A process of several
+ * loops (cqloop_install(n > 1)) uses gRPC's poll engine instead, which
+ * gives each completion queue its own pollset: a connection is polled by
+ * the thread of the queue its server was registered with, and that thread
+ * runs its calls. gRPC calls poll(2) there through a hook of its own
+ * (grpc_poll_function), which this module sets; the wait adds the loop's
+ * descriptor to gRPC's array the same way. The poll engine rebuilds that
+ * array on every wait, so its cost grows with the connections a loop holds
+ * (docs/runtime.md has the figures): one loop keeps epoll1.
+ * Waits of other threads, and of libuv itself, pass through untouched.
  *
  * Ownership: the caller owns the cqloop struct, the uv loop and the queue;
  * the cqloop owns only its array of cached completions. Everything runs on
- * the thread of cqloop_run; cqloop_install runs once, before grpc_init.
+ * the thread of its cqloop_run; cqloop_install runs once, before grpc_init.
  */
 #ifndef CAMEOS_CQLOOP_H
 #define CAMEOS_CQLOOP_H
 
+#include <poll.h>
 #include <stddef.h>
 #include <grpc/grpc.h>
 #include <uv.h>
@@ -53,14 +62,17 @@ typedef struct cqloop {
     size_t ncached, capcached;
     unsigned since_loop; /* completions run since the loop last ran */
     int grpc_epfd;       /* gRPC's epoll set, once the loop's descriptor is in it */
-    int in_wait;         /* inside gRPC's wait: a nested wait passes through */
+    struct pollfd *pfds; /* poll engine: gRPC's array and the loop's descriptor */
+    size_t cappfds;
+    int in_wait; /* inside gRPC's wait: a nested wait passes through */
 } cqloop;
 
-/* Selects gRPC's epoll1 engine (GRPC_POLL_STRATEGY=epoll1, whatever the
- * environment said: another engine would not wait in epoll_wait, and
- * nothing would run the loop). Before grpc_init; 0, or -1 when the
- * environment cannot be set. */
-int cqloop_install(void) __attribute__((warn_unused_result));
+/* Selects gRPC's engine for a process of `loops` loops: epoll1 for one,
+ * poll for more (GRPC_POLL_STRATEGY, whatever the environment said: another
+ * engine would not wait where this module looks, and nothing would run the
+ * loop). Once, before grpc_init; 0, or -1 when the environment cannot be
+ * set. */
+int cqloop_install(int loops) __attribute__((warn_unused_result));
 /* Prepares q; before_wait(arg) may be NULL. */
 void cqloop_init(cqloop *q, uv_loop_t *loop, grpc_completion_queue *cq,
                  void (*before_wait)(void *arg), void *arg);
@@ -74,7 +86,7 @@ void cqloop_run(cqloop *q);
  * by this module, without a trip through the queue's lock. */
 void cqloop_cache_begin(cqloop *q);
 void cqloop_cache_end(cqloop *q);
-/* After cqloop_run has returned: frees the array. */
+/* After cqloop_run has returned: frees the arrays. */
 void cqloop_free(cqloop *q);
 
 #endif

@@ -210,7 +210,7 @@ static int serve(rpc_server *s)
             CONFIG_LOG_WARN,
             "GRPC_POLL_STRATEGY=%s is ignored: the server needs gRPC's epoll1 engine (cqloop.h)",
             engine);
-    if (cqloop_install() != 0) {
+    if (cqloop_install(1) != 0) {
         log_msg(CONFIG_LOG_ERROR, "cannot select gRPC's epoll1 engine");
         uv_loop_close(&s->loop);
         refl_index_free(s->refl);

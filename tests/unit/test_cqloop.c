@@ -1,13 +1,17 @@
 /* Unit tests for cqloop: gRPC's queue and the libuv loop share one thread.
  * Every completion runs once, the loop's timers and wake-ups run while the
  * thread waits in gRPC's queue, and a gRPC operation started from inside
- * the loop completes on the same thread. The completions are real:
- * requests for calls on a server with no port, failed by its shutdown.
- * Each test hangs (and times out) if the loop does not run in the wait. */
+ * the loop completes on the same thread; on both engines (epoll1 for one
+ * loop, poll for several), and with two loops on two threads at once. The
+ * completions are real: requests for calls on a server with no port,
+ * failed by its shutdown. Each test hangs (and times out) if the loop does
+ * not run in the wait. Criterion runs each test in a process of its own,
+ * so each picks its engine. */
 #include "cqloop.h"
 
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <grpc/grpc.h>
@@ -48,10 +52,15 @@ static void down_cb(rpc_tag *t, int ok)
     grpc_completion_queue_shutdown(f->cq);
 }
 
+/* The engine, once per test process, before the first grpc_init. */
+static void install(int loops)
+{
+    cr_assert_eq(cqloop_install(loops), 0);
+}
+
 static void setup(fixture *f)
 {
     memset(f, 0, sizeof(*f));
-    cr_assert_eq(cqloop_install(), 0);
     grpc_init();
     f->cq = grpc_completion_queue_create_for_next(NULL);
     f->server = grpc_server_create(NULL, NULL);
@@ -94,24 +103,38 @@ static void teardown(fixture *f, req *reqs, int n)
     grpc_shutdown();
 }
 
-Test(cqloop, a_long_backlog_runs_each_completion_once_on_the_thread, .timeout = 60)
+/* n requests posted, the server shut down, the queue run: each request's
+ * completion ran once, on this thread. */
+static void run_backlog(int n)
 {
     fixture f;
     setup(&f);
-    req *reqs = calloc(REQUESTS, sizeof(*reqs));
+    req *reqs = calloc((size_t)n, sizeof(*reqs));
     cr_assert_not_null(reqs);
-    for (int i = 0; i < REQUESTS; i++)
+    for (int i = 0; i < n; i++)
         post(&f, &reqs[i]);
     shut_down(&f);
     cqloop_run(&f.q);
     cr_assert_eq(f.down_ran, 1, "the shutdown tag ran %d times", f.down_ran);
-    for (int i = 0; i < REQUESTS; i++) {
+    for (int i = 0; i < n; i++) {
         cr_assert_eq(reqs[i].ran, 1, "request %d ran %d times", i, reqs[i].ran);
         cr_assert_eq(reqs[i].ok, 0, "request %d was never matched with a call", i);
         cr_assert(pthread_equal(reqs[i].thread, pthread_self()));
     }
-    teardown(&f, reqs, REQUESTS);
+    teardown(&f, reqs, n);
     free(reqs);
+}
+
+Test(cqloop, a_long_backlog_runs_each_completion_once_on_the_thread, .timeout = 60)
+{
+    install(1);
+    run_backlog(REQUESTS);
+}
+
+Test(cqloop, poll_engine_a_long_backlog_runs_each_completion_once_on_the_thread, .timeout = 60)
+{
+    install(2);
+    run_backlog(REQUESTS);
 }
 
 /* While the thread waits in gRPC's queue with nothing to complete, a libuv
@@ -154,7 +177,85 @@ static void run_timed(void)
 
 Test(cqloop, a_timer_fires_while_the_thread_waits_in_the_queue, .timeout = 60)
 {
+    install(1);
     run_timed();
+}
+
+Test(cqloop, poll_engine_a_timer_fires_while_the_thread_waits_in_the_queue, .timeout = 60)
+{
+    install(2);
+    run_timed();
+}
+
+/* Two loops, each with its own server, queue and libuv loop, on two
+ * threads at once (as a process of several loops runs them). Each loop's
+ * timer ticks every 2 ms, and a tick waits a little for the other loop to
+ * be inside a tick too; once both were at the same moment, each loop
+ * shuts its server down. On epoll1 that moment never comes (one thread
+ * waits in gRPC while the other sits behind it, and the test times out).
+ * Every tick and completion of a loop runs on that loop's thread. */
+static atomic_int inside, overlapped;
+
+typedef struct ticker {
+    fixture f;
+    uv_timer_t timer;
+    req r;
+    int ticks, off_thread;
+    pthread_t thread;
+} ticker;
+
+static void tick_cb(uv_timer_t *t)
+{
+    ticker *k = t->data;
+    if (!pthread_equal(pthread_self(), k->thread))
+        k->off_thread++;
+    k->ticks++;
+    atomic_fetch_add(&inside, 1);
+    for (int i = 0; i < 1000 && !atomic_load(&overlapped); i++) {
+        if (atomic_load(&inside) == 2)
+            atomic_store(&overlapped, 1);
+        else
+            nanosleep(&(struct timespec){0, 20 * 1000}, NULL);
+    }
+    atomic_fetch_sub(&inside, 1);
+    if (atomic_load(&overlapped)) {
+        post(&k->f, &k->r);
+        shut_down(&k->f);
+        uv_close((uv_handle_t *)t, NULL);
+    }
+}
+
+static void *run_ticker(void *arg)
+{
+    ticker *k = arg;
+    k->thread = pthread_self();
+    setup(&k->f);
+    uv_timer_init(&k->f.loop, &k->timer);
+    k->timer.data = k;
+    uv_timer_start(&k->timer, tick_cb, 2, 2);
+    cqloop_run(&k->f.q);
+    teardown(&k->f, &k->r, 1);
+    return NULL;
+}
+
+Test(cqloop, poll_engine_two_loops_on_two_threads_wait_at_once, .timeout = 60)
+{
+    install(2);
+    ticker k[2];
+    memset(k, 0, sizeof(k));
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, run_ticker, &k[1]), 0);
+    run_ticker(&k[0]);
+    cr_assert_eq(pthread_join(t, NULL), 0);
+    cr_assert_eq(atomic_load(&overlapped), 1);
+    for (int i = 0; i < 2; i++) {
+        cr_assert_gt(k[i].ticks, 0);
+        cr_assert_eq(k[i].off_thread, 0, "loop %d ticked on another thread", i);
+        cr_assert_eq(k[i].r.ran, 1);
+        cr_assert(pthread_equal(k[i].r.thread, k[i].thread), "loop %d's completion ran elsewhere",
+                  i);
+        cr_assert_eq(k[i].f.down_ran, 1);
+    }
 }
 
 /* Another thread wakes the loop (uv_async_send, as a signal does): the
@@ -183,7 +284,7 @@ static void *waker(void *arg)
     return NULL;
 }
 
-Test(cqloop, another_threads_wake_up_runs_on_the_queues_thread, .timeout = 60)
+static void run_woken(void)
 {
     fixture f;
     setup(&f);
@@ -200,11 +301,33 @@ Test(cqloop, another_threads_wake_up_runs_on_the_queues_thread, .timeout = 60)
     teardown(&f, NULL, 0);
 }
 
+Test(cqloop, another_threads_wake_up_runs_on_the_queues_thread, .timeout = 60)
+{
+    install(1);
+    run_woken();
+}
+
+Test(cqloop, poll_engine_another_threads_wake_up_runs_on_the_queues_thread, .timeout = 60)
+{
+    install(2);
+    run_woken();
+}
+
 /* An operator's GRPC_POLL_STRATEGY must not take the loop's wait away:
- * with "poll" in the environment the timer still fires inside the wait. */
+ * with the other engine in the environment the timer still fires inside
+ * the wait. */
 Test(cqloop, the_environments_engine_is_overridden, .timeout = 60)
 {
     cr_assert_eq(setenv("GRPC_POLL_STRATEGY", "poll", 1), 0);
+    install(1);
     run_timed();
     cr_assert_str_eq(getenv("GRPC_POLL_STRATEGY"), "epoll1");
+}
+
+Test(cqloop, poll_engine_the_environments_engine_is_overridden, .timeout = 60)
+{
+    cr_assert_eq(setenv("GRPC_POLL_STRATEGY", "epoll1", 1), 0);
+    install(2);
+    run_timed();
+    cr_assert_str_eq(getenv("GRPC_POLL_STRATEGY"), "poll");
 }
