@@ -30,6 +30,10 @@ typedef struct rpc_reg {
 /* Health status per name: "", the service's name, and "liveness". */
 enum { HEALTH_UNKNOWN = 0, HEALTH_SERVING = 1, HEALTH_NOT_SERVING = 2 };
 
+/* One loop's server. What the process sets up once (server_main and
+ * proc_start: svc, domain, svc_short, cfg, keys, the page keys,
+ * max_connections, refl) is the same for every loop; all else belongs to
+ * the loop and its thread. */
 struct rpc_server {
     const rpc_service *svc;
     char domain[64];    /* ErrorInfo.domain: "credits.cameos.dev" for cameos-credits */
@@ -44,8 +48,10 @@ struct rpc_server {
     uv_loop_t loop;
     grpc_server *server;
     grpc_completion_queue *cq;
-    cqloop cqloop; /* runs the queue and the loop on this thread */
-    int serving;   /* cqloop_run is (or will be) running the queue */
+    cqloop cqloop;    /* runs the queue and the loop on this thread */
+    int serving;      /* cqloop_run is (or will be) running the queue */
+    int loop_open;    /* loop_start made the loop: loop_free has work */
+    int start_failed; /* loop_start could not set everything up: it drains */
     uv_signal_t sigterm, sigint;
     uv_timer_t grace;
     uv_timer_t janitor;

@@ -61,6 +61,11 @@ typedef struct rpc_slot {
 } rpc_slot;
 
 static int serve(rpc_server *s);
+static int proc_start(rpc_server *s, grpc_resource_quota **quota);
+static void proc_free(rpc_server *s);
+static int loop_start(rpc_server *s, grpc_resource_quota *quota);
+static void loop_run(rpc_server *s);
+static int loop_free(rpc_server *s);
 static int page_key_from(const unsigned char *secret, size_t len,
                          unsigned char out[RPC_PAGE_KEY_LEN]);
 static grpc_server_credentials *server_credentials(rpc_server *s);
@@ -148,7 +153,26 @@ int server_main(const rpc_service *svc, int argc, char **argv)
 
 /* ---- serving --------------------------------------------------------- */
 
+/* The process's part, then its one loop's: start, run until drained, free. */
 static int serve(rpc_server *s)
+{
+    grpc_resource_quota *quota = NULL;
+    if (proc_start(s, &quota) != 0)
+        return 1;
+    int ok = loop_start(s, quota) == 0;
+    grpc_resource_quota_unref(quota); /* each loop's gRPC server holds its own reference */
+    if (ok)
+        loop_run(s);
+    ok = loop_free(s) == 0 && ok;
+    proc_free(s);
+    log_msg(CONFIG_LOG_INFO, "stopped");
+    return !ok ? 1 : s->exit_code;
+}
+
+/* What the process sets up once for all its loops: the page token keys, the
+ * connection limit, the reflection index, gRPC's engine, logging and
+ * memory quota. 0, or -1 with everything it made undone. */
+static int proc_start(rpc_server *s, grpc_resource_quota **quota)
 {
     const rpc_service *svc = s->svc;
     s->keys.key = s->cfg.jwt_secret;
@@ -159,40 +183,24 @@ static int serve(rpc_server *s)
      * secret keep working (tokens are always issued with the new key). */
     if (page_key_from(s->cfg.jwt_secret, s->cfg.jwt_secret_len, s->page_key) != 0) {
         log_msg(CONFIG_LOG_ERROR, "cannot derive the page token key");
-        return 1;
+        return -1;
     }
     if (s->cfg.jwt_secret_prev)
         s->has_page_key_prev = page_key_from(s->cfg.jwt_secret_prev, s->cfg.jwt_secret_prev_len,
                                              s->page_key_prev) == 0;
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
-    /* Reads at once: the budget in requests of the largest size (at least
-     * 4), a quarter of them (at least 2) for any one caller. */
-    long slots = s->cfg.recv_budget_bytes / s->cfg.max_recv_bytes;
-    slots = slots < 4 ? 4 : slots > 4096 ? 4096 : slots;
-    readgate_init(&s->reads, (int)slots, slots / 4 < 2 ? 2 : (int)(slots / 4));
     char why[256];
     if (connlimit_init(s->cfg.max_connections, H2WATCH_BLOCK_MAX(s->cfg.max_metadata_bytes),
                        &s->max_connections, why, sizeof(why)) != 0) {
         log_msg(CONFIG_LOG_ERROR, "%s", why);
-        return 1;
+        return -1;
     }
-
     const char *names[] = {svc->desc->name, "grpc.health.v1.Health",
                            "grpc.reflection.v1.ServerReflection",
                            "grpc.reflection.v1alpha.ServerReflection", NULL};
-    if (!(s->tokens = authcache_new())) {
-        log_msg(CONFIG_LOG_ERROR, "out of memory");
-        return 1;
-    }
     if (refl_index_build(svc->fds, svc->fds_len, names, &s->refl) != 0) {
         log_msg(CONFIG_LOG_ERROR, "embedded descriptor set is unusable");
-        authcache_free(s->tokens);
-        return 1;
-    }
-    if (uv_loop_init(&s->loop) != 0) {
-        refl_index_free(s->refl);
-        authcache_free(s->tokens);
-        return 1;
+        return -1;
     }
     /* gRPC's own messages become JSON lines too: every stderr line parses. */
     gpr_set_log_function(grpc_log_bridge);
@@ -212,17 +220,47 @@ static int serve(rpc_server *s)
             engine);
     if (cqloop_install(1) != 0) {
         log_msg(CONFIG_LOG_ERROR, "cannot select gRPC's epoll1 engine");
-        uv_loop_close(&s->loop);
         refl_index_free(s->refl);
-        authcache_free(s->tokens);
-        return 1;
+        return -1;
     }
     grpc_init();
-
     /* gRPC's own buffers (reads, writes, per-call arenas) are charged to this
      * quota; near it the transports shrink their reads and windows. */
-    grpc_resource_quota *quota = grpc_resource_quota_create(svc->binary);
-    grpc_resource_quota_resize(quota, (size_t)s->cfg.memory_quota_bytes);
+    *quota = grpc_resource_quota_create(svc->binary);
+    grpc_resource_quota_resize(*quota, (size_t)s->cfg.memory_quota_bytes);
+    return 0;
+}
+
+/* After the last loop is freed. */
+static void proc_free(rpc_server *s)
+{
+    grpc_shutdown();
+    refl_index_free(s->refl);
+}
+
+/* One loop: its libuv loop, gRPC server (listening on GRPC_LISTEN, charged
+ * to quota) and queue, request slots, pool, metrics, listener probe,
+ * notifications, signals and timers. 0, or -1 when even the libuv loop
+ * could not be made (nothing to free then). On a later failure the loop
+ * starts draining at once and loop_run returns soon. */
+static int loop_start(rpc_server *s, grpc_resource_quota *quota)
+{
+    const rpc_service *svc = s->svc;
+    /* Reads at once: the budget in requests of the largest size (at least
+     * 4), a quarter of them (at least 2) for any one caller. */
+    long slots = s->cfg.recv_budget_bytes / s->cfg.max_recv_bytes;
+    slots = slots < 4 ? 4 : slots > 4096 ? 4096 : slots;
+    readgate_init(&s->reads, (int)slots, slots / 4 < 2 ? 2 : (int)(slots / 4));
+    if (!(s->tokens = authcache_new())) {
+        log_msg(CONFIG_LOG_ERROR, "out of memory");
+        return -1;
+    }
+    if (uv_loop_init(&s->loop) != 0) {
+        authcache_free(s->tokens);
+        s->tokens = NULL;
+        return -1;
+    }
+    s->loop_open = 1;
     grpc_arg args[] = {
         {GRPC_ARG_INTEGER,
          GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
@@ -256,7 +294,6 @@ static int serve(rpc_server *s)
     };
     grpc_channel_args chargs = {sizeof(args) / sizeof(args[0]), args};
     s->server = grpc_server_create(&chargs, NULL);
-    grpc_resource_quota_unref(quota); /* the server holds its own reference */
     s->cq = grpc_completion_queue_create_for_next(NULL);
     grpc_server_register_completion_queue(s->server, s->cq, NULL);
     int ok = register_methods(s) == 0;
@@ -323,33 +360,42 @@ static int serve(rpc_server *s)
     s->shutdown_tag.fn = shutdown_done;
     if (!ok || !s->pool) {
         log_msg(CONFIG_LOG_ERROR, "start-up failed");
+        s->start_failed = 1;
         signal_cb(&s->sigterm, SIGTERM);
     } else {
         log_msg(CONFIG_LOG_INFO, "listening on %s (port %d), %zu methods, at most %d connections",
                 s->cfg.grpc_listen, port, s->nregs, s->max_connections);
         health_update(s);
     }
+    return 0;
+}
 
+/* Runs the loop's queue until it has shut down, then the libuv loop dry. */
+static void loop_run(rpc_server *s)
+{
     if (s->serving) {
         cqloop_run(&s->cqloop);
         queue_ended(s);
     }
     uv_run(&s->loop, UV_RUN_DEFAULT);
-
     /* The loop ran dry: every call and handle is gone. */
     log_flush();
+}
+
+/* Frees what loop_start made, once loop_run has returned (or loop_start
+ * failed). 0, or -1 when the loop had not started or failed to. */
+static int loop_free(rpc_server *s)
+{
+    if (!s->loop_open)
+        return -1;
     grpc_server_destroy(s->server);
     grpc_completion_queue_destroy(s->cq);
-    grpc_shutdown();
-    int close_rc = uv_loop_close(&s->loop);
-    if (close_rc != 0)
+    if (uv_loop_close(&s->loop) != 0)
         log_msg(CONFIG_LOG_WARN, "event loop closed with handles open");
     cqloop_free(&s->cqloop);
     free_regs(s);
-    refl_index_free(s->refl);
     authcache_free(s->tokens);
-    log_msg(CONFIG_LOG_INFO, "stopped");
-    return !ok ? 1 : s->exit_code;
+    return s->start_failed ? -1 : 0;
 }
 
 /* A key of its own for page tokens, from a JWT secret: a page token never
