@@ -27,7 +27,9 @@ typedef struct waiter {
     rpc_call *call;
 } waiter;
 
-static waiter *waiters;
+/* The loop's waiting workers: each loop cues its own (content_queue_wake
+ * runs on every loop's notification). */
+static _Thread_local waiter *waiters;
 
 static void cue(rpc_call *c, int first);
 static int fence(rpc_call *c, pgq *q, const char *id, const char *token)

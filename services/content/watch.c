@@ -43,9 +43,11 @@ typedef struct reread {
     int again;
 } reread;
 
-static watcher *buckets[WATCH_BUCKETS];
-static reread *rereads;
-static rpc_server *server;
+/* The loop's own: a watcher lives on its call's loop, and each loop hears
+ * every notification on its own LISTEN connection. */
+static _Thread_local watcher *buckets[WATCH_BUCKETS];
+static _Thread_local reread *rereads;
+static _Thread_local rpc_server *server;
 
 static unsigned bucket_of(const char *id);
 static void watch_first_row(rpc_call *c, pgq *q);
