@@ -13,6 +13,9 @@
  * database. Each wait looks at the loop's descriptor and timers, so it
  * starts the count again. */
 #define CQLOOP_FAIRNESS 64
+/* Cached completions whose array outlives the turn that needed it; a
+ * larger one is freed once it has run. */
+#define CQLOOP_CACHED_KEEP 256
 
 /* The cqloop whose thread this is; NULL on every other thread. */
 static __thread cqloop *current;
@@ -205,6 +208,12 @@ static void run_cached(cqloop *q)
         ev.tag->fn(ev.tag, ev.ok);
     }
     q->ncached = 0;
+    if (q->capcached > CQLOOP_CACHED_KEEP) {
+        /* A burst grew the array: its memory goes back. */
+        free(q->cached);
+        q->cached = NULL;
+        q->capcached = 0;
+    }
 }
 
 static void cache_push(cqloop *q, rpc_tag *tag, int ok)
