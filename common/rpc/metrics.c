@@ -7,6 +7,7 @@
 
 #include <assert.h>
 #include <dirent.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -43,6 +44,16 @@ typedef struct method_stats {
     double sum;
 } method_stats;
 
+/* What a render reads: one loop's counts, or the sum of several loops'. */
+typedef struct counts {
+    method_stats *stats; /* nmethods */
+    unsigned long long limit_hits[METRICS_LIMIT_COUNT];
+    double *series;      /* nseries */
+    pgpool_stats ps;     /* its run_by is run_by below */
+    pgpool_hist *run_by; /* cap_run_by, ps.nstmts of them in use */
+    size_t cap_run_by;
+} counts;
+
 struct metrics {
     uv_loop_t *loop;
     const char *binary;
@@ -64,6 +75,12 @@ struct metrics {
     size_t nseries;
     double start_time; /* seconds since the epoch, at metrics_new */
     int closing;
+    /* A process of several loops (metrics_add_sibling, metrics_publish). */
+    metrics **siblings; /* borrowed: the other loops' objects, summed by render */
+    size_t nsiblings;
+    int dirty;            /* counted since the last publish (owner's thread) */
+    pthread_mutex_t lock; /* guards pub */
+    counts pub;           /* the counts as last published, for the renderer */
 };
 
 typedef struct http_conn {
@@ -95,8 +112,13 @@ static void sweep_cb(uv_timer_t *t);
 static void handle_freed(uv_handle_t *h);
 static void maybe_free(metrics *m);
 static void render_process(strbuf *b, const metrics *m);
-static void render_per_method(strbuf *b, const metrics *m, const char *name, const char *help,
-                              size_t counter);
+static void render_per_method(strbuf *b, const metrics *m, const counts *t, const char *name,
+                              const char *help, size_t counter);
+static int counts_alloc(counts *t, const metrics *m);
+static void counts_free(counts *t);
+static void counts_add_live(counts *t, const metrics *m);
+static void counts_add(counts *t, const counts *o, const metrics *m);
+static void hist_sum(pgpool_hist *into, const pgpool_hist *h);
 static void render_hist(strbuf *b, const char *name, const char *help, const pgpool_hist *h);
 static void hist_lines(strbuf *b, const char *name, const char *key, const char *value,
                        const pgpool_hist *h);
@@ -116,7 +138,39 @@ metrics *metrics_new(uv_loop_t *loop, const char *binary, const metrics_method *
     m->start_time = (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
     m->methods = methods;
     m->nmethods = nmethods;
+    pthread_mutex_init(&m->lock, NULL);
+    m->dirty = 1; /* a sibling's first publish shows its pool */
     return m;
+}
+
+int metrics_add_sibling(metrics *m, metrics *sibling)
+{
+    metrics **grown = realloc(m->siblings, (m->nsiblings + 1) * sizeof(*grown));
+    if (!grown)
+        return -1;
+    m->siblings = grown;
+    m->siblings[m->nsiblings++] = sibling;
+    return 0;
+}
+
+void metrics_publish(metrics *m, int force)
+{
+    if (!m || (!m->dirty && !force))
+        return;
+    pthread_mutex_lock(&m->lock);
+    if (m->pub.stats || counts_alloc(&m->pub, m) == 0) {
+        counts keep = m->pub; /* its arrays, cleared and filled again */
+        memset(keep.stats, 0, m->nmethods * sizeof(*keep.stats));
+        memset(keep.series, 0, m->nseries * sizeof(*keep.series));
+        memset(keep.limit_hits, 0, sizeof(keep.limit_hits));
+        memset(&keep.ps, 0, sizeof(keep.ps));
+        if (keep.run_by)
+            memset(keep.run_by, 0, keep.cap_run_by * sizeof(*keep.run_by));
+        counts_add_live(&keep, m);
+        m->pub = keep;
+        m->dirty = 0;
+    }
+    pthread_mutex_unlock(&m->lock);
 }
 
 int metrics_add_series(metrics *m, const metrics_series *series, size_t n)
@@ -134,12 +188,16 @@ void metrics_series_set(metrics *m, size_t i, double v)
 {
     if (m && i < m->nseries)
         m->series_values[i] = v;
+    if (m)
+        m->dirty = 1;
 }
 
 void metrics_series_add(metrics *m, size_t i, double v)
 {
     if (m && i < m->nseries)
         m->series_values[i] += v;
+    if (m)
+        m->dirty = 1;
 }
 
 int metrics_listen(metrics *m, const char *host_port, int max_conns, int timeout_ms)
@@ -192,24 +250,30 @@ void metrics_limit_hit(metrics *m, metrics_limit which, unsigned long long n)
 {
     if (which >= 0 && which < METRICS_LIMIT_COUNT)
         m->limit_hits[which] += n;
+    m->dirty = 1;
 }
 
 void metrics_started(metrics *m, size_t method)
 {
     if (method < m->nmethods)
         m->stats[method].started++;
+    m->dirty = 1;
 }
 
 void metrics_msg_received(metrics *m, size_t method)
 {
     if (m && method < m->nmethods)
         m->stats[method].msg_received++;
+    if (m)
+        m->dirty = 1;
 }
 
 void metrics_msg_sent(metrics *m, size_t method)
 {
     if (m && method < m->nmethods)
         m->stats[method].msg_sent++;
+    if (m)
+        m->dirty = 1;
 }
 
 void metrics_handled(metrics *m, size_t method, grpc_status_code code, double seconds)
@@ -225,18 +289,30 @@ void metrics_handled(metrics *m, size_t method, grpc_status_code code, double se
         st->hist[b]++;
     st->count++;
     st->sum += seconds;
+    m->dirty = 1;
 }
 
 char *metrics_render(const metrics *m)
 {
+    counts t;
+    if (counts_alloc(&t, m) != 0)
+        return NULL;
+    counts_add_live(&t, m);
+    for (size_t i = 0; i < m->nsiblings; i++) {
+        metrics *sib = m->siblings[i];
+        pthread_mutex_lock(&sib->lock);
+        if (sib->pub.stats)
+            counts_add(&t, &sib->pub, m);
+        pthread_mutex_unlock(&sib->lock);
+    }
     strbuf b = {0};
-    render_per_method(&b, m, "grpc_server_started_total",
+    render_per_method(&b, m, &t, "grpc_server_started_total",
                       "Total number of RPCs started on the server.",
                       offsetof(method_stats, started));
-    render_per_method(&b, m, "grpc_server_msg_received_total",
+    render_per_method(&b, m, &t, "grpc_server_msg_received_total",
                       "Total number of RPC stream messages received on the server.",
                       offsetof(method_stats, msg_received));
-    render_per_method(&b, m, "grpc_server_msg_sent_total",
+    render_per_method(&b, m, &t, "grpc_server_msg_sent_total",
                       "Total number of gRPC stream messages sent by the server.",
                       offsetof(method_stats, msg_sent));
     sb_printf(&b, "# HELP grpc_server_handled_total Total number of RPCs completed on the "
@@ -245,13 +321,13 @@ char *metrics_render(const metrics *m)
     for (size_t i = 0; i < m->nmethods; i++) {
         const metrics_method *mm = &m->methods[i];
         for (int c = 0; c < NCODES; c++) {
-            if (!m->stats[i].handled[c])
+            if (!t.stats[i].handled[c])
                 continue; /* like Go's client, only series that happened */
             sb_printf(&b,
                       "grpc_server_handled_total{grpc_code=\"%s\",grpc_method=\"%s\","
                       "grpc_service=\"%s\",grpc_type=\"%s\"} %llu\n",
                       pgerr_code_label((grpc_status_code)c), mm->method, mm->service, mm->type,
-                      m->stats[i].handled[c]);
+                      t.stats[i].handled[c]);
         }
     }
     sb_printf(&b, "# HELP grpc_server_handling_seconds Histogram of response latency (seconds) "
@@ -259,7 +335,7 @@ char *metrics_render(const metrics *m)
                   "# TYPE grpc_server_handling_seconds histogram\n");
     for (size_t i = 0; i < m->nmethods; i++) {
         const metrics_method *mm = &m->methods[i];
-        const method_stats *st = &m->stats[i];
+        const method_stats *st = &t.stats[i];
         if (!st->count)
             continue;
         unsigned long long cum = 0;
@@ -280,9 +356,7 @@ char *metrics_render(const metrics *m)
                   mm->method, mm->service, mm->type, st->count, mm->method, mm->service, mm->type,
                   st->sum, mm->method, mm->service, mm->type, st->count);
     }
-    pgpool_stats ps = {0};
-    if (m->pool)
-        pgpool_get_stats(m->pool, &ps);
+    const pgpool_stats ps = t.ps;
     sb_printf(&b,
               "# HELP cameos_db_pool_size Configured PostgreSQL connections.\n"
               "# TYPE cameos_db_pool_size gauge\ncameos_db_pool_size %d\n"
@@ -319,13 +393,14 @@ char *metrics_render(const metrics *m)
         sb_printf(&b, "cameos_refused_total{limit=\"%s\"} %llu\n", limit_names[i],
                   i == METRICS_LIMIT_GRPC_CONNECTIONS ? connlimit_refused()
                   : i == METRICS_LIMIT_RESETS         ? connlimit_reset_floods()
-                                                      : m->limit_hits[i]);
+                                                      : t.limit_hits[i]);
     render_process(&b, m);
     for (size_t i = 0; i < m->nseries; i++) {
         const metrics_series *ms = &m->series[i];
         sb_printf(&b, "# HELP %s %s\n# TYPE %s %s\n%s %.15g\n", ms->name, ms->help, ms->name,
-                  ms->kind == METRICS_COUNTER ? "counter" : "gauge", ms->name, m->series_values[i]);
+                  ms->kind == METRICS_COUNTER ? "counter" : "gauge", ms->name, t.series[i]);
     }
+    counts_free(&t);
     if (b.oom) {
         free(b.s);
         return NULL;
@@ -513,6 +588,9 @@ static void maybe_free(metrics *m)
         return;
     free(m->stats);
     free(m->series_values);
+    free(m->siblings);
+    counts_free(&m->pub);
+    pthread_mutex_destroy(&m->lock);
     free(m);
 }
 
@@ -622,15 +700,103 @@ static void hist_lines(strbuf *b, const char *name, const char *key, const char 
 }
 
 /* One counter per method, the method_stats field at offset counter. */
-static void render_per_method(strbuf *b, const metrics *m, const char *name, const char *help,
-                              size_t counter)
+static void render_per_method(strbuf *b, const metrics *m, const counts *t, const char *name,
+                              const char *help, size_t counter)
 {
     sb_printf(b, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
     for (size_t i = 0; i < m->nmethods; i++) {
         const metrics_method *mm = &m->methods[i];
         unsigned long long v;
-        memcpy(&v, (const char *)&m->stats[i] + counter, sizeof(v));
+        memcpy(&v, (const char *)&t->stats[i] + counter, sizeof(v));
         sb_printf(b, "%s{grpc_method=\"%s\",grpc_service=\"%s\",grpc_type=\"%s\"} %llu\n", name,
                   mm->method, mm->service, mm->type, v);
     }
+}
+
+/* ---- counts of several loops ----------------------------------------- */
+
+/* Zeroed arrays for m's methods and series; 0, or -1 out of memory. */
+static int counts_alloc(counts *t, const metrics *m)
+{
+    memset(t, 0, sizeof(*t));
+    t->stats = calloc(m->nmethods ? m->nmethods : 1, sizeof(*t->stats));
+    t->series = calloc(m->nseries ? m->nseries : 1, sizeof(*t->series));
+    if (!t->stats || !t->series) {
+        counts_free(t);
+        return -1;
+    }
+    return 0;
+}
+
+static void counts_free(counts *t)
+{
+    free(t->stats);
+    free(t->series);
+    free(t->run_by);
+    memset(t, 0, sizeof(*t));
+}
+
+/* Adds m's own counts and its pool's figures (on m's thread). */
+static void counts_add_live(counts *t, const metrics *m)
+{
+    counts live = {.stats = m->stats, .series = m->series_values};
+    memcpy(live.limit_hits, m->limit_hits, sizeof(live.limit_hits));
+    if (m->pool)
+        pgpool_get_stats(m->pool, &live.ps);
+    live.run_by = (pgpool_hist *)live.ps.run_by;
+    counts_add(t, &live, m);
+}
+
+/* t += o. Statement histograms that do not fit (out of memory) are left out. */
+static void counts_add(counts *t, const counts *o, const metrics *m)
+{
+    for (size_t i = 0; i < m->nmethods; i++) {
+        method_stats *a = &t->stats[i];
+        const method_stats *b = &o->stats[i];
+        a->started += b->started;
+        a->msg_received += b->msg_received;
+        a->msg_sent += b->msg_sent;
+        for (int c = 0; c < NCODES; c++)
+            a->handled[c] += b->handled[c];
+        for (size_t k = 0; k < NBUCKETS; k++)
+            a->hist[k] += b->hist[k];
+        a->count += b->count;
+        a->sum += b->sum;
+    }
+    for (int i = 0; i < METRICS_LIMIT_COUNT; i++)
+        t->limit_hits[i] += o->limit_hits[i];
+    for (size_t i = 0; i < m->nseries; i++)
+        t->series[i] += o->series[i];
+    pgpool_stats *a = &t->ps;
+    const pgpool_stats *b = &o->ps;
+    a->size += b->size;
+    a->ready += b->ready;
+    a->in_flight += b->in_flight;
+    a->pending += b->pending;
+    a->reconnects += b->reconnects;
+    hist_sum(&a->wait, &b->wait);
+    hist_sum(&a->run, &b->run);
+    if (b->nstmts > t->cap_run_by) {
+        pgpool_hist *grown = realloc(t->run_by, b->nstmts * sizeof(*grown));
+        if (!grown)
+            return;
+        memset(grown + t->cap_run_by, 0, (b->nstmts - t->cap_run_by) * sizeof(*grown));
+        t->run_by = grown;
+        t->cap_run_by = b->nstmts;
+    }
+    for (size_t i = 0; i < b->nstmts; i++)
+        hist_sum(&t->run_by[i], &o->run_by[i]);
+    if (b->nstmts > a->nstmts) {
+        a->nstmts = b->nstmts;
+        a->stmts = b->stmts;
+    }
+    a->run_by = t->run_by;
+}
+
+static void hist_sum(pgpool_hist *into, const pgpool_hist *h)
+{
+    for (int i = 0; i <= PGPOOL_NBUCKETS; i++)
+        into->count[i] += h->count[i];
+    into->n += h->n;
+    into->sum += h->sum;
 }

@@ -10,6 +10,14 @@
  * are only touched on the loop thread, so they need no atomics. The metrics
  * object owns its listener and connections; metrics_close closes them and
  * frees everything once the handles are closed.
+ *
+ * A process of several loops keeps one object per loop, each counting on
+ * its own thread; the one that listens renders the sum. The others are its
+ * siblings (metrics_add_sibling): at the end of each turn of its loop, a
+ * sibling copies what it counted (metrics_publish) under its own lock, and
+ * the renderer adds those copies to its own counts. So a scrape sees every
+ * call whose loop has finished the turn that answered it, and the counting
+ * itself stays free of atomics.
  */
 #ifndef CAMEOS_METRICS_H
 #define CAMEOS_METRICS_H
@@ -65,6 +73,14 @@ void metrics_series_set(metrics *m, size_t i, double v);
 void metrics_series_add(metrics *m, size_t i, double v);
 /* Why the last metrics_listen failed (static text). */
 const char *metrics_error(const metrics *m);
+/* Renders sibling's published counts too (added to m's own). m borrows
+ * sibling: it must stay alive while m can render (close sibling after m).
+ * Before the siblings' threads run; 0, or -1 out of memory. */
+int metrics_add_sibling(metrics *m, metrics *sibling) __attribute__((warn_unused_result));
+/* On m's own thread: makes what m counted since the last publish (or, with
+ * force, its pool's gauges anyway) visible to the renderer. Does nothing
+ * for m NULL, or when nothing was counted and force is 0. */
+void metrics_publish(metrics *m, int force);
 /* The pool whose gauges are reported (may be NULL). */
 void metrics_set_pool(metrics *m, pgpool *pool);
 void metrics_started(metrics *m, size_t method);
