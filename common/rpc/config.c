@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <limits.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,6 +40,7 @@ static int config_long(config_getenv_fn get, void *ctx, const config_int *spec, 
 static int config_file(char **dst, const char *name, const char *val, char *err, size_t errsz);
 static int config_valid_listen(const char *s);
 static void config_wipe_free(unsigned char *p, size_t n);
+static int config_read_line(const char *path, char *buf, size_t size);
 
 int config_load(config *c, const char *service, const char *default_grpc_listen,
                 const char *default_metrics_listen, config_getenv_fn get, void *ctx, char *err,
@@ -46,6 +48,7 @@ int config_load(config *c, const char *service, const char *default_grpc_listen,
 {
     static const config_int ints[] = {
         INT_VAR("DB_POOL_SIZE", db_pool_size, 4, 1, 64),
+        INT_VAR("LOOPS", loops, 0, 0, 64),
         INT_VAR("DB_TRANSACTION_POOLER", db_transaction_pooler, 0, 0, 1),
         INT_VAR("SHUTDOWN_GRACE_MS", shutdown_grace_ms, 10000, 0, 600000),
         INT_VAR("MAX_CONNECTION_AGE_MS", max_connection_age_ms, 300000, 1000, 86400000),
@@ -192,6 +195,56 @@ const char *config_getenv(const char *name, void *ctx)
 {
     (void)ctx;
     return getenv(name);
+}
+
+int config_cpus(const char *cgroup_root)
+{
+    cpu_set_t set;
+    int cpus = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 0;
+    if (cpus < 1)
+        cpus = 1;
+    char path[512], quota[32] = "";
+    long long q = -1, period = 0;
+    snprintf(path, sizeof(path), "%s/cpu.max", cgroup_root);
+    if (config_read_line(path, quota, sizeof(quota)) == 0) {
+        if (sscanf(quota, "%lld %lld", &q, &period) != 2)
+            q = -1; /* "max PERIOD": no quota */
+    } else {
+        char p2[32] = "";
+        snprintf(path, sizeof(path), "%s/cpu/cpu.cfs_quota_us", cgroup_root);
+        if (config_read_line(path, quota, sizeof(quota)) == 0) {
+            snprintf(path, sizeof(path), "%s/cpu/cpu.cfs_period_us", cgroup_root);
+            if (config_read_line(path, p2, sizeof(p2)) == 0) {
+                q = strtoll(quota, NULL, 10);
+                period = strtoll(p2, NULL, 10);
+            }
+        }
+    }
+    if (q > 0 && period > 0) {
+        long long limit = (q + period - 1) / period;
+        if (limit < cpus)
+            cpus = (int)limit;
+    }
+    return cpus;
+}
+
+int config_loops_for(int cpus)
+{
+    return cpus / 2 > 1 ? cpus / 2 : 1;
+}
+
+/* The first line of a small file, without its newline; 0, or -1. */
+static int config_read_line(const char *path, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int ok = fgets(buf, (int)size, f) != NULL;
+    fclose(f);
+    if (!ok)
+        return -1;
+    buf[strcspn(buf, "\n")] = 0;
+    return 0;
 }
 
 static const char *config_get(config_getenv_fn get, void *ctx, const char *name)

@@ -78,6 +78,7 @@ typedef struct config {
     unsigned char *jwt_secret_prev; /* NULL when JWT_SECRET_PREVIOUS is unset */
     size_t jwt_secret_prev_len;
     int db_pool_size;
+    int loops;                 /* LOOPS: loop threads; 0: config_loops_for(config_cpus(...)) */
     int db_transaction_pooler; /* 1: PGPOOL_POOLER, 0: PGPOOL_DIRECT */
     char *tls_cert;            /* paths, NULL when unset */
     char *tls_key;
@@ -121,6 +122,17 @@ int config_load(config *c, const char *service, const char *default_grpc_listen,
 
 /* Frees everything config_load allocated and zeroes *c; safe to repeat. */
 void config_free(config *c);
+
+/* The CPUs this process may use: its affinity mask's count, lowered to the
+ * cgroup's CPU quota rounded up when there is one. cgroup_root is where the
+ * process's cgroup is mounted ("/sys/fs/cgroup" in a container): cgroup v2's
+ * cpu.max ("QUOTA PERIOD", or "max PERIOD" for none), else cgroup v1's
+ * cpu/cpu.cfs_quota_us and cpu/cpu.cfs_period_us. At least 1. */
+int config_cpus(const char *cgroup_root);
+/* The loops of LOOPS=0 for a process of cpus CPUs: one per two (at least
+ * one). Measured on 2 CPUs that also ran PostgreSQL, a second loop cost a
+ * quarter more CPU per call and gave no more calls/s (docs/runtime.md). */
+int config_loops_for(int cpus);
 
 /* The getter for the real environment (getenv; ctx unused). */
 const char *config_getenv(const char *name, void *ctx);

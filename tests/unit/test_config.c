@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <sched.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +80,7 @@ Test(config, defaults)
     cr_assert_null(c.jwt_secret_prev);
     cr_assert_eq(c.jwt_secret_prev_len, 0);
     cr_assert_eq(c.db_pool_size, 4);
+    cr_assert_eq(c.loops, 0);
     cr_assert_eq(c.db_transaction_pooler, 0);
     cr_assert_null(c.listen_database_url);
     cr_assert_null(c.tls_cert);
@@ -295,6 +298,8 @@ Test(config, integers)
     } bad[] = {
         {"DB_POOL_SIZE", "0"},
         {"DB_POOL_SIZE", "65"},
+        {"LOOPS", "65"},
+        {"LOOPS", "-1"},
         {"DB_TRANSACTION_POOLER", "2"},
         {"DB_TRANSACTION_POOLER", "yes"},
         {"DB_POOL_SIZE", "-1"},
@@ -424,4 +429,84 @@ Test(config, real_environment_getter)
     cr_assert_str_eq(env_getter_check(), "yes");
     unsetenv("CONFIG_TEST_VARIABLE");
     cr_assert_null(env_getter_check());
+}
+
+/* ---- CPUs and loops --------------------------------------------------- */
+
+static char cg_root[64];
+
+static void make_cgroup(void)
+{
+    snprintf(cg_root, sizeof(cg_root), "/tmp/cameos-cg-%d", (int)getpid());
+    cr_assert_eq(mkdir(cg_root, 0700), 0);
+}
+
+static void write_file(const char *name, const char *text)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/%s", cg_root, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "%s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void remove_cgroup(void)
+{
+    char path[128];
+    const char *names[] = {"cpu.max", "cpu/cpu.cfs_quota_us", "cpu/cpu.cfs_period_us"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), "%s/%s", cg_root, names[i]);
+        unlink(path);
+    }
+    snprintf(path, sizeof(path), "%s/cpu", cg_root);
+    rmdir(path);
+    rmdir(cg_root);
+}
+
+static int affinity(void)
+{
+    cpu_set_t set;
+    cr_assert_eq(sched_getaffinity(0, sizeof(set), &set), 0);
+    return CPU_COUNT(&set);
+}
+
+static int at_most(int a, int b)
+{
+    return a < b ? a : b;
+}
+
+Test(config, cpus_follow_the_cgroup_quota_rounded_up, .init = make_cgroup, .fini = remove_cgroup)
+{
+    int all = affinity();
+    cr_assert_eq(config_cpus(cg_root), all, "no quota files: the affinity mask");
+    write_file("cpu.max", "max 100000\n");
+    cr_assert_eq(config_cpus(cg_root), all, "\"max\": no quota");
+    write_file("cpu.max", "150000 100000\n");
+    cr_assert_eq(config_cpus(cg_root), at_most(2, all), "1.5 CPUs round up to 2");
+    write_file("cpu.max", "50000 100000\n");
+    cr_assert_eq(config_cpus(cg_root), 1, "half a CPU is one");
+    write_file("cpu.max", "garbage\n");
+    cr_assert_eq(config_cpus(cg_root), all, "an unreadable quota is no quota");
+}
+
+Test(config, cpus_read_cgroup_v1_without_cpu_max, .init = make_cgroup, .fini = remove_cgroup)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/cpu", cg_root);
+    cr_assert_eq(mkdir(path, 0700), 0);
+    write_file("cpu/cpu.cfs_quota_us", "100000\n");
+    write_file("cpu/cpu.cfs_period_us", "100000\n");
+    cr_assert_eq(config_cpus(cg_root), 1);
+    write_file("cpu/cpu.cfs_quota_us", "-1\n");
+    cr_assert_eq(config_cpus(cg_root), affinity(), "-1: no quota");
+}
+
+Test(config, loops_are_one_per_two_cpus)
+{
+    cr_assert_eq(config_loops_for(1), 1);
+    cr_assert_eq(config_loops_for(2), 1);
+    cr_assert_eq(config_loops_for(3), 1);
+    cr_assert_eq(config_loops_for(4), 2);
+    cr_assert_eq(config_loops_for(16), 8);
 }
