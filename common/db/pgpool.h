@@ -126,7 +126,7 @@ int pgpool_is_up(const pgpool *p);
  * one packet and wake its backend once: a loopback send with its wake-up
  * costs as much as the rest of a call. The pool ends a turn itself with
  * its zero timer; an owner that knows when its thread is about to block
- * calls this first (server.c, before each wait of cqloop). Not TCP (a Unix
+ * calls this first (loop.c, before each wait of cqloop). Not TCP (a Unix
  * socket): every pipeline goes out at once, as libpq sends it. */
 void pgpool_flush(pgpool *p);
 /* The most pipelines of one turn that join one connection: the next go to

@@ -1,12 +1,14 @@
 /*
- * rpc_int.h - the runtime's internal shapes, shared by server.c (process,
- * gRPC server), call.c (one call's life), health.c and
- * reflection.c. Services never include this.
+ * rpc_int.h - the runtime's internal shapes, shared by server.c (the
+ * process and its loops), loop.c (one loop: gRPC server, queue, libuv
+ * loop), call.c (one call's life), health.c and reflection.c. Services
+ * never include this.
  */
 #ifndef CAMEOS_RPC_INT_H
 #define CAMEOS_RPC_INT_H
 
 #include <grpc/grpc.h>
+#include <pthread.h>
 #include <uv.h>
 
 #include "cqloop.h"
@@ -52,12 +54,20 @@ struct rpc_server {
     int serving;      /* cqloop_run is (or will be) running the queue */
     int loop_open;    /* loop_start made the loop: loop_free has work */
     int start_failed; /* loop_start could not set everything up: it drains */
+    /* The process's loops (LOOPS): loop 0 runs on the main thread, serves
+     * metrics, probes the listener and runs the janitor; each loop's cfg is
+     * a copy (strings borrowed from loop 0's) holding its share of the
+     * process's limits (pool, streams, read budget). */
+    int index, nloops;
+    rpc_server **loops; /* all of them, index order; loop 0's array */
+    uv_async_t stop;    /* another loop asks this one to drain */
+    int stop_open;      /* stop may be sent (guarded by loop.c's loops_lock) */
     uv_signal_t sigterm, sigint;
     uv_timer_t grace;
     uv_timer_t janitor;
     int janitor_busy; /* its statement is running */
     unsigned ticks;   /* of the tick timer: refusals are logged every 10th */
-    uv_timer_t tick;  /* once a second: slow reads, heap trimming (server.c) */
+    uv_timer_t tick;  /* once a second: slow reads, heap trimming (loop.c) */
     unsigned long long refused_logged, floods_logged;
     int max_connections; /* in force: MAX_CONNECTIONS or what the fd limit allows */
     rpc_tag shutdown_tag;
@@ -80,6 +90,21 @@ struct rpc_server {
     struct metrics *metrics;
     struct metrics_method *metric_names;
 };
+
+/* loop.c: one loop's life (see there). loop_start sets the loop up on the
+ * calling thread, before the loop's own thread runs it: 0, or -1 when
+ * not even its libuv loop could be made (then loop_free has nothing to
+ * do); a later failure sets start_failed and the loop drains at once.
+ * loop_run runs it on its thread until it has drained; loop_free frees it
+ * once every loop has returned from loop_run: 0, or -1 when it failed to
+ * start. loop_drain starts the drain of a loop, as SIGTERM does (on its
+ * thread, or before it runs); loop_stop_others asks every other loop to
+ * drain, from any loop's thread. */
+int loop_start(rpc_server *s, grpc_resource_quota *quota) __attribute__((warn_unused_result));
+void loop_run(rpc_server *s);
+int loop_free(rpc_server *s) __attribute__((warn_unused_result));
+void loop_drain(rpc_server *s);
+void loop_stop_others(rpc_server *s);
 
 /* call.c: a call accepted by a registered-method slot or the generic slot. */
 /* The call, when its request is next to be read (callreq_begin), or NULL

@@ -195,3 +195,18 @@ spawn_credits() {
 		echo "# $name: port $SPAWN_PORT or $((SPAWN_PORT + 1)) was taken (attempt $attempt)"
 	done
 }
+
+# spawn_serving NAME [VAR=value...]: spawn_credits, then a test that the
+# instance reaches SERVING; when it does not, the instance is killed and
+# the script ends there (its tests need it).
+spawn_serving() {
+	spawn_credits "$@"
+	if wait_health 30 "127.0.0.1:$SPAWN_PORT" "" SERVING; then
+		pass "$1 instance is SERVING"
+		return
+	fi
+	fail "$1 instance is SERVING" "$(tail -n 5 "$SPAWN_LOG")"
+	kill "$SPAWN_PID" 2>/dev/null
+	done_testing
+	exit 1
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# A process of several loops (LOOPS), on credits instances of their own:
+# with LOOPS=2 both loops serve calls (each its own thread, listener and
+# connections), the metrics page sums the two, the ledger stays exact when
+# both loops spend from one balance at once, and SIGTERM drains both and
+# exits 0. LOOPS above DB_POOL_SIZE runs one loop per connection.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
+: "${CAMEOS_BUILD_DIR:?CAMEOS_BUILD_DIR is not set (scripts/test.sh sets it)}"
+LOADGEN="$CAMEOS_BUILD_DIR/bench/cameos-loadgen"
+PSQL=(psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -qAtX)
+
+# threads PID: "name:cpu-ticks" of each thread, one a line.
+threads() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		echo "$(cat "$t/comm"):$(awk '{ print $14 + $15 }' "$t/stat")"
+	done
+}
+# metric PORT NAME_AND_LABELS: the value on the metrics page, or "none".
+metric() {
+	curl -sf --max-time 10 "http://127.0.0.1:$(($1 + 1))/metrics" |
+		awk -v p="$2" 'index($0, p " ") == 1 { v = $NF } END { print v == "" ? "none" : v }'
+}
+# has FILE TEXT DESCRIPTION: passes when FILE contains TEXT.
+has() {
+	if grep -qF -- "$2" "$1"; then pass "$3"; else fail "$3" "$(tail -n 5 "$1")"; fi
+}
+# metric_becomes PORT NAME WANT: the metric's value once it is WANT, or
+# the last value seen in 5 s (loops other than the first publish their
+# counts at the end of a turn, and their pool's gauges once a second).
+metric_becomes() {
+	local v=none
+	for _ in $(seq 1 25); do
+		v=$(metric "$1" "$2")
+		[[ $v == "$3" ]] && break
+		sleep 0.2
+	done
+	echo "$v"
+}
+HANDLED_OK='grpc_server_handled_total{grpc_code="OK",grpc_method="GetProfile",grpc_service="cameos.credits.v1.CreditsService",grpc_type="unary"}'
+
+spawn_serving loops LOOPS=2
+pid=$SPAWN_PID PORT=$SPAWN_PORT
+is "$(grep -c '"loop [01] of 2: listening on' "$SPAWN_LOG")" 2 "each of the two loops listens on the port"
+threads "$pid" >"$IT_TMP/before"
+is "$(grep -c '^loop1:' "$IT_TMP/before")" 1 "loop 1 runs on a thread of its own"
+is "$(metric_becomes "$PORT" cameos_db_pool_size 4)" 4 "the two loops' pools make DB_POOL_SIZE (4) together"
+
+# GetProfile over 16 connections: the kernel spreads them over the two
+# listeners (SO_REUSEPORT), so both loops answer.
+echo "$USER_ID" >"$IT_TMP/users"
+out=$("$LOADGEN" -a "127.0.0.1:$PORT" -m GetProfile -u "$IT_TMP/users" -k "$JWT_SECRET" -c 16 -n 16 -d 2 2>&1) || true
+calls=$(awk '/ calls in / { print $2 }' <<<"$out")
+codes=$(awk '/^codes:/ { $1 = ""; print substr($0, 2) }' <<<"$out")
+if [[ ${calls:-0} -gt 0 && $codes == "0=$calls" ]]; then pass "every GetProfile call answered OK ($calls)"; else
+	fail "every GetProfile call answered OK" "$out"
+fi
+threads "$pid" >"$IT_TMP/after"
+for name in cameos-credits loop1; do
+	t0=$(awk -F: -v n="$name" '$1 == n { print $2 }' "$IT_TMP/before")
+	t1=$(awk -F: -v n="$name" '$1 == n { print $2 }' "$IT_TMP/after")
+	if [[ ${t1:-0} -gt ${t0:-0} ]]; then pass "loop thread $name served calls (CPU $t0 -> $t1 ticks)"; else
+		fail "loop thread $name served calls" "$(cat "$IT_TMP/after")"
+	fi
+done
+is "$(metric_becomes "$PORT" "$HANDLED_OK" "${calls:-0}")" "${calls:-0}" "the metrics page counts the calls of both loops"
+
+# One balance, spent from both loops at once: every credit is accounted for.
+uid=$(cat /proc/sys/kernel/random/uuid)
+"${PSQL[@]}" >/dev/null <<SQL
+insert into auth.users (id, email) values ('$uid', 'loops-$uid@test.local');
+select set_config('request.jwt.claims', '{"role":"service_role"}', false);
+select public.ledger_grant('$uid', 300, 'loops test', 'loops-$uid');
+SQL
+start=$("${PSQL[@]}" -c "select credits from public.user_profiles where id = '$uid'")
+echo "$uid" >"$IT_TMP/spender"
+out=$("$LOADGEN" -a "127.0.0.1:$PORT" -m SpendCredits -u "$IT_TMP/spender" -k "$JWT_SECRET" -c 16 -n 16 -d 2 2>&1) || true
+ok=$(awk '/^codes:/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "0") print kv[2] } }' <<<"$out")
+balance=$("${PSQL[@]}" -c "select credits from public.user_profiles where id = '$uid'")
+spends=$("${PSQL[@]}" -c "select count(*) from public.credit_transactions where user_id = '$uid' and amount < 0")
+if [[ ${ok:-0} == "$start" ]]; then
+	pass "as many spends of 1 credit succeed across the two loops as the balance held ($start)"
+else
+	fail "as many spends of 1 credit succeed across the two loops as the balance held ($start)" "$out"
+fi
+is "$balance" 0 "the balance ends at 0"
+is "$spends" "${ok:-0}" "one ledger row for each successful spend"
+
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+is "$rc" 0 "SIGTERM: the process exits 0"
+is "$(grep -c '"signal 15: draining' "$SPAWN_LOG")" 2 "both loops drained"
+is "$(grep -c '"msg":"stopped"' "$SPAWN_LOG")" 1 "the process stopped once"
+
+# More loops than connections: one loop per connection.
+spawn_credits loops-capped LOOPS=8 DB_POOL_SIZE=2
+pid=$SPAWN_PID PORT=$SPAWN_PORT
+wait_health 30 "127.0.0.1:$PORT" "" SERVING || true
+has "$SPAWN_LOG" "2 loops: each needs one of DB_POOL_SIZE=2 connections" "LOOPS=8 with 2 connections says it runs 2 loops"
+threads "$pid" >"$IT_TMP/capped"
+is "$(grep -c '^loop' "$IT_TMP/capped")" 1 "and runs exactly one loop thread beside the main one"
+is "$(metric_becomes "$PORT" cameos_db_pool_size 2)" 2 "their pools make DB_POOL_SIZE (2) together"
+kill -TERM "$pid"
+wait "$pid" || true
+
+done_testing
