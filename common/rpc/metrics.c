@@ -186,18 +186,18 @@ int metrics_add_series(metrics *m, const metrics_series *series, size_t n)
 
 void metrics_series_set(metrics *m, size_t i, double v)
 {
-    if (m && i < m->nseries)
-        m->series_values[i] = v;
-    if (m)
-        m->dirty = 1;
+    if (!m || i >= m->nseries)
+        return;
+    m->series_values[i] = v;
+    m->dirty = 1;
 }
 
 void metrics_series_add(metrics *m, size_t i, double v)
 {
-    if (m && i < m->nseries)
-        m->series_values[i] += v;
-    if (m)
-        m->dirty = 1;
+    if (!m || i >= m->nseries)
+        return;
+    m->series_values[i] += v;
+    m->dirty = 1;
 }
 
 int metrics_listen(metrics *m, const char *host_port, int max_conns, int timeout_ms)
@@ -262,18 +262,18 @@ void metrics_started(metrics *m, size_t method)
 
 void metrics_msg_received(metrics *m, size_t method)
 {
-    if (m && method < m->nmethods)
-        m->stats[method].msg_received++;
-    if (m)
-        m->dirty = 1;
+    if (!m || method >= m->nmethods)
+        return;
+    m->stats[method].msg_received++;
+    m->dirty = 1;
 }
 
 void metrics_msg_sent(metrics *m, size_t method)
 {
-    if (m && method < m->nmethods)
-        m->stats[method].msg_sent++;
-    if (m)
-        m->dirty = 1;
+    if (!m || method >= m->nmethods)
+        return;
+    m->stats[method].msg_sent++;
+    m->dirty = 1;
 }
 
 void metrics_handled(metrics *m, size_t method, grpc_status_code code, double seconds)
