@@ -32,8 +32,9 @@
  * Waits of other threads, and of libuv itself, pass through untouched.
  *
  * Ownership: the caller owns the cqloop struct, the uv loop and the queue;
- * the cqloop owns only its array of cached completions. Everything runs on
- * the thread of its cqloop_run; cqloop_install runs once, before grpc_init.
+ * the cqloop owns only its arrays (cached completions, the poll engine's
+ * descriptors). Everything runs on the thread of its cqloop_run;
+ * cqloop_install runs once, before grpc_init.
  */
 #ifndef CAMEOS_CQLOOP_H
 #define CAMEOS_CQLOOP_H

@@ -4,8 +4,11 @@
  * registered methods, its database pool and LISTEN connection, its timers
  * (tick, janitor, grace) and signals, and its drain. Loop 0 also serves
  * the metrics (the sum over all loops), probes the listener and runs the
- * janitor. Everything here runs on the loop's thread, except loop_start,
- * which server.c calls before that thread runs, and loop_stop_others.
+ * janitor. Everything here runs on the loop's thread, except what
+ * server.c calls on the main thread while that thread does not run the
+ * loop (loop_start before, loop_free after, loop_drain before on a
+ * start-up failure) and loop_stop_others, which any loop's thread may
+ * call.
  */
 #include "rpc_int.h"
 
@@ -86,11 +89,10 @@ static void on_notify(const char *payload, void *arg);
 int loop_start(rpc_server *s, grpc_resource_quota *quota)
 {
     const rpc_service *svc = s->svc;
-    /* Reads at once: the budget in requests of the largest size (at least
-     * 4), a quarter of them (at least 2) for any one caller. */
-    long slots = s->cfg.recv_budget_bytes / s->cfg.max_recv_bytes;
-    slots = slots < 4 ? 4 : slots > 4096 ? 4096 : slots;
-    readgate_init(&s->reads, (int)slots, slots / 4 < 2 ? 2 : (int)(slots / 4));
+    /* Reads at once: the loop's share of the process's slots (server.c), a
+     * quarter of them (at least 2) for any one caller. */
+    int slots = s->read_slots;
+    readgate_init(&s->reads, slots, slots / 4 < 2 ? 2 : slots / 4);
     if (!(s->tokens = authcache_new())) {
         log_msg(CONFIG_LOG_ERROR, "out of memory");
         return -1;
@@ -505,6 +507,9 @@ static void signal_cb(uv_signal_t *h, int signum)
         return;
     s->draining = 1;
     log_msg(CONFIG_LOG_INFO, "signal %d: draining (grace %d ms)", signum, s->cfg.shutdown_grace_ms);
+    /* A loop that was still being set up when the signal came never saw
+     * it: whichever loop drains first takes the others along. */
+    loop_stop_others(s);
     health_update(s);
     call_end_streams(s);
     grpc_server_shutdown_and_notify(s->server, s->cq, &s->shutdown_tag);
@@ -586,8 +591,7 @@ static void listener_dead(void *arg)
             "then exiting with status %d",
             LISTENER_MISSES, EXIT_LISTENER_DEAD);
     s->exit_code = EXIT_LISTENER_DEAD;
-    signal_cb(&s->sigterm, SIGTERM);
-    loop_stop_others(s);
+    signal_cb(&s->sigterm, SIGTERM); /* the other loops too */
 }
 
 /* Refusals at a limit are logged as one line per period with their count,
@@ -614,8 +618,9 @@ static void log_refusals(rpc_server *s)
 }
 
 /* Once a second: request messages that take too long to arrive end their
- * calls (callreq_sweep_reads), every tenth tick sums up refusals (log_refusals),
- * and freed memory goes back to the system. After
+ * calls (callreq_sweep_reads); on loop 0 every tenth tick sums up refusals
+ * (log_refusals), on the others the metrics are published with the pool's
+ * gauges; and freed memory goes back to the system. After
  * a burst glibc keeps freed memory mapped (it trims only the top of each
  * arena, and gRPC's threads have arenas of their own): a pod that served one
  * flood would stay at its peak until it is killed. When more than

@@ -34,7 +34,8 @@ enum { HEALTH_UNKNOWN = 0, HEALTH_SERVING = 1, HEALTH_NOT_SERVING = 2 };
 
 /* One loop's server. What the process sets up once (server_main and
  * proc_start: svc, domain, svc_short, cfg, keys, the page keys,
- * max_connections, refl) is the same for every loop; all else belongs to
+ * max_connections, refl) is copied to every loop, cfg with the loop's
+ * share of the limits in it (server.c's loop_share); all else belongs to
  * the loop and its thread. */
 struct rpc_server {
     const rpc_service *svc;
@@ -59,6 +60,7 @@ struct rpc_server {
      * a copy (strings borrowed from loop 0's) holding its share of the
      * process's limits (pool, streams, read budget). */
     int index, nloops;
+    int read_slots;     /* request messages received at once (readgate) */
     rpc_server **loops; /* all of them, index order; loop 0's array */
     uv_async_t stop;    /* another loop asks this one to drain */
     int stop_open;      /* stop may be sent (guarded by loop.c's loops_lock) */

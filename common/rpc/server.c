@@ -35,6 +35,7 @@
 static int serve(rpc_server *s);
 static int loops_wanted(rpc_server *s);
 static void loop_share(rpc_server *s);
+static int share_of(int total, int n, int i);
 static void *loop_thread(void *arg);
 static int proc_start(rpc_server *s, int loops, grpc_resource_quota **quota);
 static void proc_free(rpc_server *s);
@@ -148,10 +149,15 @@ static int serve(rpc_server *s)
     while (nthreads < started &&
            pthread_create(&threads[nthreads], NULL, loop_thread, loops[nthreads]) == 0)
         nthreads++;
-    if (nthreads < started) {
+    for (int i = 1; i < nthreads; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "loop%d", i);
+        pthread_setname_np(threads[i], name);
+    }
+    int no_thread = nthreads < started;
+    if (no_thread) {
         log_msg(CONFIG_LOG_ERROR, "cannot start loop %d's thread", nthreads);
-        loop_stop_others(s);
-        for (int i = nthreads; i < started; i++)
+        for (int i = 0; i < started; i++)
             loop_drain(loops[i]);
     }
     if (started > 0)
@@ -171,7 +177,7 @@ static int serve(rpc_server *s)
     free(loops);
     proc_free(s);
     log_msg(CONFIG_LOG_INFO, "stopped");
-    return !ok ? 1 : exit_code;
+    return !ok || no_thread ? 1 : exit_code;
 }
 
 /* How many loops LOOPS asks for (0: config_loops_for the CPUs), within what
@@ -190,28 +196,36 @@ static int loops_wanted(rpc_server *s)
 }
 
 /* A loop's share of the process's limits, in its copy of cfg: connections,
- * open streams, bytes being read. The first loops take what does not
- * divide evenly. */
+ * open streams, request messages being read. The first loops take what does not
+ * divide evenly. A stream cap below the number of loops still gives each
+ * loop one stream (a loop with none would refuse every stream of the
+ * connections the kernel gave it). */
 static void loop_share(rpc_server *s)
 {
     config *c = &s->cfg;
     int n = s->nloops, i = s->index;
-    c->db_pool_size = c->db_pool_size / n + (i < c->db_pool_size % n);
-    c->streams_max = c->streams_max / n + (i < c->streams_max % n);
-    c->unauthenticated_streams_max =
-        c->unauthenticated_streams_max / n + (i < c->unauthenticated_streams_max % n);
-    c->recv_budget_bytes /= n;
+    c->db_pool_size = share_of(c->db_pool_size, n, i); /* n <= db_pool_size */
+    c->streams_max = share_of(c->streams_max, n, i);
+    c->unauthenticated_streams_max = share_of(c->unauthenticated_streams_max, n, i);
+    /* Request messages received at once: the process's budget in requests
+     * of the largest size (4 to 4096), divided. */
+    long slots = c->recv_budget_bytes / c->max_recv_bytes;
+    slots = slots < 4 ? 4 : slots > 4096 ? 4096 : slots;
+    s->read_slots = share_of((int)slots, n, i);
     /* Trace ids must differ between loops: each draws from its own state. */
     s->trace_rng ^= (uint64_t)i * 0x9e3779b97f4a7c15ull;
 }
 
+/* Loop i's part of total over n loops, at least 1. */
+static int share_of(int total, int n, int i)
+{
+    int part = total / n + (i < total % n);
+    return part > 0 ? part : 1;
+}
+
 static void *loop_thread(void *arg)
 {
-    rpc_server *s = arg;
-    char name[16];
-    snprintf(name, sizeof(name), "loop%d", s->index);
-    pthread_setname_np(pthread_self(), name);
-    loop_run(s);
+    loop_run(arg);
     return NULL;
 }
 

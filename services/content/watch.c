@@ -3,8 +3,8 @@
  * after every change, until a terminal status (then OK) or the client's
  * deadline.
  *
- * Changes come from the generations trigger's NOTIFY on the runtime's one
- * LISTEN connection (no polling). Watchers are kept per generation id; a
+ * Changes come from the generations trigger's NOTIFY on the loop's LISTEN
+ * connection (no polling). Watchers are kept per generation id; a
  * notification re-reads the row once per id, as its owner, and the result
  * goes to every watcher of that id. A watcher first gets its own initial
  * read (which also proves the row is the caller's: NOT_FOUND otherwise);
