@@ -116,6 +116,7 @@ static void render_per_method(strbuf *b, const metrics *m, const counts *t, cons
                               const char *help, size_t counter);
 static int counts_alloc(counts *t, const metrics *m);
 static void counts_free(counts *t);
+static void counts_clear(counts *t, const metrics *m);
 static void counts_add_live(counts *t, const metrics *m);
 static void counts_add(counts *t, const counts *o, const metrics *m);
 static void hist_sum(pgpool_hist *into, const pgpool_hist *h);
@@ -159,15 +160,8 @@ void metrics_publish(metrics *m, int force)
         return;
     pthread_mutex_lock(&m->lock);
     if (m->pub.stats || counts_alloc(&m->pub, m) == 0) {
-        counts keep = m->pub; /* its arrays, cleared and filled again */
-        memset(keep.stats, 0, m->nmethods * sizeof(*keep.stats));
-        memset(keep.series, 0, m->nseries * sizeof(*keep.series));
-        memset(keep.limit_hits, 0, sizeof(keep.limit_hits));
-        memset(&keep.ps, 0, sizeof(keep.ps));
-        if (keep.run_by)
-            memset(keep.run_by, 0, keep.cap_run_by * sizeof(*keep.run_by));
-        counts_add_live(&keep, m);
-        m->pub = keep;
+        counts_clear(&m->pub, m);
+        counts_add_live(&m->pub, m);
         m->dirty = 0;
     }
     pthread_mutex_unlock(&m->lock);
@@ -726,6 +720,17 @@ static int counts_alloc(counts *t, const metrics *m)
         return -1;
     }
     return 0;
+}
+
+/* Zeroes the counts and keeps the arrays (a publish fills them again). */
+static void counts_clear(counts *t, const metrics *m)
+{
+    memset(t->stats, 0, m->nmethods * sizeof(*t->stats));
+    memset(t->series, 0, m->nseries * sizeof(*t->series));
+    memset(t->limit_hits, 0, sizeof(t->limit_hits));
+    memset(&t->ps, 0, sizeof(t->ps));
+    if (t->run_by)
+        memset(t->run_by, 0, t->cap_run_by * sizeof(*t->run_by));
 }
 
 static void counts_free(counts *t)
