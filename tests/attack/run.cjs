@@ -119,6 +119,16 @@ async function spawnService(svc, name, env, nofile) {
   return inst;
 }
 
+// How many of the process's threads are named loopN (N >= 1).
+function loopThreads(pid) {
+  try {
+    return fs.readdirSync(`/proc/${pid}/task`)
+      .filter((t) => /^loop[1-9][0-9]*$/.test(fs.readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim())).length;
+  } catch (e) {
+    return -1;
+  }
+}
+
 function rss(pid) {
   try {
     const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -308,7 +318,28 @@ function plan(users) {
         count: 2000, creates: 5, limitPerUser: 50 }) },
     { name: 'watch_flood', counts: 'streams', svc: 'content', attack: 'watch_flood', env: { STREAMS_PER_USER: '50', STREAMS_MAX: '400' },
       ctx: Object.assign({}, base, { users: users.slice(0, 11), perUser: 2000, eachOther: 60, limitPerUser: 50, limitTotal: 400 }) },
+    // The same floods against a process of two loops (LOOPS=2): the process's
+    // caps (connections, descriptors, unauthenticated streams, the read
+    // budget) hold across its loops, and both loops stay up and small.
+    ...twoLoops([
+      { name: 'idle_connections', svc: 'credits', attack: 'idle_connections', nofile: 1024,
+        ctx: Object.assign({}, base, { count: 3000, holdMs: SECONDS * 1000 }) },
+      { name: 'health_watch_flood', svc: 'credits', attack: 'health_watch_flood', env: { UNAUTHENTICATED_STREAMS_MAX: '100' },
+        ctx: Object.assign({}, base, { count: 300, limit: 100, loops: 2 }) },
+      { name: 'slow_body', svc: 'credits', attack: 'slow_body', env: { READ_TIMEOUT_MS: '2000' },
+        expectLog: /did not arrive in time/, ctx: Object.assign({}, base, { conns: 10, streams: 100 }) },
+      { name: 'rapid_reset', counts: 'rapid_resets', svc: 'credits', attack: 'rapid_reset', ctx: Object.assign({}, base, { count: 2000000 }) },
+      { name: 'big_bodies_token', svc: 'credits', attack: 'big_bodies',
+        ctx: Object.assign({}, base, { conns: 20, count: 600, parallel: 200, bytes: MiB - 64, withToken: true }) },
+    ]),
   ];
+}
+
+// Plan entries run again with LOOPS=2, named <name>_two_loops.
+function twoLoops(entries) {
+  return entries.map((a) => Object.assign({}, a, {
+    name: `${a.name}_two_loops`, loops: 2, env: Object.assign({}, a.env || {}, { LOOPS: '2' }),
+  }));
 }
 
 // 10 presets of a user whose style_data is a list of 1,000,000 nulls, as
@@ -346,6 +377,11 @@ async function runOne(a, users) {
     ok(false, `${a.name}: the instance starts`, fs.readFileSync(inst.log, 'utf8').slice(-500));
     inst.child.kill('SIGKILL');
     return;
+  }
+  if (a.loops) {
+    // Threads named loop1.. run the loops after the first (the main thread's).
+    const named = loopThreads(inst.pid);
+    ok(named === a.loops - 1, `${a.name}: the process runs ${a.loops} loops`, `${named} loop threads`);
   }
   const token = users[users.length - 1].token; // the legitimate caller is not the attacker
   await warm(inst, token);
