@@ -139,6 +139,10 @@ int loop_start(rpc_server *s, grpc_resource_quota *quota)
     s->cq = grpc_completion_queue_create_for_next(NULL);
     grpc_server_register_completion_queue(s->server, s->cq, NULL);
     int ok = register_methods(s) == 0;
+    if (ok && svc->loop_data_new && !(s->data = svc->loop_data_new(s))) {
+        log_msg(CONFIG_LOG_ERROR, "out of memory");
+        ok = 0;
+    }
 
     grpc_server_credentials *creds = ok ? server_credentials(s) : NULL;
     int port = creds ? grpc_server_add_http2_port(s->server, s->cfg.grpc_listen, creds) : 0;
@@ -252,6 +256,9 @@ int loop_free(rpc_server *s)
         metrics_close(s->metrics);
     free_regs(s);
     authcache_free(s->tokens);
+    if (s->data && s->svc->loop_data_free)
+        s->svc->loop_data_free(s->data);
+    s->data = NULL;
     return s->start_failed ? -1 : 0;
 }
 

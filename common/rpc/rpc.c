@@ -230,6 +230,11 @@ void rpc_args_int(rpc_args *a, long long v)
     a->n++;
 }
 
+void *rpc_server_data(const rpc_server *s)
+{
+    return s->data;
+}
+
 metrics *rpc_server_metrics(rpc_server *s)
 {
     return s->metrics;

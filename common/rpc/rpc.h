@@ -100,6 +100,15 @@ typedef struct rpc_service {
     size_t nseries;
     const char *listen_channel; /* NULL: no LISTEN connection */
     rpc_notify_fn on_notify;
+    /* What the service keeps per loop (rpc_server_data), e.g. the streams a
+     * notification cues: loop_data_new makes it as the loop is set up,
+     * before any call or notification reaches the loop (NULL: out of
+     * memory, and the process does not start); loop_data_free gets it once
+     * the loop has run dry, when no call, notification or statement of the
+     * loop is left. Calls and notifications are handled on their loop's
+     * thread, so it needs no lock. Both NULL: none. */
+    void *(*loop_data_new)(rpc_server *s);
+    void (*loop_data_free)(void *data);
     const unsigned char *fds; /* embedded FileDescriptorSet for reflection */
     size_t fds_len;
     const char *default_grpc_listen;
@@ -110,6 +119,9 @@ typedef struct rpc_service {
 rpc_server *rpc_call_server(const rpc_call *c);
 /* Its metrics, for the service's series (NULL when metrics are off). */
 metrics *rpc_server_metrics(rpc_server *s);
+/* The loop's own data (rpc_service.loop_data_new), or NULL when the
+ * service keeps none. The server's. */
+void *rpc_server_data(const rpc_server *s);
 /* Its configuration (config.h), read-only, valid while the process runs. */
 const struct config *rpc_server_config(const rpc_server *s);
 /* A transaction not tied to a call (e.g. re-reading a row after a NOTIFY);

@@ -91,6 +91,7 @@ struct rpc_server {
     int exit_code;           /* of a drain that was not asked for */
     struct metrics *metrics;
     struct metrics_method *metric_names;
+    void *data; /* the service's, per loop (rpc_service.loop_data_new) */
 };
 
 /* loop.c: one loop's life (see there). loop_start sets the loop up on the

@@ -183,9 +183,27 @@ void content_cancel_generation(rpc_call *c, const ProtobufCMessage *req);
 void content_wait_for_generations(rpc_call *c, const ProtobufCMessage *req);
 void content_complete_generation(rpc_call *c, const ProtobufCMessage *req);
 void content_fail_generation(rpc_call *c, const ProtobufCMessage *req);
-/* Cues every waiting worker whose last cue has gone out (watch.c calls it
- * on a NOTIFY that may mean claimable work, and after a reconnect). */
-void content_queue_wake(void);
+
+/* What one loop of the service keeps (rpc_service.loop_data_new, made and
+ * freed by main.c): the WatchGeneration streams by generation id and their
+ * re-reads in flight (watch.c), and the workers waiting in
+ * WaitForGenerations (queue.c). A stream lives on its call's loop, and each
+ * loop hears every notification on its own LISTEN connection: nothing in it
+ * is shared between threads. content_loop_of(rpc_call_server(c)) finds a
+ * call's. */
+#define CONTENT_WATCH_BUCKETS 256
+typedef struct content_loop {
+    rpc_server *server;
+    struct watcher *watchers[CONTENT_WATCH_BUCKETS];
+    struct reread *rereads;
+    struct waiter *waiters;
+} content_loop;
+#define content_loop_of(s) ((content_loop *)rpc_server_data(s))
+
+/* Cues every waiting worker of the loop whose last cue has gone out
+ * (watch.c calls it on a NOTIFY that may mean claimable work, and after a
+ * reconnect). */
+void content_queue_wake(content_loop *l);
 
 /* sweep.c: the janitor's limits and its result as the queue's metrics. */
 enum {

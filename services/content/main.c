@@ -3,16 +3,22 @@
  * user's style presets, tool configurations and platform configurations
  * (docs/API.md §5). This file is the method table: the resource engine
  * (common/crud/res.h) serves the declarations beside it, and generation.c,
- * queue.c and watch.c the rest.
+ * queue.c and watch.c the rest; each loop's content_loop is made and freed
+ * here.
  */
 #include "content.h"
 
+#include <assert.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "server.h"
 
 extern const unsigned char content_fds[];
 extern const size_t content_fds_len;
+
+static void *loop_data_new(rpc_server *s);
+static void loop_data_free(void *data);
 
 static const rpc_method methods[] = {
     {"CreateGeneration", res_create, RPC_AUTH_USER, RPC_UNARY, &content_generation},
@@ -70,6 +76,8 @@ int main(int argc, char **argv)
         .nstmts = CONTENT_NSTMTS,
         .listen_channel = "generation_changed",
         .on_notify = content_generation_changed,
+        .loop_data_new = loop_data_new,
+        .loop_data_free = loop_data_free,
         .constraints = constraints,
         .nconstraints = sizeof(constraints) / sizeof(constraints[0]),
         .fds = content_fds,
@@ -88,4 +96,25 @@ int main(int argc, char **argv)
     if (res_register(&svc) != 0)
         return 1;
     return server_main(&svc, argc, argv);
+}
+
+/* ---- internals ------------------------------------------------------- */
+
+static void *loop_data_new(rpc_server *s)
+{
+    content_loop *l = calloc(1, sizeof(*l));
+    if (l)
+        l->server = s;
+    return l;
+}
+
+/* The loop has run dry: every stream's cleanup and every re-read's
+ * completion has run, and each unlinked itself. */
+static void loop_data_free(void *data)
+{
+    content_loop *l = data;
+    assert(!l->rereads && !l->waiters);
+    for (unsigned b = 0; b < CONTENT_WATCH_BUCKETS; b++)
+        assert(!l->watchers[b]);
+    free(l);
 }

@@ -27,10 +27,6 @@ typedef struct waiter {
     rpc_call *call;
 } waiter;
 
-/* The loop's waiting workers: each loop cues its own (content_queue_wake
- * runs on every loop's notification). */
-static _Thread_local waiter *waiters;
-
 static void cue(rpc_call *c, int first);
 static int fence(rpc_call *c, pgq *q, const char *id, const char *token)
     __attribute__((warn_unused_result));
@@ -97,16 +93,17 @@ void content_wait_for_generations(rpc_call *c, const ProtobufCMessage *req)
         rpc_fail(c, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
+    content_loop *l = content_loop_of(rpc_call_server(c));
     w->call = c;
-    w->next = waiters;
-    waiters = w;
+    w->next = l->waiters;
+    l->waiters = w;
     rpc_set_data(c, w, waiter_cleanup);
     cue(c, 1); /* work may be queued already */
 }
 
-void content_queue_wake(void)
+void content_queue_wake(content_loop *l)
 {
-    for (waiter *w = waiters; w; w = w->next)
+    for (waiter *w = l->waiters; w; w = w->next)
         if (!rpc_is_over(w->call) && rpc_send_backlog(w->call) == 0)
             cue(w->call, 0);
 }
@@ -163,8 +160,8 @@ static void cue(rpc_call *c, int first)
 
 static void waiter_cleanup(rpc_call *c, void *data)
 {
-    (void)c;
-    for (waiter **pp = &waiters; *pp; pp = &(*pp)->next) {
+    content_loop *l = content_loop_of(rpc_call_server(c));
+    for (waiter **pp = &l->waiters; *pp; pp = &(*pp)->next) {
         if (*pp == data) {
             *pp = ((waiter *)data)->next;
             break;

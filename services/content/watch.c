@@ -22,8 +22,6 @@
 #include "arg.h"
 #include "jsonr.h"
 
-#define WATCH_BUCKETS 256
-
 typedef struct watcher {
     struct watcher *next; /* in its bucket */
     rpc_call *call;
@@ -39,22 +37,17 @@ typedef struct watcher {
 /* A re-read in flight for one id; `again` asks for another after it. */
 typedef struct reread {
     struct reread *next;
+    content_loop *loop;
     char id[37];
     int again;
 } reread;
-
-/* The loop's own: a watcher lives on its call's loop, and each loop hears
- * every notification on its own LISTEN connection. */
-static _Thread_local watcher *buckets[WATCH_BUCKETS];
-static _Thread_local reread *rereads;
-static _Thread_local rpc_server *server;
 
 static unsigned bucket_of(const char *id);
 static void watch_first_row(rpc_call *c, pgq *q);
 static void watch_cleanup(rpc_call *c, void *data);
 static void send_row(watcher *w, const PGresult *r);
 static uint64_t packed_hash(const ProtobufCMessage *m);
-static void reread_start(const char *id, const char *user);
+static void reread_start(content_loop *l, const char *id, const char *user);
 static void reread_done(pgq *q, pgq_result r, void *arg);
 
 void content_watch_generation(rpc_call *c, const ProtobufCMessage *req)
@@ -67,14 +60,14 @@ void content_watch_generation(rpc_call *c, const ProtobufCMessage *req)
         rpc_fail(c, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
-    server = rpc_call_server(c);
+    content_loop *l = content_loop_of(rpc_call_server(c));
     w->call = c;
     valid_uuid_lower(r->id, w->id);
     memcpy(w->user, rpc_claims(c)->sub, sizeof(w->user));
     /* Listen before reading, so no change can fall between the two. */
     unsigned b = bucket_of(w->id);
-    w->next = buckets[b];
-    buckets[b] = w;
+    w->next = l->watchers[b];
+    l->watchers[b] = w;
     rpc_set_data(c, w, watch_cleanup);
     pgq *q = rpc_db(c);
     const char *p[2] = {w->id, w->user};
@@ -89,14 +82,14 @@ void content_watch_generation(rpc_call *c, const ProtobufCMessage *req)
  * connection (re)connected. Waiting workers are cued here too (queue.c). */
 void content_generation_changed(rpc_server *s, const char *payload)
 {
-    server = s;
+    content_loop *l = content_loop_of(s);
     if (!payload) {
         /* Anything may have changed while we were not listening. */
-        content_queue_wake();
-        for (unsigned b = 0; b < WATCH_BUCKETS; b++)
-            for (watcher *w = buckets[b]; w; w = w->next)
+        content_queue_wake(l);
+        for (unsigned b = 0; b < CONTENT_WATCH_BUCKETS; b++)
+            for (watcher *w = l->watchers[b]; w; w = w->next)
                 if (w->ready)
-                    reread_start(w->id, w->user);
+                    reread_start(l, w->id, w->user);
                 else
                     w->dirty = 1;
         return;
@@ -115,12 +108,12 @@ void content_generation_changed(rpc_server *s, const char *payload)
     if ((queue && queue->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_BOOL_VALUE &&
          queue->bool_value) ||
         (status && strcmp(status, "generating") == 0))
-        content_queue_wake();
+        content_queue_wake(l);
     const char *id = jsonr_member_string(j, "id");
     const char *user = jsonr_member_string(j, "user_id");
     if (id && user && valid_uuid(id) && valid_uuid(user)) {
         int any_ready = 0;
-        for (watcher *w = buckets[bucket_of(id)]; w; w = w->next) {
+        for (watcher *w = l->watchers[bucket_of(id)]; w; w = w->next) {
             if (strcmp(w->id, id) != 0)
                 continue;
             if (w->ready)
@@ -129,7 +122,7 @@ void content_generation_changed(rpc_server *s, const char *payload)
                 w->dirty = 1;
         }
         if (any_ready)
-            reread_start(id, user);
+            reread_start(l, id, user);
     }
     arena_free(&mem);
 }
@@ -146,7 +139,7 @@ static void watch_first_row(rpc_call *c, pgq *q)
     send_row(w, r);
     if (w->dirty && !rpc_is_over(c)) {
         w->dirty = 0;
-        reread_start(w->id, w->user);
+        reread_start(content_loop_of(rpc_call_server(c)), w->id, w->user);
     }
 }
 
@@ -174,9 +167,9 @@ static void send_row(watcher *w, const PGresult *r)
         rpc_finish(c, GRPC_STATUS_OK, NULL);
 }
 
-static void reread_start(const char *id, const char *user)
+static void reread_start(content_loop *l, const char *id, const char *user)
 {
-    for (reread *rr = rereads; rr; rr = rr->next) {
+    for (reread *rr = l->rereads; rr; rr = rr->next) {
         if (strcmp(rr->id, id) == 0) {
             rr->again = 1;
             return;
@@ -185,7 +178,7 @@ static void reread_start(const char *id, const char *user)
     reread *rr = calloc(1, sizeof(*rr));
     char claims[128];
     snprintf(claims, sizeof(claims), "{\"sub\":\"%s\",\"role\":\"authenticated\"}", user);
-    pgq *q = rr ? rpc_server_db(server, claims) : NULL;
+    pgq *q = rr ? rpc_server_db(l->server, claims) : NULL;
     const char *p[2] = {id, user};
     if (!q || pgq_add(q, ST_GEN_GET, 2, p) != 0) {
         pgq_free(q);
@@ -193,15 +186,17 @@ static void reread_start(const char *id, const char *user)
         return; /* out of memory: the next change or the deadline ends it */
     }
     memcpy(rr->id, id, sizeof(rr->id));
-    rr->next = rereads;
-    rereads = rr;
+    rr->loop = l;
+    rr->next = l->rereads;
+    l->rereads = rr;
     pgpool_submit(q, reread_done, rr);
 }
 
 static void reread_done(pgq *q, pgq_result res, void *arg)
 {
     reread *rr = arg;
-    for (reread **pp = &rereads; *pp; pp = &(*pp)->next) {
+    content_loop *l = rr->loop;
+    for (reread **pp = &l->rereads; *pp; pp = &(*pp)->next) {
         if (*pp == rr) {
             *pp = rr->next;
             break;
@@ -212,10 +207,10 @@ static void reread_done(pgq *q, pgq_result res, void *arg)
     /* Copy the list first: sending may end calls, whose cleanup unlinks them
      * (call memory is freed later, from the loop, so the pointers stay good). */
     size_t n = 0, cap = 0;
-    for (watcher *w = buckets[bucket_of(rr->id)]; w; w = w->next)
+    for (watcher *w = l->watchers[bucket_of(rr->id)]; w; w = w->next)
         cap += strcmp(w->id, rr->id) == 0 && w->ready;
     watcher **targets = cap ? malloc(cap * sizeof(*targets)) : NULL;
-    for (watcher *w = buckets[bucket_of(rr->id)]; targets && w; w = w->next)
+    for (watcher *w = l->watchers[bucket_of(rr->id)]; targets && w; w = w->next)
         if (strcmp(w->id, rr->id) == 0 && w->ready)
             targets[n++] = w;
     if (n)
@@ -234,14 +229,14 @@ static void reread_done(pgq *q, pgq_result res, void *arg)
     free(rr);
     pgq_free(q);
     if (again && n && user[0])
-        reread_start(id, user);
+        reread_start(l, id, user);
 }
 
 static void watch_cleanup(rpc_call *c, void *data)
 {
-    (void)c;
     watcher *w = data;
-    for (watcher **pp = &buckets[bucket_of(w->id)]; *pp; pp = &(*pp)->next) {
+    content_loop *l = content_loop_of(rpc_call_server(c));
+    for (watcher **pp = &l->watchers[bucket_of(w->id)]; *pp; pp = &(*pp)->next) {
         if (*pp == w) {
             *pp = w->next;
             break;
@@ -255,7 +250,7 @@ static unsigned bucket_of(const char *id)
     unsigned h = 2166136261u;
     for (; *id; id++)
         h = (h ^ (unsigned char)*id) * 16777619u;
-    return h % WATCH_BUCKETS;
+    return h % CONTENT_WATCH_BUCKETS;
 }
 
 /* FNV-1a of m's wire form (0 when it cannot be packed: then it is sent). */

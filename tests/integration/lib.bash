@@ -167,7 +167,8 @@ free_port() {
 	return 1
 }
 
-# spawn_credits NAME [VAR=value...]: starts cameos-credits as the service
+# spawn_credits NAME [VAR=value...]: starts cameos-credits (or the service
+# SPAWN_SVC names: SPAWN_SVC=content spawn_credits ...) as the service's
 # role on a free port; sets SPAWN_PID, SPAWN_PORT and SPAWN_LOG. Later
 # VAR=value pairs override the defaults (e.g. JWT_SECRET=...). Returns once
 # the process listens on both ports or has exited; a port taken between
@@ -180,10 +181,10 @@ spawn_credits() {
 	SPAWN_LOG="$IT_TMP/$name.log"
 	for attempt in 1 2 3; do
 		SPAWN_PORT=$(free_port)
-		env DATABASE_URL="${DATABASE_URL/\/\/postgres@/\/\/cameos_credits@}" \
+		env DATABASE_URL="${DATABASE_URL/\/\/postgres@/\/\/cameos_${SPAWN_SVC:-credits}@}" \
 			GRPC_LISTEN="127.0.0.1:$SPAWN_PORT" METRICS_LISTEN="127.0.0.1:$((SPAWN_PORT + 1))" \
 			JWT_SECRET="$JWT_SECRET" "$@" \
-			"$CAMEOS_BUILD_DIR/services/credits/cameos-credits" >"$SPAWN_LOG" 2>&1 &
+			"$CAMEOS_BUILD_DIR/services/${SPAWN_SVC:-credits}/cameos-${SPAWN_SVC:-credits}" >"$SPAWN_LOG" 2>&1 &
 		SPAWN_PID=$!
 		for _ in $(seq 1 120); do
 			kill -0 "$SPAWN_PID" 2>/dev/null || break

@@ -3,7 +3,10 @@
 # with LOOPS=2 both loops serve calls (each its own thread, listener and
 # connections), the metrics page sums the two, the ledger stays exact when
 # both loops spend from one balance at once, and SIGTERM drains both and
-# exits 0. LOOPS above DB_POOL_SIZE runs one loop per connection.
+# exits 0. LOOPS above DB_POOL_SIZE runs one loop per connection. And a
+# content process of two loops cues the streams each loop keeps (waiting
+# workers, watchers) from its own LISTEN connection (cue_loops.cjs; needs
+# USER_ID, USER_TOKEN and SERVICE_TOKEN).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 : "${CAMEOS_BUILD_DIR:?CAMEOS_BUILD_DIR is not set (scripts/test.sh sets it)}"
 LOADGEN="$CAMEOS_BUILD_DIR/bench/cameos-loadgen"
@@ -117,6 +120,20 @@ else
 fi
 kill -TERM "$pid"
 wait "$pid" || true
+
+# Content keeps its streams per loop (content_loop): 8 waiting workers and
+# 8 watchers, each on a connection of its own, over two loops; new work
+# cues every worker and a change reaches every watcher, whichever loop
+# holds it.
+SPAWN_SVC=content spawn_serving loops-content LOOPS=2
+pid=$SPAWN_PID PORT=$SPAWN_PORT
+is "$(grep -c '"loop [01] of 2: listening on' "$SPAWN_LOG")" 2 "content runs two loops"
+cues=$(node "$(dirname "${BASH_SOURCE[0]}")/cue_loops.cjs" "127.0.0.1:$PORT" 8 2>&1)
+is "$cues" "waiters 8/8 watchers 8/8" "every waiting worker is cued by new work and every watcher sees the change, on both loops"
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+is "$rc" 0 "content with two loops exits 0 on SIGTERM after its streams"
 
 # More loops than connections: one loop per connection.
 spawn_credits loops-capped LOOPS=8 DB_POOL_SIZE=2
