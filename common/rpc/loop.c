@@ -44,7 +44,11 @@
  * status that says so. */
 #define LISTENER_MISSES    3
 #define EXIT_LISTENER_DEAD 3
-#define TRIM_ABOVE         (4u << 20)
+/* Connections of a self-probe round per loop, when there are several: a
+ * round misses a dead listener of L with odds ((L-1)/L)^(4L), at most
+ * e^-4 (1 in 55), and 1 in 256 for two loops. */
+#define LISTENER_PROBES_PER_LOOP 4
+#define TRIM_ABOVE               (4u << 20)
 /* Guards each loop's stop_open: no stop is sent to a loop closing its handles. */
 static pthread_mutex_t loops_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -182,8 +186,11 @@ int loop_start(rpc_server *s, grpc_resource_quota *quota)
         metrics_set_pool(s->metrics, s->pool);
     if (ok && s->index == 0 && s->cfg.listener_check_ms > 0) {
         int timeout = s->cfg.listener_check_ms / 2 < 5000 ? s->cfg.listener_check_ms / 2 : 5000;
+        /* A connection reaches one loop's listener: rounds wide enough to
+         * reach every loop's (selfprobe.h). */
+        int width = s->nloops > 1 ? s->nloops * LISTENER_PROBES_PER_LOOP : 1;
         s->probe = selfprobe_start(&s->loop, s->cfg.grpc_listen, s->cfg.listener_check_ms, timeout,
-                                   LISTENER_MISSES, listener_dead, s);
+                                   width, LISTENER_MISSES, listener_dead, s);
         if (!s->probe)
             log_msg(CONFIG_LOG_WARN, "cannot probe %s: the listener is not watched",
                     s->cfg.grpc_listen);

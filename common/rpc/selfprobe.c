@@ -5,6 +5,7 @@
 
 #include "netaddr.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,8 +26,10 @@ struct selfprobe {
     uv_loop_t *loop;
     struct sockaddr_storage addr;
     uv_timer_t period, timeout;
-    attempt *current;
-    int every_ms, timeout_ms, misses_max, misses, reported;
+    attempt *round[SELFPROBE_WIDTH_MAX]; /* the round's attempts not finished */
+    int live;                            /* how many */
+    int round_missed;                    /* one of the round's attempts got no answer */
+    int width, every_ms, timeout_ms, misses_max, misses, reported;
     int handles; /* open: the two timers and any attempt's socket */
     int closing;
     selfprobe_dead_fn dead;
@@ -40,12 +43,13 @@ static void write_cb(uv_write_t *req, int status);
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
 static void finish(attempt *a, int answered);
+static void finish_round(selfprobe *p, int answered);
 static void attempt_closed(uv_handle_t *h);
 static void timer_closed(uv_handle_t *h);
 static void maybe_free(selfprobe *p);
 
 selfprobe *selfprobe_start(uv_loop_t *loop, const char *host_port, int every_ms, int timeout_ms,
-                           int misses, selfprobe_dead_fn dead, void *arg)
+                           int width, int misses, selfprobe_dead_fn dead, void *arg)
 {
     selfprobe *p = calloc(1, sizeof(*p));
     if (!p || netaddr_parse(host_port, NETADDR_SELF, &p->addr) != 0) {
@@ -55,6 +59,7 @@ selfprobe *selfprobe_start(uv_loop_t *loop, const char *host_port, int every_ms,
     p->loop = loop;
     p->every_ms = every_ms;
     p->timeout_ms = timeout_ms;
+    p->width = width < 1 ? 1 : width > SELFPROBE_WIDTH_MAX ? SELFPROBE_WIDTH_MAX : width;
     p->misses_max = misses > 0 ? misses : 1;
     p->dead = dead;
     p->arg = arg;
@@ -71,8 +76,7 @@ void selfprobe_close(selfprobe *p)
     if (!p || p->closing)
         return;
     p->closing = 1;
-    if (p->current)
-        finish(p->current, 1);
+    finish_round(p, 1);
     uv_close((uv_handle_t *)&p->period, timer_closed);
     uv_close((uv_handle_t *)&p->timeout, timer_closed);
 }
@@ -82,27 +86,49 @@ void selfprobe_close(selfprobe *p)
 static void period_cb(uv_timer_t *t)
 {
     selfprobe *p = t->data;
-    if (p->current || p->closing)
-        return; /* the last attempt's timeout decides it */
-    attempt *a = calloc(1, sizeof(*a));
-    if (!a)
-        return;
-    a->p = p;
-    uv_tcp_init(p->loop, &a->tcp);
-    a->tcp.data = a;
-    a->conn.data = a;
-    p->handles++;
-    p->current = a;
+    if (p->live || p->closing)
+        return; /* the last round's timeout decides it */
+    p->round_missed = 0;
     uv_timer_start(&p->timeout, timeout_cb, (uint64_t)p->timeout_ms, 0);
-    if (uv_tcp_connect(&a->conn, &a->tcp, (const struct sockaddr *)&p->addr, connect_cb) != 0)
-        finish(a, 0);
+    /* Every attempt is in the round before the first can finish it: a
+     * connect that fails at once would otherwise end a round of one. */
+    int n = 0;
+    while (n < p->width) {
+        attempt *a = calloc(1, sizeof(*a));
+        if (!a)
+            break; /* a smaller round */
+        a->p = p;
+        uv_tcp_init(p->loop, &a->tcp);
+        a->tcp.data = a;
+        a->conn.data = a;
+        p->handles++;
+        p->round[n++] = a;
+        p->live++;
+    }
+    if (n == 0) {
+        uv_timer_stop(&p->timeout);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        attempt *a = p->round[i];
+        if (a &&
+            uv_tcp_connect(&a->conn, &a->tcp, (const struct sockaddr *)&p->addr, connect_cb) != 0)
+            finish(a, 0);
+    }
 }
 
+/* Silence: a connection waits where nobody accepts. */
 static void timeout_cb(uv_timer_t *t)
 {
-    selfprobe *p = t->data;
-    if (p->current)
-        finish(p->current, 0); /* silence: the connection waits where nobody accepts */
+    finish_round(t->data, 0);
+}
+
+/* Finishes the round's attempts still running as answered or not. */
+static void finish_round(selfprobe *p, int answered)
+{
+    for (int i = 0; i < SELFPROBE_WIDTH_MAX && p->live; i++)
+        if (p->round[i])
+            finish(p->round[i], answered);
 }
 
 static void connect_cb(uv_connect_t *req, int status)
@@ -143,18 +169,26 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         finish(a, 1);
 }
 
+/* One attempt's outcome; the round's, once it was the last. */
 static void finish(attempt *a, int answered)
 {
     selfprobe *p = a->p;
     if (a->done)
         return;
     a->done = 1;
-    p->current = NULL;
-    uv_timer_stop(&p->timeout);
+    for (int i = 0; i < SELFPROBE_WIDTH_MAX; i++)
+        if (p->round[i] == a)
+            p->round[i] = NULL;
+    assert(p->live > 0);
+    p->live--;
+    p->round_missed |= !answered;
     uv_close((uv_handle_t *)&a->tcp, attempt_closed);
+    if (p->live)
+        return;
+    uv_timer_stop(&p->timeout);
     if (p->closing)
         return;
-    p->misses = answered ? 0 : p->misses + 1;
+    p->misses = p->round_missed ? p->misses + 1 : 0;
     if (p->misses >= p->misses_max && !p->reported) {
         p->reported = 1;
         p->dead(p->arg);
