@@ -1,6 +1,8 @@
 /* Environment configuration; see config.h. */
 #include "config.h"
 
+#include "file.h"
+
 #include <limits.h>
 #include <sched.h>
 #include <stddef.h>
@@ -233,17 +235,15 @@ int config_loops_for(int cpus)
     return cpus / 2 > 1 ? cpus / 2 : 1;
 }
 
-/* The first line of a small file, without its newline; 0, or -1. */
+/* The first line of a small file, without its newline, cut to size - 1
+ * bytes; 0, or -1 when it cannot be read or is not small (4 KiB). */
 static int config_read_line(const char *path, char *buf, size_t size)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
+    char *text = file_read(path, 4096, NULL);
+    if (!text)
         return -1;
-    int ok = fgets(buf, (int)size, f) != NULL;
-    fclose(f);
-    if (!ok)
-        return -1;
-    buf[strcspn(buf, "\n")] = 0;
+    snprintf(buf, size, "%.*s", (int)strcspn(text, "\n"), text);
+    free(text);
     return 0;
 }
 

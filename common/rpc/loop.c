@@ -13,6 +13,7 @@
 #include "rpc_int.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #include "grpc/reflection/v1/reflection.pb-c.h"
 #include "authcache.h"
 #include "connlimit.h"
+#include "file.h"
 #include "h2watch.h"
 #include "log.h"
 #include "metrics.h"
@@ -49,6 +51,8 @@
  * e^-4 (1 in 55), and 1 in 256 for two loops. */
 #define LISTENER_PROBES_PER_LOOP 4
 #define TRIM_ABOVE               (4u << 20)
+/* The most a TLS certificate chain, key or CA bundle file may hold. */
+#define PEM_MAX (1u << 20)
 /* Guards each loop's stop_open: no stop is sent to a loop closing its handles. */
 static pthread_mutex_t loops_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -65,7 +69,7 @@ typedef struct rpc_slot {
 } rpc_slot;
 
 static grpc_server_credentials *server_credentials(rpc_server *s);
-static char *read_file(const char *path);
+static char *pem_read(const char *var, const char *path);
 static int register_methods(rpc_server *s);
 static void free_regs(rpc_server *s);
 static int slot_post(rpc_server *s, const rpc_reg *reg);
@@ -298,8 +302,8 @@ static grpc_server_credentials *server_credentials(rpc_server *s)
 {
     if (!s->cfg.tls_cert)
         return grpc_insecure_server_credentials_create();
-    char *cert = read_file(s->cfg.tls_cert), *key = read_file(s->cfg.tls_key);
-    char *ca = s->cfg.tls_client_ca ? read_file(s->cfg.tls_client_ca) : NULL;
+    char *cert = pem_read("TLS_CERT", s->cfg.tls_cert), *key = pem_read("TLS_KEY", s->cfg.tls_key);
+    char *ca = s->cfg.tls_client_ca ? pem_read("TLS_CLIENT_CA", s->cfg.tls_client_ca) : NULL;
     grpc_server_credentials *creds = NULL;
     if (cert && key && (ca || !s->cfg.tls_client_ca)) {
         grpc_ssl_pem_key_cert_pair pair = {key, cert};
@@ -321,33 +325,14 @@ static grpc_server_credentials *server_credentials(rpc_server *s)
     return creds;
 }
 
-/* Whole file as a NUL-terminated string (PEM), or NULL. */
-static char *read_file(const char *path)
+/* The file the variable var names, whole; NULL after saying why. */
+static char *pem_read(const char *var, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t len = 0, cap = 0, n;
-    char chunk[4096];
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        if (len + n + 1 > cap) {
-            cap = (len + n + 1) * 2;
-            char *grown = realloc(buf, cap);
-            if (!grown) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = grown;
-        }
-        memcpy(buf + len, chunk, n);
-        len += n;
-    }
-    fclose(f);
-    if (buf)
-        buf[len] = 0;
-    return buf;
+    char *text = file_read(path, PEM_MAX, NULL);
+    if (!text)
+        log_msg(CONFIG_LOG_ERROR, "cannot read %s %s: %s", var, path,
+                errno == EFBIG ? "over 1 MiB" : strerror(errno));
+    return text;
 }
 
 static int register_methods(rpc_server *s)

@@ -68,5 +68,19 @@ rc=0
 timeout 10 tail --pid="$SPAWN_PID" -f /dev/null || true
 wait "$SPAWN_PID" || rc=$?
 [[ $rc != 0 ]] && pass "a missing TLS key stops the start (exit $rc)" || fail "a missing TLS key stops the start"
+grep -qF "TLS_KEY names a file that cannot be read: $D/missing.key" "$SPAWN_LOG" &&
+	pass "the log names the variable and the file" || fail "the log names the variable and the file" "$(tail -n 3 "$SPAWN_LOG")"
+
+# An endless file (/dev/zero) as the certificate: refused at its first
+# MiB, not read until memory runs out.
+spawn_credits endlesstls TLS_CERT=/dev/zero TLS_KEY="$D/server.key"
+rc=0
+timeout 30 tail --pid="$SPAWN_PID" -f /dev/null || true
+kill -0 "$SPAWN_PID" 2>/dev/null && kill -KILL "$SPAWN_PID"
+wait "$SPAWN_PID" || rc=$?
+[[ $rc != 0 && $rc != 137 ]] && pass "an endless TLS_CERT stops the start (exit $rc)" ||
+	fail "an endless TLS_CERT stops the start" "exit $rc"
+grep -q "cannot read TLS_CERT /dev/zero: over 1 MiB" "$SPAWN_LOG" &&
+	pass "the log says the certificate file is over 1 MiB" || fail "the log says the certificate file is over 1 MiB" "$(tail -n 3 "$SPAWN_LOG")"
 
 done_testing
