@@ -486,6 +486,46 @@ async function listenerShutdown() {
   if (inst.exited === null) inst.child.kill('SIGKILL');
 }
 
+// With two loops the port has two listening sockets (SO_REUSEPORT). One
+// shut down under gRPC leaves the kernel's group, so every new connection
+// goes to the other loop: the process must keep serving new connections,
+// not hang half of them, and still drain and exit 0 on SIGTERM.
+async function listenerShutdownTwoLoops() {
+  const name = 'listener_shutdown_two_loops';
+  const inst = await spawnService('credits', name, { LISTENER_CHECK_MS: '500', LOOPS: '2' });
+  if (!(await waitServing(inst, 60000))) {
+    ok(false, `${name}: the instance starts`, fs.readFileSync(inst.log, 'utf8').slice(-500));
+    inst.child.kill('SIGKILL');
+    return;
+  }
+  ok(loopThreads(inst.pid) === 1, `${name}: the process runs 2 loops`, `${loopThreads(inst.pid)} loop threads`);
+  const kill = cp.spawnSync(path.join(BUILD, 'tests', 'support', 'cameos-sockkill'), [String(inst.pid), String(inst.port)],
+    { encoding: 'utf8' });
+  ok(kill.status === 0, `${name}: one of the two listening sockets was shut down under gRPC`, kill.stderr);
+  await sleep(2000); // four self-probe rounds
+  // 20 new connections, each a client of its own: every one served.
+  let served = 0;
+  for (let i = 0; i < 20; i++) {
+    const c = newClient(inst.port);
+    const r = await call(c, '/grpc.health.v1.Health/Check', null, 5000);
+    c.close();
+    if (r.code === 0) served++;
+  }
+  console.log(`attack ${name}: ${served}/20 new connections served after the shutdown, ` +
+    `process ${inst.exited === null ? 'up' : 'exited ' + JSON.stringify(inst.exited)}`);
+  const log = fs.readFileSync(inst.log, 'utf8');
+  ok(/Failed accept4/.test(log), `${name}: gRPC's listener on that loop stopped (its accept failed)`, log.slice(-300));
+  ok(served === 20, `${name}: every new connection is served by the other loop`, `${served}/20`);
+  ok(inst.exited === null, `${name}: the process stays up`, JSON.stringify(inst.exited));
+  if (inst.exited === null) {
+    inst.child.kill('SIGTERM');
+    const end = Date.now() + 30000;
+    while (inst.exited === null && Date.now() < end) await sleep(100);
+    ok(inst.exited && inst.exited.code === 0, `${name}: exits 0 on SIGTERM afterwards`, JSON.stringify(inst.exited));
+    if (inst.exited === null) inst.child.kill('SIGKILL');
+  }
+}
+
 async function main() {
   for (const v of ['CAMEOS_BUILD_DIR', 'DATABASE_URL', 'JWT_SECRET']) {
     if (!process.env[v]) {
@@ -509,6 +549,13 @@ async function main() {
       await listenerShutdown();
     } catch (e) {
       ok(false, 'listener_shutdown: ran to the end', String(e && e.stack || e).split('\n').slice(0, 3).join(' | '));
+    }
+  }
+  if (!only.length || only.includes('listener_shutdown_two_loops')) {
+    try {
+      await listenerShutdownTwoLoops();
+    } catch (e) {
+      ok(false, 'listener_shutdown_two_loops: ran to the end', String(e && e.stack || e).split('\n').slice(0, 3).join(' | '));
     }
   }
   console.log(`1..${tapN}`);
