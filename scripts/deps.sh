@@ -16,6 +16,8 @@ APT_PACKAGES=(
 	libpq-dev libuv1-dev libcriterion-dev libjansson-dev libssl-dev
 	postgresql-15 postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
 	nghttp2-client openssl valgrind clang clang-format jq yq curl pgbouncer expect
+	# loops.sh slows a start-up down with it (a delay injected into bind).
+	strace
 	# The example clients (examples/): Go, Python and the plugins of
 	# buf.gen.yaml. grpc-go needs golang/protobuf 1.5 (the APIv2 shim), not
 	# the 1.3 that would satisfy its dependency first.

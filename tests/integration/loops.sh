@@ -6,7 +6,8 @@
 # exits 0. LOOPS above DB_POOL_SIZE runs one loop per connection. And a
 # content process of two loops cues the streams each loop keeps (waiting
 # workers, watchers) from its own LISTEN connection (cue_loops.cjs; needs
-# USER_ID, USER_TOKEN and SERVICE_TOKEN).
+# USER_ID, USER_TOKEN and SERVICE_TOKEN). SIGTERM in the middle of the
+# start-up drains every loop (strace slows the start-up down).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 : "${CAMEOS_BUILD_DIR:?CAMEOS_BUILD_DIR is not set (scripts/test.sh sets it)}"
 LOADGEN="$CAMEOS_BUILD_DIR/bench/cameos-loadgen"
@@ -134,6 +135,47 @@ kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?
 is "$rc" 0 "content with two loops exits 0 on SIGTERM after its streams"
+
+# SIGTERM in the middle of the start-up: the loops are set up one after
+# another on the main thread, and a loop set up after the signal came has
+# not seen it. strace slows each bind(2) by 300 ms (one per loop's gRPC
+# listener, one for /metrics), and the signal goes as soon as loop 1
+# listens, with loops 2 and 3 still to come: every loop must drain (the
+# first one takes the others along) and the process exit 0, not hang.
+port=$(free_port)
+env DATABASE_URL="${DATABASE_URL/\/\/postgres@/\/\/cameos_credits@}" JWT_SECRET="$JWT_SECRET" \
+	GRPC_LISTEN="127.0.0.1:$port" METRICS_LISTEN="127.0.0.1:$((port + 1))" LOOPS=4 DB_POOL_SIZE=4 \
+	strace -f -o /dev/null -e trace=bind -e inject=bind:delay_exit=300000 \
+	"$CAMEOS_BUILD_DIR/services/credits/cameos-credits" >"$IT_TMP/loops-early.log" 2>&1 &
+tracer=$!
+for _ in $(seq 1 200); do
+	grep -q '"loop 1 of 4: listening' "$IT_TMP/loops-early.log" && break
+	sleep 0.05
+done
+sent_ms=$(date +%s%3N)
+kill -TERM "$(pgrep -P "$tracer")" 2>/dev/null || true
+timeout 30 tail --pid="$tracer" -f /dev/null || true
+if kill -0 "$tracer" 2>/dev/null; then
+	fail "SIGTERM during start-up: the process ends" "$(tail -n 3 "$IT_TMP/loops-early.log")"
+	pkill -KILL -P "$tracer"
+	kill -KILL "$tracer"
+else
+	pass "SIGTERM during start-up: the process ends"
+fi
+rc=0
+wait "$tracer" || rc=$?
+is "$rc" 0 "and exits 0"
+early=$IT_TMP/loops-early.log
+# The log's drain lines come later (loop 0 reads the signal once it runs):
+# the signal's moment is this script's clock, loop 3's its log line's.
+t3=$(grep -m 1 '"loop 3 of 4: listening' "$early" | jq -r .time 2>/dev/null)
+t3_ms=$(date -d "${t3:-never}" +%s%3N 2>/dev/null || echo 0)
+if ((t3_ms > sent_ms)); then
+	pass "loop 3 was set up after the signal came ($((t3_ms - sent_ms)) ms after)"
+else
+	fail "loop 3 was set up after the signal came" "signal at $sent_ms, loop 3 at ${t3:-never}"
+fi
+is "$(grep -c 'signal 15: draining' "$early")" 4 "and all four loops drained"
 
 # More loops than connections: one loop per connection.
 spawn_credits loops-capped LOOPS=8 DB_POOL_SIZE=2
