@@ -47,12 +47,14 @@
 #define LISTENER_MISSES    3
 #define EXIT_LISTENER_DEAD 3
 /* Connections of a self-probe round per loop, when there are several: a
- * round misses a dead listener of L with odds ((L-1)/L)^(4L), at most
- * e^-4 (1 in 55), and 1 in 256 for two loops. */
+ * round misses a dead listener of L with odds ((L-1)/L)^(4L), 1 in 256 for
+ * two loops, at most e^-4 (1 in 55) up to 8 loops. Past 8 the round stays
+ * at SELFPROBE_WIDTH_MAX (32) connections: 1 in 2.7 for 32 loops, which
+ * three misses in a row must still confirm. */
 #define LISTENER_PROBES_PER_LOOP 4
 #define TRIM_ABOVE               (4u << 20)
-/* The most a TLS certificate chain, key or CA bundle file may hold. */
-#define PEM_MAX (1u << 20)
+/* The most a TLS certificate chain, key or CA bundle file may hold, MiB. */
+#define PEM_MAX_MIB 1
 /* Guards each loop's stop_open: no stop is sent to a loop closing its handles. */
 static pthread_mutex_t loops_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -328,10 +330,11 @@ static grpc_server_credentials *server_credentials(rpc_server *s)
 /* The file the variable var names, whole; NULL after saying why. */
 static char *pem_read(const char *var, const char *path)
 {
-    char *text = file_read(path, PEM_MAX, NULL);
-    if (!text)
-        log_msg(CONFIG_LOG_ERROR, "cannot read %s %s: %s", var, path,
-                errno == EFBIG ? "over 1 MiB" : strerror(errno));
+    char *text = file_read(path, (size_t)PEM_MAX_MIB << 20, NULL);
+    if (!text && errno == EFBIG)
+        log_msg(CONFIG_LOG_ERROR, "cannot read %s %s: over %d MiB", var, path, PEM_MAX_MIB);
+    else if (!text)
+        log_msg(CONFIG_LOG_ERROR, "cannot read %s %s: %s", var, path, strerror(errno));
     return text;
 }
 

@@ -19,6 +19,7 @@ typedef struct attempt {
     uv_connect_t conn;
     uv_write_t wr;
     char buf[64];
+    int slot; /* its place in the round */
     int done;
 } attempt;
 
@@ -98,6 +99,7 @@ static void period_cb(uv_timer_t *t)
         if (!a)
             break; /* a smaller round */
         a->p = p;
+        a->slot = n;
         uv_tcp_init(p->loop, &a->tcp);
         a->tcp.data = a;
         a->conn.data = a;
@@ -176,10 +178,8 @@ static void finish(attempt *a, int answered)
     if (a->done)
         return;
     a->done = 1;
-    for (int i = 0; i < SELFPROBE_WIDTH_MAX; i++)
-        if (p->round[i] == a)
-            p->round[i] = NULL;
-    assert(p->live > 0);
+    assert(p->round[a->slot] == a && p->live > 0);
+    p->round[a->slot] = NULL;
     p->live--;
     p->round_missed |= !answered;
     uv_close((uv_handle_t *)&a->tcp, attempt_closed);

@@ -147,12 +147,10 @@ static int serve(rpc_server *s)
     pthread_t threads[LOOPS_MAX];
     int nthreads = 1;
     while (nthreads < started &&
-           pthread_create(&threads[nthreads], NULL, loop_thread, loops[nthreads]) == 0)
-        nthreads++;
-    for (int i = 1; i < nthreads; i++) {
+           pthread_create(&threads[nthreads], NULL, loop_thread, loops[nthreads]) == 0) {
         char name[16];
-        snprintf(name, sizeof(name), "loop%d", i);
-        pthread_setname_np(threads[i], name);
+        snprintf(name, sizeof(name), "loop%d", nthreads);
+        pthread_setname_np(threads[nthreads++], name);
     }
     int no_thread = nthreads < started;
     if (no_thread) {
