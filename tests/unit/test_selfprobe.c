@@ -123,29 +123,45 @@ static void teardown(void)
     cr_assert(uv_loop_close(&fx.loop) == 0, "every handle closed");
 }
 
-static void start(int width, int misses, int timeout_ms)
+/* Probes the port every 50 ms until the probe reports or the live
+ * listener took stop_after connections. */
+static void probe(int width, int misses, int timeout_ms)
 {
     char addr[32];
     snprintf(addr, sizeof(addr), "127.0.0.1:%d", fx.port);
     fx.probe = selfprobe_start(&fx.loop, addr, 50, timeout_ms, width, misses, dead_cb, &fx);
     cr_assert(fx.probe != NULL);
+    uv_run(&fx.loop, UV_RUN_DEFAULT);
+}
+
+/* After two misses in a row beside a dead listener: how many connections
+ * the two rounds made, accepted or waiting in the dead one's backlog. */
+static int two_missed_rounds(int width)
+{
+    setup(1);
+    probe(width, 2, 3000);
+    cr_assert(fx.reported == 1, "reported %d times", fx.reported);
+    int waiting = dead_backlog();
+    cr_assert(waiting > 0, "the dead listener got none of the probe's connections");
+    teardown();
+    return fx.accepted + waiting;
 }
 
 Test(selfprobe, a_wide_round_finds_a_dead_listener_beside_a_live_one)
 {
-    setup(1);
     /* Two misses in a row: two rounds of 16 connections, each of which
      * reaches the dead socket unless all 16 went to the live one (odds of
      * 1 in 65,536 a round). A round of one connection would need two
      * connections in a row to reach the dead socket, and would make 2. */
-    start(16, 2, 3000);
-    uv_run(&fx.loop, UV_RUN_DEFAULT);
-    cr_assert(fx.reported == 1, "reported %d times", fx.reported);
-    int waiting = dead_backlog();
-    cr_assert(waiting > 0, "the dead listener got none of the probe's connections");
-    cr_assert(fx.accepted + waiting == 32, "%d accepted + %d waiting: two rounds of 16",
-              fx.accepted, waiting);
-    teardown();
+    int made = two_missed_rounds(16);
+    cr_assert(made == 32, "%d connections: two rounds of 16", made);
+}
+
+Test(selfprobe, a_round_is_at_most_its_cap)
+{
+    int made = two_missed_rounds(1000);
+    cr_assert(made == 2 * SELFPROBE_WIDTH_MAX, "%d connections: two rounds of %d", made,
+              SELFPROBE_WIDTH_MAX);
 }
 
 Test(selfprobe, a_live_listener_alone_is_never_reported)
@@ -153,8 +169,7 @@ Test(selfprobe, a_live_listener_alone_is_never_reported)
     setup(0);
     /* Ten rounds of 4, each answered. */
     fx.stop_after = 40;
-    start(4, 1, 10000);
-    uv_run(&fx.loop, UV_RUN_DEFAULT);
+    probe(4, 1, 10000);
     cr_assert(fx.reported == 0);
     cr_assert(fx.accepted == 40);
     teardown();
@@ -166,8 +181,7 @@ Test(selfprobe, a_refused_connection_is_a_miss)
     /* Nothing listens on the port once the live listener is closed. */
     uv_close((uv_handle_t *)&fx.live, NULL);
     fx.live_open = 0;
-    start(4, 3, 10000);
-    uv_run(&fx.loop, UV_RUN_DEFAULT);
+    probe(4, 3, 10000);
     cr_assert(fx.reported == 1);
     cr_assert(fx.accepted == 0);
     teardown();
