@@ -370,19 +370,44 @@ function densePresets(users) {
        FROM generate_series(1, 100) g`);
 }
 
+// A fresh instance once it is SERVING, or null after a failed test (and
+// the instance killed). With loops > 1, a test that it runs that many:
+// threads named loop1.. run the loops after the first (the main thread's).
+async function startServing(svc, name, env, nofile, loops) {
+  const inst = await spawnService(svc, name, env, nofile);
+  if (!(await waitServing(inst, 60000))) {
+    ok(false, `${name}: the instance starts`, fs.readFileSync(inst.log, 'utf8').slice(-500));
+    inst.child.kill('SIGKILL');
+    return null;
+  }
+  if (loops > 1) {
+    const named = loopThreads(inst.pid);
+    ok(named === loops - 1, `${name}: the process runs ${loops} loops`, `${named} loop threads`);
+  }
+  return inst;
+}
+
+// SIGTERM, then a test that the instance exits 0 within 30 s (else killed).
+async function exitsOnTerm(inst, name) {
+  inst.child.kill('SIGTERM');
+  const end = Date.now() + 30000;
+  while (inst.exited === null && Date.now() < end) await sleep(100);
+  ok(inst.exited && inst.exited.code === 0, `${name}: exits 0 on SIGTERM afterwards`, JSON.stringify(inst.exited));
+  if (inst.exited === null) inst.child.kill('SIGKILL');
+}
+
+// cameos-sockkill: shuts down the (first) listening socket on the
+// instance's port under gRPC; a test that it did.
+function sockkill(inst, what) {
+  const kill = cp.spawnSync(path.join(BUILD, 'tests', 'support', 'cameos-sockkill'), [String(inst.pid), String(inst.port)],
+    { encoding: 'utf8' });
+  ok(kill.status === 0, what, kill.stderr);
+}
+
 async function runOne(a, users) {
   if (a.before) a.before(users);
-  const inst = await spawnService(a.svc, a.name, a.env, a.nofile);
-  if (!(await waitServing(inst, 60000))) {
-    ok(false, `${a.name}: the instance starts`, fs.readFileSync(inst.log, 'utf8').slice(-500));
-    inst.child.kill('SIGKILL');
-    return;
-  }
-  if (a.loops) {
-    // Threads named loop1.. run the loops after the first (the main thread's).
-    const named = loopThreads(inst.pid);
-    ok(named === a.loops - 1, `${a.name}: the process runs ${a.loops} loops`, `${named} loop threads`);
-  }
+  const inst = await startServing(a.svc, a.name, a.env, a.nofile, a.loops);
+  if (!inst) return;
   const token = users[users.length - 1].token; // the legitimate caller is not the attacker
   await warm(inst, token);
   resetPeak(inst.pid);
@@ -452,13 +477,7 @@ async function runOne(a, users) {
     }
   }
   // A clean exit after the attack: nothing it left behind blocks the drain.
-  if (up) {
-    inst.child.kill('SIGTERM');
-    const end = Date.now() + 30000;
-    while (inst.exited === null && Date.now() < end) await sleep(100);
-    ok(inst.exited && inst.exited.code === 0, `${a.name}: exits 0 on SIGTERM afterwards`, JSON.stringify(inst.exited));
-    if (inst.exited === null) inst.child.kill('SIGKILL');
-  }
+  if (up) await exitsOnTerm(inst, a.name);
 }
 
 // The process notices a listener that no longer accepts: a socket shut down
@@ -466,15 +485,9 @@ async function runOne(a, users) {
 // which ends its listener for good; the self-probe must see it and the
 // process drain and exit 3.
 async function listenerShutdown() {
-  const inst = await spawnService('credits', 'listener_shutdown', { LISTENER_CHECK_MS: '500' });
-  if (!(await waitServing(inst, 60000))) {
-    ok(false, 'listener_shutdown: the instance starts', fs.readFileSync(inst.log, 'utf8').slice(-500));
-    inst.child.kill('SIGKILL');
-    return;
-  }
-  const kill = cp.spawnSync(path.join(BUILD, 'tests', 'support', 'cameos-sockkill'), [String(inst.pid), String(inst.port)],
-    { encoding: 'utf8' });
-  ok(kill.status === 0, 'listener_shutdown: the listening socket was shut down under gRPC', kill.stderr);
+  const inst = await startServing('credits', 'listener_shutdown', { LISTENER_CHECK_MS: '500' });
+  if (!inst) return;
+  sockkill(inst, 'listener_shutdown: the listening socket was shut down under gRPC');
   // A connection now waits for ever or is refused: the listener is gone.
   const end = Date.now() + 30000;
   while (inst.exited === null && Date.now() < end) await sleep(100);
@@ -492,16 +505,9 @@ async function listenerShutdown() {
 // not hang half of them, and still drain and exit 0 on SIGTERM.
 async function listenerShutdownTwoLoops() {
   const name = 'listener_shutdown_two_loops';
-  const inst = await spawnService('credits', name, { LISTENER_CHECK_MS: '500', LOOPS: '2' });
-  if (!(await waitServing(inst, 60000))) {
-    ok(false, `${name}: the instance starts`, fs.readFileSync(inst.log, 'utf8').slice(-500));
-    inst.child.kill('SIGKILL');
-    return;
-  }
-  ok(loopThreads(inst.pid) === 1, `${name}: the process runs 2 loops`, `${loopThreads(inst.pid)} loop threads`);
-  const kill = cp.spawnSync(path.join(BUILD, 'tests', 'support', 'cameos-sockkill'), [String(inst.pid), String(inst.port)],
-    { encoding: 'utf8' });
-  ok(kill.status === 0, `${name}: one of the two listening sockets was shut down under gRPC`, kill.stderr);
+  const inst = await startServing('credits', name, { LISTENER_CHECK_MS: '500', LOOPS: '2' }, 0, 2);
+  if (!inst) return;
+  sockkill(inst, `${name}: one of the two listening sockets was shut down under gRPC`);
   await sleep(2000); // four self-probe rounds
   // 20 new connections, each a client of its own: every one served.
   let served = 0;
@@ -517,13 +523,7 @@ async function listenerShutdownTwoLoops() {
   ok(/Failed accept4/.test(log), `${name}: gRPC's listener on that loop stopped (its accept failed)`, log.slice(-300));
   ok(served === 20, `${name}: every new connection is served by the other loop`, `${served}/20`);
   ok(inst.exited === null, `${name}: the process stays up`, JSON.stringify(inst.exited));
-  if (inst.exited === null) {
-    inst.child.kill('SIGTERM');
-    const end = Date.now() + 30000;
-    while (inst.exited === null && Date.now() < end) await sleep(100);
-    ok(inst.exited && inst.exited.code === 0, `${name}: exits 0 on SIGTERM afterwards`, JSON.stringify(inst.exited));
-    if (inst.exited === null) inst.child.kill('SIGKILL');
-  }
+  if (inst.exited === null) await exitsOnTerm(inst, name);
 }
 
 async function main() {
@@ -544,18 +544,14 @@ async function main() {
       ok(false, `${a.name}: ran to the end`, String(e && e.stack || e).split('\n').slice(0, 3).join(' | '));
     }
   }
-  if (!only.length || only.includes('listener_shutdown')) {
+  // The attacks with a course of their own, after the plan's.
+  const own = { listener_shutdown: listenerShutdown, listener_shutdown_two_loops: listenerShutdownTwoLoops };
+  for (const [name, run] of Object.entries(own)) {
+    if (only.length && !only.includes(name)) continue;
     try {
-      await listenerShutdown();
+      await run();
     } catch (e) {
-      ok(false, 'listener_shutdown: ran to the end', String(e && e.stack || e).split('\n').slice(0, 3).join(' | '));
-    }
-  }
-  if (!only.length || only.includes('listener_shutdown_two_loops')) {
-    try {
-      await listenerShutdownTwoLoops();
-    } catch (e) {
-      ok(false, 'listener_shutdown_two_loops: ran to the end', String(e && e.stack || e).split('\n').slice(0, 3).join(' | '));
+      ok(false, `${name}: ran to the end`, String(e && e.stack || e).split('\n').slice(0, 3).join(' | '));
     }
   }
   console.log(`1..${tapN}`);
