@@ -2,7 +2,9 @@
  * health.c - grpc.health.v1.Health for Kubernetes probes and load balancers.
  *
  * Three names: "" and the service's full name are SERVING only while the
- * database pool has a usable connection and the process is not draining;
+ * database pool of every loop has a usable connection and the process is
+ * not draining (one loop without its database fails the calls its
+ * connections bring: the whole process is taken out, not half of it);
  * "liveness" is SERVING as long as the process runs its loop. Watch streams
  * are kept in a list on the server and told of every change.
  */
@@ -71,7 +73,7 @@ static int status_of(rpc_server *s, const char *name)
         return HEALTH_SERVING;
     if (name[0] && strcmp(name, s->svc->desc->name) != 0)
         return HEALTH_UNKNOWN;
-    return (s->db_up && !s->draining) ? HEALTH_SERVING : HEALTH_NOT_SERVING;
+    return (s->all_db_up && !s->draining) ? HEALTH_SERVING : HEALTH_NOT_SERVING;
 }
 
 static void send_status(rpc_call *c, int status)

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <grpc/grpc_security.h>
@@ -57,6 +58,9 @@
 #define PEM_MAX_MIB 1
 /* Guards each loop's stop_open: no stop is sent to a loop closing its handles. */
 static pthread_mutex_t loops_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The loops whose pool has a usable connection; a process runs one set of
+ * loops (server_main). Each loop's thread counts its own changes. */
+static atomic_int loops_db_up;
 
 /* A posted request for one registered method (or, with reg NULL, for any
  * unregistered one); re-armed each time it yields a call. */
@@ -78,6 +82,8 @@ static int slot_post(rpc_server *s, const rpc_reg *reg);
 static void slot_cb(rpc_tag *t, int ok);
 static void signal_cb(uv_signal_t *h, int signum);
 static void stop_cb(uv_async_t *h);
+static void health_news_cb(uv_async_t *h);
+static void health_tell_others(rpc_server *s);
 static void grace_cb(uv_timer_t *t);
 static void shutdown_done(rpc_tag *t, int ok);
 static void pool_state(int up, const char *why, void *arg);
@@ -220,6 +226,8 @@ int loop_start(rpc_server *s, grpc_resource_quota *quota)
         janitor_start(s);
     uv_async_init(&s->loop, &s->stop, stop_cb);
     s->stop.data = s;
+    uv_async_init(&s->loop, &s->health_news, health_news_cb);
+    s->health_news.data = s;
     pthread_mutex_lock(&loops_lock);
     s->stop_open = 1;
     pthread_mutex_unlock(&loops_lock);
@@ -296,6 +304,24 @@ static void stop_cb(uv_async_t *h)
 {
     rpc_server *s = h->data;
     signal_cb(&s->sigterm, SIGTERM);
+}
+
+static void health_news_cb(uv_async_t *h)
+{
+    rpc_server *s = h->data;
+    s->all_db_up = atomic_load(&loops_db_up) == s->nloops;
+    health_update(s);
+}
+
+/* The process's health changed with this loop's pool: every other loop
+ * tells its own watchers. */
+static void health_tell_others(rpc_server *s)
+{
+    pthread_mutex_lock(&loops_lock);
+    for (int i = 0; i < s->nloops; i++)
+        if (s->loops[i] != s && s->loops[i]->stop_open)
+            uv_async_send(&s->loops[i]->health_news);
+    pthread_mutex_unlock(&loops_lock);
 }
 
 /* Plaintext h2c, TLS (TLS_CERT + TLS_KEY), or mutual TLS (+ TLS_CLIENT_CA:
@@ -554,8 +580,12 @@ static void pool_state(int up, const char *why, void *arg)
         log_msg(CONFIG_LOG_WARN, "database unreachable: %s", why);
     else
         log_msg(CONFIG_LOG_WARN, "database unreachable");
-    if (changed)
+    if (changed) {
+        int delta = up ? 1 : -1;
+        s->all_db_up = atomic_fetch_add(&loops_db_up, delta) + delta == s->nloops;
         health_update(s);
+        health_tell_others(s);
+    }
 }
 
 static void close_db(rpc_server *s)

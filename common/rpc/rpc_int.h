@@ -60,10 +60,11 @@ struct rpc_server {
      * a copy (strings borrowed from loop 0's) holding its share of the
      * process's limits (pool, streams, read budget). */
     int index, nloops;
-    int read_slots;     /* request messages received at once (readgate) */
-    rpc_server **loops; /* all of them, index order; loop 0's array */
-    uv_async_t stop;    /* another loop asks this one to drain */
-    int stop_open;      /* stop may be sent (guarded by loop.c's loops_lock) */
+    int read_slots;         /* request messages received at once (readgate) */
+    rpc_server **loops;     /* all of them, index order; loop 0's array */
+    uv_async_t stop;        /* another loop asks this one to drain */
+    uv_async_t health_news; /* another loop's pool came up or went down */
+    int stop_open;          /* stop and health_news may be sent (loop.c's loops_lock) */
     uv_signal_t sigterm, sigint;
     uv_timer_t grace;
     uv_timer_t janitor;
@@ -78,7 +79,8 @@ struct rpc_server {
     pgpool *pool;
     refl_index *refl;
     int draining;
-    int db_up;
+    int db_up;     /* this loop's pool has a usable connection */
+    int all_db_up; /* so has every loop's, as this loop last heard (loop.c) */
     long calls_live;
     /* health watchers: a list of rpc_call (see health.c) */
     rpc_call *watchers;

@@ -3,7 +3,9 @@
 # with LOOPS=2 both loops serve calls (each its own thread, listener and
 # connections), the metrics page sums the two, the ledger stays exact when
 # both loops spend from one balance at once, and SIGTERM drains both and
-# exits 0. LOOPS above DB_POOL_SIZE runs one loop per connection. And a
+# exits 0. LOOPS above DB_POOL_SIZE runs one loop per connection. Health
+# is the process's: one loop without its database makes every loop's
+# answer NOT_SERVING (health_loops.cjs). And a
 # content process of two loops cues the streams each loop keeps (waiting
 # workers, watchers) from its own LISTEN connection (cue_loops.cjs; needs
 # USER_ID, USER_TOKEN and SERVICE_TOKEN). SIGTERM in the middle of the
@@ -121,6 +123,50 @@ else
 fi
 kill -TERM "$pid"
 wait "$pid" || true
+
+# Health is the process's: a loop whose database is gone takes the whole
+# process out of service, not just the probes its listener happens to take.
+# DB_POOL_SIZE=2 gives each of the two loops one connection; that of one
+# loop is terminated while the role's CONNECTION LIMIT keeps it from coming
+# back, until the limit is lifted. 8 Watch streams and 16 Checks, each on
+# a connection of its own, reach both loops.
+spawn_serving loops-health LOOPS=2 DB_POOL_SIZE=2
+pid=$SPAWN_PID PORT=$SPAWN_PORT
+node "$(dirname "${BASH_SOURCE[0]}")/health_loops.cjs" watch "127.0.0.1:$PORT" 8 >"$IT_TMP/watch" &
+watcher=$!
+check16() { node "$(dirname "${BASH_SOURCE[0]}")/health_loops.cjs" check "127.0.0.1:$PORT" 16; }
+# watch_becomes "S N": once the streams whose last status is SERVING, and
+# those whose last is NOT_SERVING, number S and N; else what 30 s saw last.
+watch_becomes() {
+	local v
+	for _ in $(seq 1 150); do
+		v=$(awk '$3 != "ended" { last[$2] = $3 } END { for (i in last) c[last[i]]++;
+			print c["SERVING"] + 0, c["NOT_SERVING"] + 0 }' "$IT_TMP/watch")
+		[[ $v == "$1" ]] && break
+		sleep 0.2
+	done
+	echo "$v"
+}
+is "$(watch_becomes "8 0")" "8 0" "two loops up: 8 Watch streams SERVING"
+is "$(check16)" "SERVING 16 NOT_SERVING 0 other 0" "two loops up: 16 Checks SERVING"
+pgport=$("${PSQL[@]}" -c 'show port')
+ours=$(ss -tnpH "dport = :$pgport" | awk -v p="pid=$pid," 'index($0, p) { n = split($4, a, ":"); print a[n] }')
+is "$(wc -w <<<"$ours")" 2 "the process holds 2 database connections, one a loop"
+held=$("${PSQL[@]}" -c "select count(*) from pg_stat_activity where usename = 'cameos_credits'")
+"${PSQL[@]}" -c "alter role cameos_credits connection limit $((held - 1))"
+"${PSQL[@]}" >/dev/null -c "select pg_terminate_backend(pid) from pg_stat_activity
+	where usename = 'cameos_credits' and client_port = $(head -n 1 <<<"$ours")"
+is "$(watch_becomes "0 8")" "0 8" "one loop without its database: all 8 Watch streams, on both loops, turn NOT_SERVING"
+is "$(check16)" "SERVING 0 NOT_SERVING 16 other 0" "and all 16 Checks are NOT_SERVING"
+is "$(health "127.0.0.1:$PORT" liveness)" SERVING "liveness stays SERVING"
+"${PSQL[@]}" -c "alter role cameos_credits connection limit -1"
+is "$(watch_becomes "8 0")" "8 0" "the loop connects again: all 8 Watch streams SERVING"
+is "$(check16)" "SERVING 16 NOT_SERVING 0 other 0" "and all 16 Checks SERVING"
+kill "$watcher" 2>/dev/null
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+is "$rc" 0 "the process exits 0 on SIGTERM with the Watch streams gone"
 
 # Content keeps its streams per loop (content_loop): 8 waiting workers and
 # 8 watchers, each on a connection of its own, over two loops; new work
