@@ -56,7 +56,8 @@
 #define TRIM_ABOVE               (4u << 20)
 /* The most a TLS certificate chain, key or CA bundle file may hold, MiB. */
 #define PEM_MAX_MIB 1
-/* Guards each loop's stop_open: no stop is sent to a loop closing its handles. */
+/* Guards each loop's stop_open: no stop or health news is sent to a loop
+ * closing its handles. */
 static pthread_mutex_t loops_lock = PTHREAD_MUTEX_INITIALIZER;
 /* The loops whose pool has a usable connection; a process runs one set of
  * loops (server_main). Each loop's thread counts its own changes. */
