@@ -56,9 +56,10 @@
 #define TRIM_ABOVE               (4u << 20)
 /* The most a TLS certificate chain, key or CA bundle file may hold, MiB. */
 #define PEM_MAX_MIB 1
-/* Guards each loop's stop_open: no stop or health news is sent to a loop
- * closing its handles. */
+/* Guards each loop's news_open: no news is sent to a loop closing its handles. */
 static pthread_mutex_t loops_lock = PTHREAD_MUTEX_INITIALIZER;
+/* What another loop tells this one (rpc_server.news_bits). */
+enum { NEWS_STOP = 1, NEWS_HEALTH = 2 };
 /* The loops whose pool has a usable connection; a process runs one set of
  * loops (server_main). Each loop's thread counts its own changes. */
 static atomic_int loops_db_up;
@@ -82,9 +83,8 @@ static void free_regs(rpc_server *s);
 static int slot_post(rpc_server *s, const rpc_reg *reg);
 static void slot_cb(rpc_tag *t, int ok);
 static void signal_cb(uv_signal_t *h, int signum);
-static void stop_cb(uv_async_t *h);
-static void health_news_cb(uv_async_t *h);
-static void health_tell_others(rpc_server *s);
+static void news_cb(uv_async_t *h);
+static void tell_others(rpc_server *s, int news);
 static void grace_cb(uv_timer_t *t);
 static void shutdown_done(rpc_tag *t, int ok);
 static void pool_state(int up, const char *why, void *arg);
@@ -225,12 +225,10 @@ int loop_start(rpc_server *s, grpc_resource_quota *quota)
     uv_timer_start(&s->tick, tick_cb, TICK_MS, TICK_MS);
     if (s->index == 0)
         janitor_start(s);
-    uv_async_init(&s->loop, &s->stop, stop_cb);
-    s->stop.data = s;
-    uv_async_init(&s->loop, &s->health_news, health_news_cb);
-    s->health_news.data = s;
+    uv_async_init(&s->loop, &s->news, news_cb);
+    s->news.data = s;
     pthread_mutex_lock(&loops_lock);
-    s->stop_open = 1;
+    s->news_open = 1;
     pthread_mutex_unlock(&loops_lock);
     s->shutdown_tag.fn = shutdown_done;
     if (!ok || !s->pool) {
@@ -292,37 +290,38 @@ void loop_drain(rpc_server *s)
 /* Asks every other loop to drain (a failure that concerns the process). */
 void loop_stop_others(rpc_server *s)
 {
-    pthread_mutex_lock(&loops_lock);
-    for (int i = 0; i < s->nloops; i++)
-        if (s->loops[i] != s && s->loops[i]->stop_open)
-            uv_async_send(&s->loops[i]->stop);
-    pthread_mutex_unlock(&loops_lock);
+    tell_others(s, NEWS_STOP);
 }
 
 /* ---- internals ------------------------------------------------------- */
 
-static void stop_cb(uv_async_t *h)
-{
-    rpc_server *s = h->data;
-    signal_cb(&s->sigterm, SIGTERM);
-}
-
-static void health_news_cb(uv_async_t *h)
-{
-    rpc_server *s = h->data;
-    s->all_db_up = atomic_load(&loops_db_up) == s->nloops;
-    health_update(s);
-}
-
-/* The process's health changed with this loop's pool: every other loop
- * tells its own watchers. */
-static void health_tell_others(rpc_server *s)
+/* Sets news in every other loop's news_bits and wakes it. */
+static void tell_others(rpc_server *s, int news)
 {
     pthread_mutex_lock(&loops_lock);
-    for (int i = 0; i < s->nloops; i++)
-        if (s->loops[i] != s && s->loops[i]->stop_open)
-            uv_async_send(&s->loops[i]->health_news);
+    for (int i = 0; i < s->nloops; i++) {
+        rpc_server *o = s->loops[i];
+        if (o != s && o->news_open) {
+            atomic_fetch_or(&o->news_bits, news);
+            uv_async_send(&o->news);
+        }
+    }
     pthread_mutex_unlock(&loops_lock);
+}
+
+/* libuv folds wake-ups together: the bits say what they were for. A change
+ * of health is read from the count itself, the latest whatever came
+ * between. */
+static void news_cb(uv_async_t *h)
+{
+    rpc_server *s = h->data;
+    int news = atomic_exchange(&s->news_bits, 0);
+    if (news & NEWS_HEALTH) {
+        s->all_db_up = atomic_load(&loops_db_up) == s->nloops;
+        health_update(s);
+    }
+    if (news & NEWS_STOP)
+        signal_cb(&s->sigterm, SIGTERM);
 }
 
 /* Plaintext h2c, TLS (TLS_CERT + TLS_KEY), or mutual TLS (+ TLS_CLIENT_CA:
@@ -585,7 +584,7 @@ static void pool_state(int up, const char *why, void *arg)
         int delta = up ? 1 : -1;
         s->all_db_up = atomic_fetch_add(&loops_db_up, delta) + delta == s->nloops;
         health_update(s);
-        health_tell_others(s);
+        tell_others(s, NEWS_HEALTH);
     }
 }
 
@@ -701,7 +700,7 @@ static void queue_ended(void *arg)
     rpc_server *s = arg;
     close_db(s);
     pthread_mutex_lock(&loops_lock);
-    s->stop_open = 0; /* its handle closes now */
+    s->news_open = 0; /* its handle closes now */
     pthread_mutex_unlock(&loops_lock);
     uv_walk(&s->loop, close_walk, s);
 }

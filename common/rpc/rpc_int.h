@@ -9,6 +9,7 @@
 
 #include <grpc/grpc.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <uv.h>
 
 #include "cqloop.h"
@@ -60,11 +61,14 @@ struct rpc_server {
      * a copy (strings borrowed from loop 0's) holding its share of the
      * process's limits (pool, streams, read budget). */
     int index, nloops;
-    int read_slots;         /* request messages received at once (readgate) */
-    rpc_server **loops;     /* all of them, index order; loop 0's array */
-    uv_async_t stop;        /* another loop asks this one to drain */
-    uv_async_t health_news; /* another loop's pool came up or went down */
-    int stop_open;          /* stop and health_news may be sent (loop.c's loops_lock) */
+    int read_slots;     /* request messages received at once (readgate) */
+    rpc_server **loops; /* all of them, index order; loop 0's array */
+    /* Another loop's news for this one: drain, or its pool came up or went
+     * down (loop.c's NEWS_ bits, set before the wake-up). news may be sent
+     * while news_open (guarded by loop.c's loops_lock). */
+    uv_async_t news;
+    atomic_int news_bits;
+    int news_open;
     uv_signal_t sigterm, sigint;
     uv_timer_t grace;
     uv_timer_t janitor;
