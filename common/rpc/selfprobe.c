@@ -90,7 +90,6 @@ static void period_cb(uv_timer_t *t)
     if (p->live || p->closing)
         return; /* the last round's timeout decides it */
     p->round_missed = 0;
-    uv_timer_start(&p->timeout, timeout_cb, (uint64_t)p->timeout_ms, 0);
     /* Every attempt is in the round before the first can finish it: a
      * connect that fails at once would otherwise end a round of one. */
     int n = 0;
@@ -107,14 +106,12 @@ static void period_cb(uv_timer_t *t)
         p->round[n++] = a;
         p->live++;
     }
-    if (n == 0) {
-        uv_timer_stop(&p->timeout);
+    if (n == 0)
         return;
-    }
+    uv_timer_start(&p->timeout, timeout_cb, (uint64_t)p->timeout_ms, 0);
     for (int i = 0; i < n; i++) {
         attempt *a = p->round[i];
-        if (a &&
-            uv_tcp_connect(&a->conn, &a->tcp, (const struct sockaddr *)&p->addr, connect_cb) != 0)
+        if (uv_tcp_connect(&a->conn, &a->tcp, (const struct sockaddr *)&p->addr, connect_cb) != 0)
             finish(a, 0);
     }
 }
