@@ -114,7 +114,7 @@ is "$(grep -c '"msg":"stopped"' "$SPAWN_LOG")" 1 "the process stopped once"
 # loops the kernel gives the 8 connections to.
 spawn_serving loops-streams LOOPS=2 UNAUTHENTICATED_STREAMS_MAX=2
 pid=$SPAWN_PID PORT=$SPAWN_PORT
-counts=$(node "$(dirname "${BASH_SOURCE[0]}")/watch_count.cjs" "127.0.0.1:$PORT" 8 4)
+counts=$(node "$(dirname "${BASH_SOURCE[0]}")/health_loops.cjs" count "127.0.0.1:$PORT" 8 4)
 read -r _ kept _ refused _ other <<<"$counts"
 if ((kept >= 1 && kept <= 2 && kept + refused == 8)); then
 	pass "two loops keep 1 or 2 of 8 streams under UNAUTHENTICATED_STREAMS_MAX=2 ($counts)"
