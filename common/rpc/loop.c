@@ -85,6 +85,7 @@ static void slot_cb(rpc_tag *t, int ok);
 static void signal_cb(uv_signal_t *h, int signum);
 static void news_cb(uv_async_t *h);
 static void tell_others(rpc_server *s, int news);
+static void health_recount(rpc_server *s);
 static void grace_cb(uv_timer_t *t);
 static void shutdown_done(rpc_tag *t, int ok);
 static void pool_state(int up, const char *why, void *arg);
@@ -309,19 +310,23 @@ static void tell_others(rpc_server *s, int news)
     pthread_mutex_unlock(&loops_lock);
 }
 
-/* libuv folds wake-ups together: the bits say what they were for. A change
- * of health is read from the count itself, the latest whatever came
- * between. */
+/* libuv folds wake-ups together: the bits say what they were for. */
 static void news_cb(uv_async_t *h)
 {
     rpc_server *s = h->data;
     int news = atomic_exchange(&s->news_bits, 0);
-    if (news & NEWS_HEALTH) {
-        s->all_db_up = atomic_load(&loops_db_up) == s->nloops;
-        health_update(s);
-    }
+    if (news & NEWS_HEALTH)
+        health_recount(s);
     if (news & NEWS_STOP)
         signal_cb(&s->sigterm, SIGTERM);
+}
+
+/* Health is read from the count itself, so a loop that hears several
+ * changes at once, or its own and another's, answers with the latest. */
+static void health_recount(rpc_server *s)
+{
+    s->all_db_up = atomic_load(&loops_db_up) == s->nloops;
+    health_update(s);
 }
 
 /* Plaintext h2c, TLS (TLS_CERT + TLS_KEY), or mutual TLS (+ TLS_CLIENT_CA:
@@ -581,9 +586,8 @@ static void pool_state(int up, const char *why, void *arg)
     else
         log_msg(CONFIG_LOG_WARN, "database unreachable");
     if (changed) {
-        int delta = up ? 1 : -1;
-        s->all_db_up = atomic_fetch_add(&loops_db_up, delta) + delta == s->nloops;
-        health_update(s);
+        atomic_fetch_add(&loops_db_up, up ? 1 : -1);
+        health_recount(s);
         tell_others(s, NEWS_HEALTH);
     }
 }
