@@ -163,6 +163,33 @@ function getMetrics(port) {
   });
 }
 
+// After an attack: waits (at most ms) until none of its sockets to the
+// ports can still reach the service. On a busy machine the listen queue
+// overflows; the kernel then completes those handshakes seconds after the
+// attacker has gone, in bursts that fill the service's connection slots just
+// when a new connection must be served. In flight: the client's side of a
+// connection to a port still connecting (SYN-SENT) or closed first by the
+// client (FIN-WAIT-1/2: the service may not have seen it yet), or the port's
+// side in SYN-RECV. Where the service sent its FIN first (the client's side
+// in CLOSE-WAIT or LAST-ACK, perhaps with megabytes it will never deliver)
+// the service holds no slot for it. Returns how many were still in flight.
+async function settle(ports, ms) {
+  const filter = ports.map((p) => `sport = :${p} or dport = :${p}`).join(' or ');
+  const ours = (addr) => ports.some((p) => addr.endsWith(`:${p}`));
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const out = cp.spawnSync('ss', ['-Htan', `( ${filter} )`], { encoding: 'utf8' }).stdout || '';
+    const busy = out.split('\n').filter((l) => {
+      const [state, , , local, peer] = l.trim().split(/\s+/);
+      if (!peer) return false;
+      if (ours(peer)) return state === 'SYN-SENT' || state.startsWith('FIN-WAIT');
+      return ours(local) && state === 'SYN-RECV';
+    }).length;
+    if (busy === 0 || Date.now() >= deadline) return busy;
+    await sleep(200);
+  }
+}
+
 function resetPeak(pid) {
   try { fs.writeFileSync(`/proc/${pid}/clear_refs`, '5'); } catch (e) { /* reported as peak since start */ }
 }
@@ -420,6 +447,9 @@ async function runOne(a, users) {
   const res = await runAttacker(a.attack, ctx, 120000);
   probes.stop = true;
   await probes.done;
+  const settleStart = Date.now();
+  const inFlight = await settle([inst.port, inst.metricsPort], 15000);
+  const settleMs = Date.now() - settleStart;
   const peak = rss(inst.pid).hwm;
   let after = rss(inst.pid).rss, afterMs = 0;
   const t0 = Date.now();
@@ -432,7 +462,7 @@ async function runOne(a, users) {
   const hOk = probes.health.filter((r) => r.code === 0 && r.ms <= 1000).length;
   const lOk = probes.legit.filter((r) => r.code === 0).length;
   const lP99 = p99(probes.legit.filter((r) => r.code === 0).map((r) => r.ms));
-  console.log(`attack ${a.name}: ${res.summary}`);
+  console.log(`attack ${a.name}: ${res.summary}; ${inFlight} of its sockets in flight after ${settleMs} ms`);
   console.log(`attack ${a.name}: up ${up ? 'yes' : 'NO'}, health ${hOk}/${probes.health.length} within 1 s, ` +
     `legit ${lOk}/${probes.legit.length} ok p99 ${lP99.toFixed(1)} ms, peak RSS ${fmt(peak)}, ` +
     `RSS after ${fmt(after)} (${(afterMs / 1000).toFixed(1)} s)`);
@@ -468,8 +498,8 @@ async function runOne(a, users) {
     fresh.close();
     ok(r.code === 0, `${a.name}: a new connection is served after the attack`, `code ${r.code}`);
     // A second try, 2 s later, where the first found the port's connection
-    // slots taken by the attack's last handshakes (which the kernel may
-    // complete after the attacker has gone); both answers are printed.
+    // slots taken all the same by the attack's last handshakes (settle);
+    // both answers are printed.
     let m = await getMetrics(inst.metricsPort);
     if (m.status !== 200) {
       console.log(`# ${a.name}: /metrics first try: ${m.status}; trying again in 2 s`);
